@@ -1,0 +1,3 @@
+from sartriage.cli import main
+
+raise SystemExit(main())
