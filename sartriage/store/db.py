@@ -1,0 +1,140 @@
+"""Opening a mission store: SQLite (WAL) by default, PostgreSQL by URL.
+
+``open_store("mission.sqlite")`` or ``open_store("postgresql://…")`` returns a
+:class:`Store`; the schema is created on first use and upgraded in place when an
+older store is opened. Engines are created here and nowhere at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+
+from sartriage.errors import StoreError
+from sartriage.store import schema
+from sartriage.store.upgrade import upgrade
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Store:
+    """An open mission store. ``begin()`` gives one transaction."""
+
+    engine: Engine
+    location: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreError(describe_db_error(self.location, exc)) from exc
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreError(describe_db_error(self.location, exc)) from exc
+
+    def mission_id(self) -> int:
+        with self.connect() as conn:
+            found = conn.execute(select(schema.missions.c.id).order_by(schema.missions.c.id)).first()
+        if found is None:
+            raise StoreError(f"{self.location}: the store holds no mission; open it with open_store(create=True)")
+        return int(found[0])
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def describe_db_error(location: str, exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    low = text.lower()
+    if "readonly" in low or "read-only" in low or "read only" in low:
+        hint = "the store is read-only: copy it somewhere writable or fix its permissions"
+    elif "disk" in low and ("full" in low or "space" in low) or "database or disk is full" in low:
+        hint = "the disk is full: free space, then run the same command again (committed work is kept)"
+    elif "locked" in low:
+        hint = "another process holds the store locked for too long: close it and try again"
+    elif "could not connect" in low or "connection refused" in low or "connection failed" in low:
+        hint = "the database server cannot be reached: check the URL and that PostgreSQL is running"
+    elif "unable to open" in low:
+        hint = "the store's folder does not exist or is not writable"
+    else:
+        hint = "the store could not be used"
+    return f"{location}: {hint} ({text})"
+
+
+def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # FULL: a commit survives a power cut, not only a killed process (laptops die in the field)
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def store_url(target: str | Path) -> str:
+    """A SQLAlchemy URL for a path (SQLite) or a database URL as given."""
+    text = str(target)
+    if "://" in text:
+        url = make_url(text)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def open_store(target: str | Path, *, create: bool = True, mission_name: str | None = None) -> Store:
+    """Open (and create or upgrade) the mission store at a path or database URL."""
+    url = store_url(target)
+    location = str(target) if "://" not in str(target) else make_url(url).render_as_string(hide_password=True)
+    if url.startswith("sqlite:"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists() and not create:
+            raise StoreError(f"{path}: no mission store here; give the path of an existing .sqlite store")
+        if not path.parent.is_dir():
+            raise StoreError(f"{path}: folder {path.parent} does not exist; create it or choose another --db")
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    store = Store(engine=engine, location=location)
+    try:
+        with engine.begin() as conn:
+            upgrade(conn)
+            if create and conn.execute(select(schema.missions.c.id)).first() is None:
+                name = mission_name or (Path(location).stem if "://" not in location else "mission")
+                conn.execute(insert(schema.missions).values(name=name, created_at=utcnow(), settings={}))
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StoreError(describe_db_error(location, exc)) from exc
+    return store

@@ -1,0 +1,58 @@
+"""Schema versions and in-place upgrades.
+
+A new store gets every table at ``SCHEMA_VERSION``. An older store runs each
+step from its version to the current one, in one transaction, so a store is
+never left half-upgraded. Add a step as ``STEPS[n] = fn`` taking the connection
+and bringing version ``n - 1`` to ``n``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import Connection, inspect, select
+
+from sartriage.errors import StoreError
+from sartriage.store import schema
+
+log = logging.getLogger(__name__)
+
+STEPS: dict[int, Callable[[Connection], None]] = {}
+
+
+def stored_version(conn: Connection) -> int | None:
+    if not inspect(conn).has_table(schema.store_info.name):
+        return None
+    row = conn.execute(
+        select(schema.store_info.c.value).where(schema.store_info.c.key == "schema_version")
+    ).first()
+    return int(row[0]) if row else None
+
+
+def _set_version(conn: Connection, version: int) -> None:
+    table = schema.store_info
+    updated = conn.execute(
+        table.update().where(table.c.key == "schema_version").values(value=str(version))
+    ).rowcount
+    if not updated:
+        conn.execute(table.insert().values(key="schema_version", value=str(version)))
+
+
+def upgrade(conn: Connection) -> int:
+    """Create or upgrade the schema on ``conn``; return the version now in force."""
+    version = stored_version(conn)
+    if version is None:
+        schema.metadata.create_all(conn)
+        _set_version(conn, schema.SCHEMA_VERSION)
+        return schema.SCHEMA_VERSION
+    if version > schema.SCHEMA_VERSION:
+        raise StoreError(
+            f"the store has schema version {version}, newer than this sartriage ({schema.SCHEMA_VERSION}): "
+            "upgrade sartriage to open it"
+        )
+    for step in range(version + 1, schema.SCHEMA_VERSION + 1):
+        log.info("upgrading the mission store to schema version %d", step)
+        STEPS[step](conn)
+        _set_version(conn, step)
+    return schema.SCHEMA_VERSION

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from sartriage.errors import StoreError
+from sartriage.store import open_store, schema, upgrade, utcnow
+from sartriage.store.db import describe_db_error
+
+
+def test_new_store_has_current_version_and_one_mission(store_target: str) -> None:
+    with open_store(store_target, mission_name="Ridge search") as store:
+        with store.connect() as conn:
+            assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
+            names = conn.execute(select(schema.missions.c.name)).scalars().all()
+        assert names == ["Ridge search"]
+    with open_store(store_target) as again:
+        assert again.mission_id() == store.mission_id()
+
+
+def test_sqlite_store_runs_in_wal_mode(tmp_path: Path) -> None:
+    with open_store(tmp_path / "m.sqlite") as store, store.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_duplicate_content_hash_is_refused(store_target: str) -> None:
+    with open_store(store_target) as store:
+        with store.begin() as conn:
+            flight = conn.execute(
+                insert(schema.flights).values(
+                    mission_id=store.mission_id(), name="f", folder="/card", created_at=utcnow()
+                )
+            ).inserted_primary_key[0]
+            row = dict(flight_id=flight, path="a.jpg", content_hash="ab" * 32, size_bytes=1, status="pending")
+            conn.execute(insert(schema.frames).values(**row))
+        with pytest.raises(Exception, match="(?i)unique"), store.begin() as conn:
+            conn.execute(insert(schema.frames).values(**{**row, "path": "copy/a.jpg"}))
+
+
+def test_older_store_is_upgraded_step_by_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "old.sqlite"
+    open_store(path).close()
+    ran: list[int] = []
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
+    monkeypatch.setitem(upgrade.STEPS, schema.SCHEMA_VERSION, lambda conn: ran.append(schema.SCHEMA_VERSION))
+    with open_store(path) as store, store.connect() as conn:
+        assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
+    assert ran == [schema.SCHEMA_VERSION]
+
+
+def test_newer_store_is_refused_with_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "new.sqlite"
+    open_store(path).close()
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION - 1)
+    with pytest.raises(StoreError, match="upgrade sartriage"):
+        open_store(path)
+
+
+def test_missing_folder_names_the_path(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="does not exist"):
+        open_store(tmp_path / "nope" / "m.sqlite")
+
+
+def test_read_only_store_gives_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite"
+    open_store(path).close()
+    # a read-only connection refuses writes even for root, as a store on a locked card or share would
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as raised:
+        conn.execute("INSERT INTO store_info VALUES ('k', 'v')")
+    conn.close()
+    message = describe_db_error(str(path), raised.value)
+    assert message.startswith(f"{path}: the store is read-only")
