@@ -61,7 +61,7 @@ class Store:
         with self.connect() as conn:
             found = conn.execute(select(schema.missions.c.id).order_by(schema.missions.c.id)).first()
         if found is None:
-            raise StoreError(f"{self.location}: the store holds no mission; open it with open_store(create=True)")
+            raise StoreError(f"{self.location}: the store holds no mission; open it with create=True")
         return int(found[0])
 
     def close(self) -> None:
@@ -79,7 +79,7 @@ def describe_db_error(location: str, exc: BaseException) -> str:
     low = text.lower()
     if "readonly" in low or "read-only" in low or "read only" in low:
         hint = "the store is read-only: copy it somewhere writable or fix its permissions"
-    elif "disk" in low and ("full" in low or "space" in low) or "database or disk is full" in low:
+    elif "disk is full" in low or "no space" in low:
         hint = "the disk is full: free space, then run the same command again (committed work is kept)"
     elif "locked" in low:
         hint = "another process holds the store locked for too long: close it and try again"

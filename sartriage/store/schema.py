@@ -159,4 +159,3 @@ hits = Table(
     UniqueConstraint("tile_id", "source", name="uq_hits_tile_source"),
     Index("ix_hits_status", "status"),
 )
-
