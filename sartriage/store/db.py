@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from sartriage.errors import StoreError
 from sartriage.store import schema
@@ -46,6 +46,8 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
+        except IntegrityError:
+            raise  # a broken rule of the schema is the caller's to handle, not a store failure
         except (OperationalError, DBAPIError) as exc:
             raise StoreError(describe_db_error(self.location, exc)) from exc
 
@@ -54,6 +56,8 @@ class Store:
         try:
             with self.engine.connect() as conn:
                 yield conn
+        except IntegrityError:
+            raise  # a broken rule of the schema is the caller's to handle, not a store failure
         except (OperationalError, DBAPIError) as exc:
             raise StoreError(describe_db_error(self.location, exc)) from exc
 
