@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -158,4 +159,160 @@ hits = Table(
     _states("status", HIT_STATES),
     UniqueConstraint("tile_id", "source", name="uq_hits_tile_source"),
     Index("ix_hits_status", "status"),
+)
+
+
+# ── review: volunteers, their queue, answers and quality control (sartriage.review) ──────────────
+
+VOLUNTEER_ROLES = ("volunteer", "coordinator")
+EXAM_STATES = ("pending", "passed", "failed", "waived")
+ANSWER_VALUES = ("person", "no_person", "unsure")
+TRUTH_VALUES = ("person", "no_person")
+REVIEW_STATES = ("open", "done", "escalated", "decided")
+ASSIGNMENT_STATES = ("active", "answered", "expired", "revoked")
+ASSIGNMENT_KINDS = ("review", "honeypot", "exam")
+HONEYPOT_SOURCES = ("confirmed_hit", "confirmed_empty", "coordinator", "pack")
+RAISE_KINDS = ("flight", "area")
+
+
+def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+volunteers = Table(
+    "volunteers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False, default="volunteer"),
+    # sha256 of the bearer token: the token itself is shown once and never stored
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("joined_at", DateTime(timezone=True)),
+    Column("last_seen_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("exam_state", String(16), nullable=False, default="pending"),
+    _one_of("role", VOLUNTEER_ROLES, "ck_volunteers_role"),
+    _one_of("exam_state", EXAM_STATES, "ck_volunteers_exam"),
+    UniqueConstraint("token_hash", name="uq_volunteers_token"),
+)
+
+# one row per tile in the review queue: its priority, how many answers it needs and has, its posterior
+review_tiles = Table(
+    "review_tiles",
+    metadata,
+    Column("tile_id", Integer, ForeignKey("tiles.id", ondelete="CASCADE"), primary_key=True),
+    Column("flight_id", Integer, ForeignKey("flights.id", ondelete="CASCADE"), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("boost", Integer, nullable=False, default=0),  # coordinator raises; higher first
+    Column("flight_created_at", DateTime(timezone=True), nullable=False),  # newer flights first
+    Column("lon", Float),  # frame centre, for raises by area; never sent to volunteers
+    Column("lat", Float),
+    Column("needed", Integer, nullable=False),  # answers wanted now (overlap, raised on disagreement)
+    Column("answers", Integer, nullable=False, default=0),
+    Column("inflight", Integer, nullable=False, default=0),  # active leases
+    Column("state", String(16), nullable=False, default="open"),
+    Column("posterior", Float),  # P(person) from the answers so far
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    _one_of("state", REVIEW_STATES, "ck_review_tiles_state"),
+    CheckConstraint("answers + inflight <= needed OR state <> 'open'", name="ck_review_tiles_capacity"),
+    Index("ix_review_tiles_order", "state", "boost", "score"),
+)
+
+# known tiles: from this mission's confirmed hits / confirmed-empty tiles, or imported from a pack
+honeypots = Table(
+    "honeypots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tile_id", Integer, ForeignKey("tiles.id", ondelete="CASCADE")),
+    Column("truth", String(16), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("pack", String(200)),  # name of the imported pack
+    Column("pack_item", String(64)),  # sha256 of the item's tile image: importing twice adds nothing
+    Column("image_jpeg", LargeBinary),  # pack items carry their pixels; local ones are cut from the frame
+    Column("context_jpeg", LargeBinary),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    _one_of("truth", TRUTH_VALUES, "ck_honeypots_truth"),
+    _one_of("source", HONEYPOT_SOURCES, "ck_honeypots_source"),
+    CheckConstraint("(tile_id IS NULL) <> (image_jpeg IS NULL)", name="ck_honeypots_pixels"),
+    UniqueConstraint("tile_id", name="uq_honeypots_tile"),
+    UniqueConstraint("pack_item", name="uq_honeypots_pack_item"),
+)
+
+# a lease of one tile (or honeypot) to one volunteer; it returns to the queue when it expires
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("public_id", String(32), nullable=False),  # random: what the volunteer's page sees
+    Column("volunteer_id", Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False),
+    Column("tile_id", Integer, ForeignKey("tiles.id", ondelete="CASCADE")),
+    Column("honeypot_id", Integer, ForeignKey("honeypots.id", ondelete="CASCADE")),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False, default="active"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("answered_at", DateTime(timezone=True)),
+    _one_of("kind", ASSIGNMENT_KINDS, "ck_assignments_kind"),
+    _one_of("state", ASSIGNMENT_STATES, "ck_assignments_state"),
+    CheckConstraint("(tile_id IS NULL) <> (honeypot_id IS NULL)", name="ck_assignments_target"),
+    UniqueConstraint("public_id", name="uq_assignments_public"),
+    # a volunteer never gets the same tile (or honeypot) twice
+    UniqueConstraint("volunteer_id", "tile_id", name="uq_assignments_volunteer_tile"),
+    UniqueConstraint("volunteer_id", "honeypot_id", name="uq_assignments_volunteer_honeypot"),
+    Index("ix_assignments_active", "state", "expires_at"),
+    Index("ix_assignments_volunteer", "volunteer_id", "state"),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assignment_id", Integer, ForeignKey("assignments.id", ondelete="CASCADE"), nullable=False),
+    Column("volunteer_id", Integer, ForeignKey("volunteers.id", ondelete="CASCADE"), nullable=False),
+    Column("tile_id", Integer, ForeignKey("tiles.id", ondelete="CASCADE")),
+    Column("honeypot_id", Integer, ForeignKey("honeypots.id", ondelete="CASCADE")),
+    Column("answer", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    _one_of("answer", ANSWER_VALUES, "ck_answers_answer"),
+    UniqueConstraint("assignment_id", name="uq_answers_assignment"),
+    UniqueConstraint("volunteer_id", "tile_id", name="uq_answers_volunteer_tile"),
+    UniqueConstraint("volunteer_id", "honeypot_id", name="uq_answers_volunteer_honeypot"),
+    Index("ix_answers_tile", "tile_id"),
+)
+
+# tiles the volunteers could not agree on, for the coordinator to decide
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tile_id", Integer, ForeignKey("tiles.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("posterior", Float),
+    Column("reason", Text, nullable=False),
+    Column("decision", String(16)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decided_by", Integer, ForeignKey("volunteers.id", ondelete="SET NULL")),
+    CheckConstraint(
+        "decision IS NULL OR decision IN ('person', 'no_person')", name="ck_escalations_decision"
+    ),
+    UniqueConstraint("tile_id", name="uq_escalations_tile"),
+)
+
+# the coordinator's priority raises, kept so tiles a scan adds later get them too
+priority_raises = Table(
+    "priority_raises",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("flight_id", Integer, ForeignKey("flights.id", ondelete="CASCADE")),
+    Column("west", Float),
+    Column("south", Float),
+    Column("east", Float),
+    Column("north", Float),
+    Column("amount", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    _one_of("kind", RAISE_KINDS, "ck_priority_raises_kind"),
 )
