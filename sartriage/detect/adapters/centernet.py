@@ -1,0 +1,26 @@
+"""CenterNet with decoding and NMS inside the graph: [B, K, 6] = x1, y1, x2, y2, score, class."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sartriage.detect.adapters.base import Adapter
+from sartriage.detect.detections import Detections
+from sartriage.errors import ModelError
+
+
+class CenterNetAdapter(Adapter):
+    def decode(self, outputs: Sequence[np.ndarray], min_score: float) -> list[Detections]:
+        dets = next((o for o in outputs if o.ndim == 3 and o.shape[-1] == 6), None)
+        if dets is None:
+            raise ModelError(f"{self.card.model_path}: no [B, K, 6] detections output for family centernet")
+        size = np.array([self.card.input.width, self.card.input.height] * 2, np.float32)
+        result = []
+        for item in dets:
+            xyxy = item[:, :4] * size if self.card.output.boxes == "normalised" else item[:, :4]
+            class_ids = np.rint(item[:, 5]).astype(np.int64)
+            person = np.isin(class_ids, self.person_ids)
+            result.append(self._finish(xyxy[person], item[person, 4], class_ids[person], min_score))
+        return result

@@ -1,0 +1,78 @@
+"""Where the model looks: model-size tiles over a frame, with overlap and an altitude-aware scale."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+PERSON_HEIGHT_M = 1.7
+# Resampling beyond these factors only magnifies noise (or bad altitude metadata) instead of people.
+MIN_SCALE = 0.25
+MAX_SCALE = 4.0
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A window ``x, y, w, h`` in frame pixels, seen by the model at ``scale`` model pixels per frame pixel.
+
+    A window may be smaller than the model input (frame smaller than a tile); the cut pads it at the
+    right and bottom so model pixel (0, 0) is always frame pixel (x, y).
+    """
+
+    x: int
+    y: int
+    w: int
+    h: int
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.w <= 0 or self.h <= 0 or self.x < 0 or self.y < 0:
+            raise ValueError(f"tile window must lie in the frame with a positive size, got {self}")
+        if not self.scale > 0:
+            raise ValueError(f"tile scale must be positive, got {self.scale}")
+
+    @property
+    def out_size(self) -> tuple[int, int]:
+        """(w, h) of the window resampled to model pixels."""
+        return max(1, round(self.w * self.scale)), max(1, round(self.h * self.scale))
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.x <= x < self.x + self.w and self.y <= y < self.y + self.h
+
+
+def scale_for_gsd(gsd_m: float | None, person_px: float, default: float = 1.0) -> float:
+    """Model pixels per frame pixel so that a 1.7 m person spans ``person_px`` model pixels.
+
+    Without a ground sample distance the frame is seen at ``default`` (1.0: native resolution).
+    """
+    if gsd_m is None or not math.isfinite(gsd_m) or gsd_m <= 0:
+        return default
+    person_frame_px = PERSON_HEIGHT_M / gsd_m
+    return min(MAX_SCALE, max(MIN_SCALE, person_px / person_frame_px))
+
+
+def _starts(length: int, window: int, overlap: float) -> list[int]:
+    if length <= window:
+        return [0]
+    stride = max(1, math.floor(window * (1.0 - overlap)))
+    starts = list(range(0, length - window, stride))
+    starts.append(length - window)  # the last row/column is shifted back so it stays full size
+    return starts
+
+
+def plan_tiles(
+    width: int, height: int, model_w: int, model_h: int, scale: float = 1.0, overlap: float = 0.2
+) -> list[Tile]:
+    """Tiles over a ``width`` x ``height`` frame, row by row, each ``model_w`` x ``model_h`` model pixels."""
+    if width <= 0 or height <= 0:
+        raise ValueError(f"frame size must be positive, got {width}x{height}")
+    if not 0.0 <= overlap < 1.0:
+        raise ValueError(f"tile overlap must be in [0, 1), got {overlap}")
+    win_w = max(1, round(model_w / scale))
+    scale = model_w / win_w  # exact, so a full tile resamples to exactly the model width
+    win_h = max(1, round(model_h / scale))
+    tiles = []
+    for y in _starts(height, win_h, overlap):
+        for x in _starts(width, win_w, overlap):
+            tiles.append(Tile(x, y, min(win_w, width), min(win_h, height), scale))
+    return tiles
