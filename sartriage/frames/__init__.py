@@ -1,0 +1,17 @@
+"""Drone frames in: opening photos and orthomosaics, their metadata, and pixel -> ground."""
+
+from sartriage.frames.frame import Frame, open_frame
+from sartriage.frames.georef import Georef, NotGeoreferenced
+from sartriage.frames.metadata import Attitude, FrameMeta, SensorSize
+from sartriage.frames.window import Window
+
+__all__ = [
+    "Attitude",
+    "Frame",
+    "FrameMeta",
+    "Georef",
+    "NotGeoreferenced",
+    "SensorSize",
+    "Window",
+    "open_frame",
+]

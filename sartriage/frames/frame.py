@@ -1,0 +1,180 @@
+"""``open_frame()``: one entry point for drone photos (JPEG, TIFF, R-JPEG) and GeoTIFF orthomosaics."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.errors import NotGeoreferencedWarning as RioNotGeoreferencedWarning
+from rasterio.errors import RasterioIOError
+
+from sartriage.errors import FrameError, MetadataWarning, NotGeoreferencedWarning
+from sartriage.frames.georef import Georef, NotGeoreferenced
+from sartriage.frames.metadata import FrameMeta, read_meta
+from sartriage.frames.pixels import PhotoPixels, PixelSource, RasterPixels
+from sartriage.frames.window import Window
+
+log = logging.getLogger(__name__)
+
+# Photos are decoded whole: refuse headers claiming more than this (a decompression bomb, or a
+# raster that must be tiled as a GeoTIFF). 200 MP covers today's largest aerial cameras.
+MAX_PHOTO_PIXELS = 200_000_000
+# Rasters are read window by window; anything above this (about 224,000 px square) is not a real mosaic.
+MAX_RASTER_PIXELS = 50_000_000_000
+_DECODED_WHOLE = {"JPEG", "PNG", "BMP", "WEBP", "GIF"}
+_JPEG_SOI = b"\xff\xd8"
+_JPEG_EOI = b"\xff\xd9"
+
+
+class Frame:
+    """An open photo or orthomosaic. Use inside ``with open_frame(path) as frame:``."""
+
+    def __init__(
+        self,
+        path: Path,
+        meta: FrameMeta,
+        pixels: PixelSource,
+        georef: Georef | NotGeoreferenced,
+        gsd_m: float | None,
+        kind: str,
+        warnings: tuple[str, ...],
+    ) -> None:
+        self.path = path
+        self.meta = meta
+        self.width = pixels.width
+        self.height = pixels.height
+        self.georef = georef
+        self.gsd_m = gsd_m
+        self.kind = kind
+        self.warnings = warnings
+        self._pixels = pixels
+
+    def __repr__(self) -> str:
+        return f"<Frame {self.path.name} {self.width}x{self.height} {self.kind} georef={self.georef.kind}>"
+
+    def read(self, window: Window | None = None, out_size: tuple[int, int] | None = None) -> np.ndarray:
+        """HxWx3 uint8 RGB of ``window`` (default: the whole frame), resampled to ``out_size=(w, h)``."""
+        window = window or Window(0, 0, self.width, self.height)
+        if not window.fits(self.width, self.height):
+            raise ValueError(f"{window} reaches outside {self.path.name} ({self.width}x{self.height})")
+        if out_size is not None and (out_size[0] <= 0 or out_size[1] <= 0):
+            raise ValueError(f"out_size {out_size} must be positive (width, height)")
+        return self._pixels.read(window, tuple(out_size) if out_size else None)
+
+    def close(self) -> None:
+        self._pixels.close()
+
+
+def _is_georeferenced(dataset: rasterio.io.DatasetReader) -> bool:
+    return dataset.crs is not None and not dataset.transform.is_identity
+
+
+def _check_jpeg(path: Path, data: bytes) -> None:
+    if not data.startswith(_JPEG_SOI):
+        raise FrameError(f"{path}: not a JPEG file despite its contents being read as one; is it an image?")
+    # Entropy-coded data never holds FF D9, so a missing end marker near the end means the file was cut short.
+    if _JPEG_EOI not in data[-4096:].rstrip(b"\x00"):
+        raise FrameError(f"{path}: JPEG is truncated (no end-of-image marker); copy it off the card again")
+
+
+def _open_dataset(path: Path) -> rasterio.io.DatasetReader:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RioNotGeoreferencedWarning)
+            return rasterio.open(path)
+    except RasterioIOError as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else "unknown format"
+        raise FrameError(
+            f"{path}: not an image sartriage can read ({detail}); is it a photo or a GeoTIFF?"
+        ) from exc
+
+
+def _tags(dataset: rasterio.io.DatasetReader) -> tuple[dict[str, str], str | None]:
+    tags = dict(dataset.tags())
+    namespaces = dataset.tag_namespaces() if hasattr(dataset, "tag_namespaces") else []
+    if "EXIF" in namespaces:
+        tags.update(dataset.tags(ns="EXIF"))
+    xmp = dataset.tags(ns="xml:XMP").get("xml:XMP") if "xml:XMP" in namespaces else None
+    return tags, xmp
+
+
+@contextmanager
+def open_frame(path: str | PathLike[str], dem: str | PathLike[str] | None = None) -> Iterator[Frame]:
+    """Open a drone photo or orthomosaic; ``dem`` is an optional terrain GeoTIFF for photos.
+
+    Raises :class:`FrameError` (one line naming the file) when it cannot be read; unreliable
+    metadata is reported in ``frame.warnings`` and as :class:`MetadataWarning`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FrameError(f"{path}: no such file; check the path")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FrameError(f"{path}: cannot be read ({exc.strerror}); check its permissions") from exc
+    if size == 0:
+        raise FrameError(f"{path}: empty file (0 bytes); copy it off the card again")
+
+    dataset = _open_dataset(path)
+    try:
+        frame = _build(path, dataset, dem)
+    except BaseException:
+        dataset.close()
+        raise
+    try:
+        yield frame
+    finally:
+        frame.close()
+
+
+def _build(path: Path, dataset: rasterio.io.DatasetReader, dem: str | PathLike[str] | None) -> Frame:
+    from sartriage.frames.geolocate import georeference
+
+    raw_w, raw_h = dataset.width, dataset.height
+    whole = dataset.driver in _DECODED_WHOLE
+    limit = MAX_PHOTO_PIXELS if whole else MAX_RASTER_PIXELS
+    if raw_w <= 0 or raw_h <= 0 or raw_w * raw_h > limit:
+        raise FrameError(
+            f"{path}: header claims {raw_w}x{raw_h} pixels, over the {limit / 1e6:,.0f} MP limit "
+            f"(a damaged or hostile file); refusing to decode it"
+        )
+    tags, xmp = _tags(dataset)
+    meta = read_meta(tags, xmp, raw_w, raw_h)
+    pixels: PixelSource
+    if whole:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise FrameError(f"{path}: cannot be read ({exc.strerror})") from exc
+        if dataset.driver == "JPEG":
+            _check_jpeg(path, data)
+        pixels = PhotoPixels(path, data, raw_w, raw_h, meta.orientation)
+    else:
+        pixels = RasterPixels(dataset, meta.orientation)
+
+    raster = dataset if _is_georeferenced(dataset) else None
+    georef, gsd_m, georef_warnings = georeference(path, meta, pixels.width, pixels.height, raster, dem)
+    if whole:
+        dataset.close()
+    frame_warnings = (*meta.warnings, *georef_warnings)
+    for line in frame_warnings:
+        warnings.warn(f"{path.name}: {line}", MetadataWarning, stacklevel=4)
+    if isinstance(georef, NotGeoreferenced):
+        warnings.warn(
+            f"{path.name}: not georeferenced: {georef.reason}", NotGeoreferencedWarning, stacklevel=4
+        )
+    return Frame(
+        path=path,
+        meta=meta,
+        pixels=pixels,
+        georef=georef,
+        gsd_m=gsd_m,
+        kind="orthomosaic" if raster is not None else "photo",
+        warnings=frame_warnings,
+    )

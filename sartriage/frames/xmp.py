@@ -1,0 +1,90 @@
+"""The XMP packet of a photo, flattened to ``{(namespace, name): text}`` with a hardened parser.
+
+Vendors write the same property as an attribute (``drone-dji:RelativeAltitude="+47.30"``) or as
+an element (``<drone-dji:RelativeAltitude>100.0</…>``), and some nest structures
+(Skydio's ``CameraOrientationNED`` holding ``Yaw``/``Pitch``/``Roll``); nested names are joined
+with ``/`` (``CameraOrientationNED/Pitch``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+log = logging.getLogger(__name__)
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDF_CONTAINERS = {f"{{{RDF}}}{name}" for name in ("RDF", "Description", "Seq", "Bag", "Alt", "li")}
+
+
+def _split(qname: str) -> tuple[str, str]:
+    if qname.startswith("{"):
+        namespace, _, local = qname[1:].partition("}")
+        return namespace, local
+    return "", qname
+
+
+def _walk(element: Element, path: str, out: dict[tuple[str, str], str]) -> None:
+    for attribute, value in element.attrib.items():
+        namespace, local = _split(attribute)
+        if namespace not in (RDF, "adobe:ns:meta/"):
+            out[(namespace, path + local)] = value
+    children = list(element)
+    if not children and element.tag not in _RDF_CONTAINERS and element.text and element.text.strip():
+        namespace, _ = _split(element.tag)
+        out[(namespace, path.rstrip("/"))] = element.text.strip()
+    for child in children:
+        if child.tag in _RDF_CONTAINERS:
+            _walk(child, path, out)
+        else:
+            _walk(child, path + _split(child.tag)[1] + "/", out)
+
+
+class Xmp(Mapping[tuple[str, str], str]):
+    """Flattened XMP properties; look-ups by a namespace fragment such as ``"dji.com"``."""
+
+    def __init__(self, properties: dict[tuple[str, str], str] | None = None) -> None:
+        self._properties = properties or {}
+
+    @classmethod
+    def parse(cls, packet: str | None) -> Xmp:
+        """Parse an XMP packet; anything unparsable (or hostile: entities, DTDs) gives an empty Xmp."""
+        if not packet:
+            return cls()
+        start = packet.find("<")
+        end = packet.rfind(">")
+        if start < 0 or end < start:
+            return cls()
+        try:
+            root = SafeET.fromstring(packet[start : end + 1])
+        except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
+            log.debug("XMP packet not parsed: %s", exc)
+            return cls()
+        out: dict[tuple[str, str], str] = {}
+        _walk(root, "", out)
+        return cls(out)
+
+    def __getitem__(self, key: tuple[str, str]) -> str:
+        return self._properties[key]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._properties)
+
+    def __len__(self) -> int:
+        return len(self._properties)
+
+    def namespaces(self) -> set[str]:
+        return {namespace for namespace, _ in self._properties}
+
+    def find(self, fragment: str, *names: str) -> str | None:
+        """The first of ``names`` present in a namespace whose URI contains ``fragment``."""
+        fragment = fragment.lower()
+        for name in names:
+            for (namespace, local), value in self._properties.items():
+                if local == name and fragment in namespace.lower():
+                    return value
+        return None
