@@ -1,0 +1,175 @@
+"""``sartriage hits``: list candidates and decide on them, as the app does."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from sartriage import hits
+from sartriage.errors import ReviewError
+from sartriage.store import open_store
+
+ACTION_HELP = {
+    "confirm": "confirm hits: they go to ground teams",
+    "reject": "reject hits: not a person",
+    "found": "a ground team found the person at these hits",
+    "not-found": "a ground team searched these hits and found nobody",
+    "reopen": "undo a decision: the hits become candidates again",
+}
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time; without a zone it is taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time; write e.g. 2026-11-29T08:30 (UTC)"
+        ) from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def add_store_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("SARTRIAGE_DB"),
+        help="mission store: a .sqlite path or a postgresql:// URL (default: $SARTRIAGE_DB)",
+    )
+
+
+def add_filter_arguments(parser: argparse.ArgumentParser, *, default_status: tuple[str, ...] = ()) -> None:
+    group = parser.add_argument_group("filters")
+    group.add_argument(
+        "--status",
+        action="append",
+        choices=hits.HIT_STATES,
+        help=f"only hits in this status (repeat for several; default: {', '.join(default_status) or 'all'})",
+    )
+    group.add_argument("--source", action="append", choices=hits.SOURCES, help="only hits from this source")
+    group.add_argument(
+        "--flight", action="append", help="only hits from this flight (name or id; repeatable)"
+    )
+    group.add_argument("--since", type=parse_time, help="only hits seen at or after this time (ISO, UTC)")
+    group.add_argument("--until", type=parse_time, help="only hits seen at or before this time (ISO, UTC)")
+    group.add_argument("--min-score", type=float, help="only hits with at least this confidence (0-1)")
+    group.add_argument("--max-score", type=float, help="only hits with at most this confidence (0-1)")
+    parser.set_defaults(default_status=default_status)
+
+
+def filter_from(args: argparse.Namespace) -> hits.HitFilter:
+    return hits.HitFilter(
+        statuses=tuple(args.status or args.default_status),
+        sources=tuple(args.source or ()),
+        flights=tuple(args.flight or ()),
+        since=args.since,
+        until=args.until,
+        min_score=args.min_score,
+        max_score=args.max_score,
+    )
+
+
+def need_db(args: argparse.Namespace) -> str:
+    if not args.db:
+        raise ReviewError("no mission store given: pass --db PATH_OR_URL or set SARTRIAGE_DB")
+    return str(args.db)
+
+
+def hit_record(hit: hits.Hit) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "status": hit.status,
+        "source": hit.source,
+        "confidence": round(hit.confidence, 4),
+        "lon": hit.lon,
+        "lat": hit.lat,
+        "error_radius_m": hit.error_radius_m,
+        "frame": hit.frame_name,
+        "flight": hit.flight_name,
+        "x": hit.x,
+        "y": hit.y,
+        "time": hit.time.isoformat(),
+        "decided_at": hit.decided_at.isoformat() if hit.decided_at else None,
+        "note": hit.note,
+    }
+
+
+def _line(hit: hits.Hit) -> str:
+    where = (
+        f"{hit.lat:.6f},{hit.lon:.6f} ±{hit.error_radius_m:.0f} m"
+        if hit.located and hit.error_radius_m is not None
+        else (f"{hit.lat:.6f},{hit.lon:.6f}" if hit.located else "not georeferenced")
+    )
+    note = hit.note.splitlines()[-1] if hit.note else ""
+    return (
+        f"{hit.id:>6}  {hit.status:<10} {hit.confidence:5.2f}  {hit.source:<10} "
+        f"{hit.time.strftime('%Y-%m-%d %H:%M:%S')}  {hit.frame_name:<24} {where:<36} {note}"
+    ).rstrip()
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with open_store(need_db(args), create=False) as store:
+        found = hits.list_hits(store, filter_from(args), limit=args.limit)
+    if args.json:
+        print(json.dumps([hit_record(h) for h in found], indent=2))
+        return 0
+    if not found:
+        print("no hits match")
+        return 0
+    header = f"{'id':>6}  {'status':<10} {'score':>5}  {'source':<10} {'seen (UTC)':<19}  {'frame':<24} where"
+    print(header)
+    for hit in found:
+        print(_line(hit))
+    return 0
+
+
+def run_action(args: argparse.Namespace) -> int:
+    with open_store(need_db(args), create=False) as store:
+        failed = 0
+        for hit_id in args.ids:
+            try:
+                hit = hits.ACTIONS[args.action](store, hit_id, args.note)
+            except ReviewError as exc:  # one refused hit does not stop the others
+                print(f"sartriage: error: {exc}", file=sys.stderr)
+                failed += 1
+                continue
+            print(_line(hit))
+    return 1 if failed else 0
+
+
+def run_note(args: argparse.Namespace) -> int:
+    with open_store(need_db(args), create=False) as store:
+        print(_line(hits.add_note(store, args.id, args.text)))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "hits", help="list hit candidates, confirm or reject them, record what ground teams found"
+    )
+    commands = parser.add_subparsers(dest="hits_command", metavar="ACTION", required=True)
+
+    listing = commands.add_parser("list", help="hits best first (highest confidence), with filters")
+    add_store_argument(listing)
+    add_filter_arguments(listing)
+    listing.add_argument("--limit", type=int, help="show at most this many")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    listing.set_defaults(func=run_list)
+
+    for action, text in ACTION_HELP.items():
+        sub = commands.add_parser(action, help=text)
+        add_store_argument(sub)
+        sub.add_argument(
+            "ids", type=int, nargs="+", metavar="HIT_ID", help="hit ids (see `sartriage hits list`)"
+        )
+        sub.add_argument("--note", help="a note stored with the decision (timestamped)")
+        sub.set_defaults(func=run_action, action=action)
+
+    note = commands.add_parser("note", help="add a timestamped note to a hit")
+    add_store_argument(note)
+    note.add_argument("id", type=int, metavar="HIT_ID")
+    note.add_argument("text", help="the note")
+    note.set_defaults(func=run_note)

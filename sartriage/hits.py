@@ -1,0 +1,354 @@
+"""Hit candidates and the coordinator's decisions on them, without Qt.
+
+A hit row is a candidate put up by the detector (a flagged tile) or by the
+volunteers (aggregated answers). The coordinator confirms or rejects it, adds
+notes, and once a ground team has been there marks it found or not found. Every
+action is one transaction that re-checks the hit's status in the same UPDATE,
+so two coordinators on one PostgreSQL store cannot both move the same hit.
+
+The app and ``sartriage hits …`` call the same functions here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import PurePath
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.engine import Connection, RowMapping
+
+from sartriage.errors import ReviewError
+from sartriage.store import Store, schema, utcnow
+
+log = logging.getLogger(__name__)
+
+HIT_STATES = schema.HIT_STATES
+SOURCES = ("detector", "volunteers")
+
+# status a hit moves to -> statuses it may come from
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "confirmed": ("candidate", "rejected", "not_found"),
+    "rejected": ("candidate", "confirmed"),
+    "found": ("confirmed", "not_found"),
+    "not_found": ("confirmed",),
+    "candidate": ("confirmed", "rejected", "found", "not_found"),
+}
+ACTION_NAMES = {
+    "confirmed": "confirm it",
+    "rejected": "reject it",
+    "found": "mark it found",
+    "not_found": "mark it not found",
+    "candidate": "reopen it",
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One candidate with what an export or the app needs around it."""
+
+    id: int
+    status: str
+    source: str
+    confidence: float
+    x: float  # point of interest in frame pixels
+    y: float
+    lon: float | None
+    lat: float | None
+    error_radius_m: float | None
+    note: str
+    created_at: datetime
+    decided_at: datetime | None
+    tile_id: int
+    tile: tuple[int, int, int, int]  # x, y, w, h in frame pixels
+    tile_state: str
+    detection_id: int | None
+    box: tuple[float, float, float, float] | None  # x1, y1, x2, y2 in frame pixels, when from a detection
+    detection_score: float | None
+    frame_id: int
+    frame_path: str
+    frame_size: tuple[int | None, int | None]
+    captured_at: datetime | None
+    flight_id: int
+    flight_name: str
+
+    @property
+    def frame_name(self) -> str:
+        return PurePath(self.frame_path).name
+
+    @property
+    def located(self) -> bool:
+        return self.lon is not None and self.lat is not None
+
+    @property
+    def time(self) -> datetime:
+        """When the person was seen: the capture time, else when the candidate was raised."""
+        return self.captured_at or self.created_at
+
+
+@dataclass(frozen=True)
+class HitFilter:
+    """Which hits to list or export; empty fields do not filter."""
+
+    statuses: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    flights: tuple[str, ...] = ()  # flight names or ids (as text)
+    since: datetime | None = None  # capture time (or creation time when unknown), inclusive
+    until: datetime | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+    ids: tuple[int, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        bad = [s for s in self.statuses if s not in HIT_STATES]
+        if bad:
+            raise ReviewError(f"unknown hit status {bad[0]!r}; choose from {', '.join(HIT_STATES)}")
+        bad = [s for s in self.sources if s not in SOURCES]
+        if bad:
+            raise ReviewError(f"unknown hit source {bad[0]!r}; choose from {', '.join(SOURCES)}")
+        if self.since and self.until and self.since > self.until:
+            raise ReviewError(f"time filter is empty: since {self.since} is after until {self.until}")
+
+
+def _query() -> Select[Any]:
+    h, t, d, f, fl = schema.hits, schema.tiles, schema.detections, schema.frames, schema.flights
+    return select(
+        h,
+        t.c.x.label("tile_x"),
+        t.c.y.label("tile_y"),
+        t.c.w.label("tile_w"),
+        t.c.h.label("tile_h"),
+        t.c.state.label("tile_state"),
+        d.c.x1,
+        d.c.y1,
+        d.c.x2,
+        d.c.y2,
+        d.c.score.label("detection_score"),
+        f.c.id.label("frame_id"),
+        f.c.path.label("frame_path"),
+        f.c.width.label("frame_width"),
+        f.c.height.label("frame_height"),
+        f.c.captured_at,
+        fl.c.id.label("flight_id"),
+        fl.c.name.label("flight_name"),
+    ).select_from(
+        h.join(t, h.c.tile_id == t.c.id)
+        .join(f, t.c.frame_id == f.c.id)
+        .join(fl, f.c.flight_id == fl.c.id)
+        .outerjoin(d, h.c.detection_id == d.c.id)
+    )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; the store writes UTC everywhere
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _hit(row: RowMapping) -> Hit:
+    box = None
+    if row["x1"] is not None:
+        box = (float(row["x1"]), float(row["y1"]), float(row["x2"]), float(row["y2"]))
+    created = _aware(row["created_at"])
+    assert created is not None
+    return Hit(
+        id=int(row["id"]),
+        status=row["status"],
+        source=row["source"],
+        confidence=float(row["confidence"]),
+        x=float(row["x"]),
+        y=float(row["y"]),
+        lon=row["lon"],
+        lat=row["lat"],
+        error_radius_m=row["error_radius_m"],
+        note=row["note"] or "",
+        created_at=created,
+        decided_at=_aware(row["decided_at"]),
+        tile_id=int(row["tile_id"]),
+        tile=(int(row["tile_x"]), int(row["tile_y"]), int(row["tile_w"]), int(row["tile_h"])),
+        tile_state=row["tile_state"],
+        detection_id=row["detection_id"],
+        box=box,
+        detection_score=row["detection_score"],
+        frame_id=int(row["frame_id"]),
+        frame_path=row["frame_path"],
+        frame_size=(row["frame_width"], row["frame_height"]),
+        captured_at=_aware(row["captured_at"]),
+        flight_id=int(row["flight_id"]),
+        flight_name=row["flight_name"],
+    )
+
+
+def _where(query: Select[Any], filt: HitFilter) -> Select[Any]:
+    h, f, fl = schema.hits, schema.frames, schema.flights
+    if filt.ids:
+        query = query.where(h.c.id.in_(filt.ids))
+    if filt.statuses:
+        query = query.where(h.c.status.in_(filt.statuses))
+    if filt.sources:
+        query = query.where(h.c.source.in_(filt.sources))
+    if filt.flights:
+        ids = [int(v) for v in filt.flights if v.isdigit()]
+        query = query.where(or_(fl.c.name.in_(filt.flights), fl.c.id.in_(ids)))
+    if filt.min_score is not None:
+        query = query.where(h.c.confidence >= filt.min_score)
+    if filt.max_score is not None:
+        query = query.where(h.c.confidence <= filt.max_score)
+    seen = f.c.captured_at
+    if filt.since is not None:
+        query = query.where(or_(seen >= filt.since, and_(seen.is_(None), h.c.created_at >= filt.since)))
+    if filt.until is not None:
+        query = query.where(or_(seen <= filt.until, and_(seen.is_(None), h.c.created_at <= filt.until)))
+    return query
+
+
+def list_hits(
+    store: Store, filt: HitFilter | None = None, *, limit: int | None = None, conn: Connection | None = None
+) -> list[Hit]:
+    """Hits matching ``filt``, best first (highest confidence, then oldest)."""
+    query = _where(_query(), filt or HitFilter()).order_by(schema.hits.c.confidence.desc(), schema.hits.c.id)
+    if limit is not None:
+        query = query.limit(limit)
+    if conn is not None:
+        return [_hit(r) for r in conn.execute(query).mappings()]
+    with store.connect() as own:
+        return [_hit(r) for r in own.execute(query).mappings()]
+
+
+def _missing(store: Store, hit_id: int) -> ReviewError:
+    return ReviewError(f"hit {hit_id}: no such hit in {store.location}; `sartriage hits list` shows them")
+
+
+def get_hit(store: Store, hit_id: int, *, conn: Connection | None = None) -> Hit:
+    found = list_hits(store, HitFilter(ids=(hit_id,)), conn=conn)
+    if not found:
+        raise _missing(store, hit_id)
+    return found[0]
+
+
+def _stamp(text: str, when: datetime) -> str:
+    return f"[{when.strftime('%Y-%m-%d %H:%MZ')}] {text.strip()}"
+
+
+def _joined(old: str, line: str) -> str:
+    return f"{old}\n{line}" if old else line
+
+
+def _move(store: Store, hit_id: int, status: str, note: str | None) -> Hit:
+    allowed = TRANSITIONS[status]
+    h = schema.hits
+    now = utcnow()
+    with store.begin() as conn:
+        current = conn.execute(select(h.c.status, h.c.note).where(h.c.id == hit_id)).first()
+        if current is None:
+            raise ReviewError(
+                f"hit {hit_id}: no such hit in {store.location}; `sartriage hits list` shows them"
+            )
+        if current.status == status and not note:
+            return get_hit(store, hit_id, conn=conn)
+        if current.status != status and current.status not in allowed:
+            raise ReviewError(
+                f"hit {hit_id} is {current.status.replace('_', ' ')}: cannot {ACTION_NAMES[status]} "
+                f"(only a hit that is {' or '.join(s.replace('_', ' ') for s in allowed)} can be)"
+            )
+        values: dict[str, Any] = {"status": status}
+        if current.status != status:
+            values["decided_at"] = None if status == "candidate" else now
+        if note and note.strip():
+            values["note"] = _joined(current.note or "", _stamp(note, now))
+        # the status is re-checked in the UPDATE: another coordinator may have moved it meanwhile
+        done = conn.execute(update(h).where(h.c.id == hit_id, h.c.status == current.status).values(**values))
+        if done.rowcount != 1:
+            raise ReviewError(f"hit {hit_id} was changed by someone else just now; list it again and retry")
+        hit = get_hit(store, hit_id, conn=conn)
+    log.info("hit %d: %s -> %s", hit_id, current.status, status)
+    return hit
+
+
+def confirm(store: Store, hit_id: int, note: str | None = None) -> Hit:
+    """The coordinator agrees it is a person: send it to ground teams."""
+    return _move(store, hit_id, "confirmed", note)
+
+
+def reject(store: Store, hit_id: int, note: str | None = None) -> Hit:
+    """Not a person (or not the one sought)."""
+    return _move(store, hit_id, "rejected", note)
+
+
+def mark_found(store: Store, hit_id: int, note: str | None = None) -> Hit:
+    """A ground team reached the place and found the person."""
+    return _move(store, hit_id, "found", note)
+
+
+def mark_not_found(store: Store, hit_id: int, note: str | None = None) -> Hit:
+    """A ground team reached the place and found nobody."""
+    return _move(store, hit_id, "not_found", note)
+
+
+def reopen(store: Store, hit_id: int, note: str | None = None) -> Hit:
+    """Undo a decision: the hit is a candidate again."""
+    return _move(store, hit_id, "candidate", note)
+
+
+def add_note(store: Store, hit_id: int, text: str) -> Hit:
+    """Append a timestamped line to the hit's note (earlier lines are kept)."""
+    if not text.strip():
+        raise ReviewError(f"hit {hit_id}: the note is empty; give the text to add")
+    h = schema.hits
+    now = utcnow()
+    with store.begin() as conn:
+        old = conn.execute(select(h.c.note).where(h.c.id == hit_id)).first()
+        if old is None:
+            raise ReviewError(
+                f"hit {hit_id}: no such hit in {store.location}; `sartriage hits list` shows them"
+            )
+        conn.execute(
+            update(h).where(h.c.id == hit_id).values(note=_joined(old.note or "", _stamp(text, now)))
+        )
+        return get_hit(store, hit_id, conn=conn)
+
+
+ACTIONS = {
+    "confirm": confirm,
+    "reject": reject,
+    "found": mark_found,
+    "not-found": mark_not_found,
+    "reopen": reopen,
+}
+
+
+def apply(store: Store, action: str, hit_ids: Iterable[int], note: str | None = None) -> list[Hit]:
+    """Apply one action to several hits (one transaction each); stops at the first refused hit."""
+    run = ACTIONS[action]
+    return [run(store, hit_id, note) for hit_id in hit_ids]
+
+
+def counts(store: Store) -> dict[str, int]:
+    """How many hits are in each status (every status listed, zero included)."""
+    h = schema.hits
+    with store.connect() as conn:
+        rows = conn.execute(select(h.c.status, func.count()).group_by(h.c.status)).all()
+    found = {status: int(n) for status, n in rows}
+    return {status: found.get(status, 0) for status in HIT_STATES}
+
+
+__all__: Sequence[str] = [
+    "ACTIONS",
+    "HIT_STATES",
+    "Hit",
+    "HitFilter",
+    "add_note",
+    "apply",
+    "confirm",
+    "counts",
+    "get_hit",
+    "list_hits",
+    "mark_found",
+    "mark_not_found",
+    "reject",
+    "reopen",
+]
