@@ -1,0 +1,1 @@
+"""sartriage's desktop app for the search coordinator (PyQt6): widgets over the core's state."""

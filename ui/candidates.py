@@ -1,0 +1,148 @@
+"""Candidates best first, as thumbnails: the coordinator's decision list, driven by the keyboard.
+
+Keys: arrows move, ``y`` confirms, ``n`` rejects, ``space`` shows the candidate
+in its frame (context). The list never decides anything itself: it asks the
+window, which calls the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PyQt6.QtCore import QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPen, QPixmap
+from PyQt6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
+
+from sartriage.hits import Hit
+from ui import imagery, style
+from ui.tasks import run_in_background
+
+THUMB = 128
+HIT_ID = Qt.ItemDataRole.UserRole
+STATUS_LABELS = {
+    "candidate": "to decide",
+    "confirmed": "CONFIRMED",
+    "found": "FOUND",
+    "not_found": "not found",
+    "rejected": "rejected",
+}
+
+
+def caption(hit: Hit, agreement: str | None = None) -> str:
+    parts = [f"{hit.confidence:.2f}", hit.source, STATUS_LABELS.get(hit.status, hit.status)]
+    if agreement:
+        parts.append(agreement)
+    return " · ".join(parts[:2]) + "\n" + " · ".join(parts[2:])
+
+
+class CandidateList(QListWidget):
+    current_hit = pyqtSignal(object)  # Hit or None
+    decide = pyqtSignal(int, str)  # hit id, action ("confirm" | "reject")
+    context = pyqtSignal(object)  # Hit
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setIconSize(QSize(THUMB, THUMB))
+        self.setGridSize(QSize(THUMB + 28, THUMB + 44))
+        self.setWordWrap(True)
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self._hits: dict[int, Hit] = {}
+        self._thumbs: dict[int, QPixmap] = {}
+        self.currentItemChanged.connect(self._moved)
+
+    def hits(self) -> list[Hit]:
+        return [self._hits[self.item(i).data(HIT_ID)] for i in range(self.count())]
+
+    def selected_hits(self) -> list[Hit]:
+        chosen = [self._hits[item.data(HIT_ID)] for item in self.selectedItems()]
+        if not chosen and (hit := self.current()) is not None:
+            chosen = [hit]
+        return chosen
+
+    def current(self) -> Hit | None:
+        item = self.currentItem()
+        return None if item is None else self._hits.get(item.data(HIT_ID))
+
+    def set_hits(self, hits: Sequence[Hit], agreement: dict[int, str] | None = None) -> None:
+        """Show hits in the order given (the core sorts them best first); keep the current one."""
+        keep = self.current()
+        keep_row = self.currentRow()
+        self.blockSignals(True)
+        self.clear()
+        self._hits = {h.id: h for h in hits}
+        for hit in hits:
+            item = QListWidgetItem(caption(hit, (agreement or {}).get(hit.id)))
+            item.setData(HIT_ID, hit.id)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            item.setToolTip(f"hit {hit.id} in {Path(hit.frame_path).name}\n{hit.note}".strip())
+            if hit.id in self._thumbs:
+                item.setIcon(QIcon(self._framed(hit, self._thumbs[hit.id])))
+            else:
+                self._load_thumb(hit)
+            self.addItem(item)
+        self.blockSignals(False)
+        if not hits:
+            self.current_hit.emit(None)
+            return
+        # stay on the same hit; when it left the list (decided), stay at the same place in the list
+        row = min(max(keep_row, 0), len(hits) - 1)
+        if keep is not None:
+            row = next((i for i, h in enumerate(hits) if h.id == keep.id), row)
+        self.setCurrentRow(row)
+
+    def _load_thumb(self, hit: Hit) -> None:
+        side = max(hit.tile[2], hit.tile[3], 64)
+        w, h = hit.frame_size
+        rect = imagery.context_rect(hit.x, hit.y, (w or 0, h or 0), side)
+        run_in_background(
+            lambda: imagery.read_window(Path(hit.frame_path), rect, longest=THUMB),
+            lambda pic, hit_id=hit.id: self._thumb_ready(hit_id, pic),
+            lambda _msg: None,  # no thumbnail: the caption still says everything
+        )
+
+    def _thumb_ready(self, hit_id: int, pic: imagery.Picture) -> None:
+        pixmap = QPixmap.fromImage(pic.image)
+        self._thumbs[hit_id] = pixmap
+        hit = self._hits.get(hit_id)
+        if hit is None:
+            return
+        for i in range(self.count()):
+            item = self.item(i)
+            if item.data(HIT_ID) == hit_id:
+                item.setIcon(QIcon(self._framed(hit, pixmap)))
+                break
+
+    @staticmethod
+    def _framed(hit: Hit, pixmap: QPixmap) -> QPixmap:
+        """The thumbnail with a border in the colour of the hit's status."""
+        out = QPixmap(pixmap)
+        painter = QPainter(out)
+        painter.setPen(QPen(style.HIT_STATUS_COLOURS.get(hit.status, QColor("white")), 6))
+        painter.drawRect(out.rect())
+        painter.end()
+        return out
+
+    def thumbnails_loaded(self) -> int:
+        return sum(1 for hit_id in self._hits if hit_id in self._thumbs)
+
+    def _moved(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        self.current_hit.emit(None if current is None else self._hits.get(current.data(HIT_ID)))
+
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:
+        if event is None:
+            return
+        hit = self.current()
+        key = event.key()
+        if hit is not None and key == Qt.Key.Key_Y:
+            self.decide.emit(hit.id, "confirm")
+        elif hit is not None and key == Qt.Key.Key_N:
+            self.decide.emit(hit.id, "reject")
+        elif hit is not None and key == Qt.Key.Key_Space:
+            self.context.emit(hit)
+        else:
+            super().keyPressEvent(event)

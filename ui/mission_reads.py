@@ -1,0 +1,176 @@
+"""Read-only queries the app draws from (the core owns every write and every rule).
+
+Each function opens its own short connection so it can run on a worker thread
+while the scan writes from another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import case, func, select
+
+from sartriage.store import Store
+from sartriage.store import schema as s
+
+
+@dataclass(frozen=True)
+class FlightProgress:
+    id: int
+    name: str
+    folder: str
+    frames: int
+    done: int
+    failed: int
+    pending: int
+    tiles: dict[str, int]
+    failures: tuple[tuple[str, str], ...]  # (file name, reason)
+
+
+@dataclass(frozen=True)
+class MapFrames:
+    """Every frame of the mission, as parallel arrays (one row per frame)."""
+
+    ids: np.ndarray  # int64
+    flight_ids: np.ndarray  # int64
+    lon: np.ndarray  # float64, NaN when unknown
+    lat: np.ndarray
+    status: np.ndarray  # str
+    tiles_total: np.ndarray  # int64
+    tiles_review: np.ndarray
+    tiles_flagged: np.ndarray
+    footprints: tuple[list[list[float]] | None, ...]
+    order: np.ndarray  # flight track order (capture time, then path)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class FrameOverlays:
+    path: Path
+    width: int
+    height: int
+    tile_xywh: np.ndarray  # (N, 4) int
+    tile_state: np.ndarray  # (N,) str
+    tile_score: np.ndarray  # (N,) float
+    det_xyxy: np.ndarray  # (M, 4) float
+    det_score: np.ndarray  # (M,) float
+
+
+def flight_progress(store: Store) -> list[FlightProgress]:
+    f, fr, t = s.flights, s.frames, s.tiles
+    with store.connect() as conn:
+        flights = conn.execute(select(f.c.id, f.c.name, f.c.folder).order_by(f.c.id)).all()
+        counts = {
+            (row.flight_id, row.status): row.n
+            for row in conn.execute(
+                select(fr.c.flight_id, fr.c.status, func.count().label("n")).group_by(
+                    fr.c.flight_id, fr.c.status
+                )
+            )
+        }
+        tiles: dict[int, dict[str, int]] = {}
+        for row in conn.execute(
+            select(fr.c.flight_id, t.c.state, func.count().label("n"))
+            .join(fr, fr.c.id == t.c.frame_id)
+            .group_by(fr.c.flight_id, t.c.state)
+        ):
+            tiles.setdefault(row.flight_id, {})[row.state] = row.n
+        failures: dict[int, list[tuple[str, str]]] = {}
+        for row in conn.execute(
+            select(fr.c.flight_id, fr.c.path, fr.c.error).where(fr.c.status == "failed").order_by(fr.c.path)
+        ):
+            failures.setdefault(row.flight_id, []).append(
+                (Path(row.path).name, row.error or "unknown reason")
+            )
+    out = []
+    for fid, name, folder in flights:
+        by = {state: counts.get((fid, state), 0) for state in s.FRAME_STATES}
+        out.append(
+            FlightProgress(
+                id=fid,
+                name=name,
+                folder=folder,
+                frames=sum(by.values()),
+                done=by["done"],
+                failed=by["failed"],
+                pending=by["pending"] + by["claimed"],
+                tiles={state: tiles.get(fid, {}).get(state, 0) for state in s.TILE_STATES},
+                failures=tuple(failures.get(fid, [])),
+            )
+        )
+    return out
+
+
+def map_frames(store: Store) -> MapFrames:
+    fr, t = s.frames, s.tiles
+    per_tile = (
+        select(
+            t.c.frame_id,
+            func.count().label("total"),
+            func.sum(case((t.c.state == "review", 1), else_=0)).label("review"),
+            func.sum(case((t.c.state == "flagged", 1), else_=0)).label("flagged"),
+        )
+        .group_by(t.c.frame_id)
+        .subquery()
+    )
+    query = (
+        select(
+            fr.c.id,
+            fr.c.flight_id,
+            fr.c.lon,
+            fr.c.lat,
+            fr.c.status,
+            fr.c.footprint,
+            fr.c.captured_at,
+            fr.c.path,
+            func.coalesce(per_tile.c.total, 0),
+            func.coalesce(per_tile.c.review, 0),
+            func.coalesce(per_tile.c.flagged, 0),
+        )
+        .outerjoin(per_tile, per_tile.c.frame_id == fr.c.id)
+        .order_by(fr.c.id)
+    )
+    with store.connect() as conn:
+        rows = conn.execute(query).all()
+    as_float = lambda v: np.nan if v is None else float(v)  # noqa: E731
+    track_key = sorted(
+        range(len(rows)), key=lambda i: (rows[i][1], rows[i][6] is None, rows[i][6] or 0, rows[i][7])
+    )
+    return MapFrames(
+        ids=np.array([r[0] for r in rows], dtype=np.int64),
+        flight_ids=np.array([r[1] for r in rows], dtype=np.int64),
+        lon=np.array([as_float(r[2]) for r in rows], dtype=np.float64),
+        lat=np.array([as_float(r[3]) for r in rows], dtype=np.float64),
+        status=np.array([r[4] for r in rows], dtype=object),
+        footprints=tuple(r[5] for r in rows),
+        tiles_total=np.array([r[8] for r in rows], dtype=np.int64),
+        tiles_review=np.array([r[9] for r in rows], dtype=np.int64),
+        tiles_flagged=np.array([r[10] for r in rows], dtype=np.int64),
+        order=np.array(track_key, dtype=np.int64),
+    )
+
+
+def frame_overlays(store: Store, frame_id: int) -> FrameOverlays:
+    fr, t, d = s.frames, s.tiles, s.detections
+    with store.connect() as conn:
+        frame = conn.execute(select(fr.c.path, fr.c.width, fr.c.height).where(fr.c.id == frame_id)).one()
+        tiles = conn.execute(
+            select(t.c.x, t.c.y, t.c.w, t.c.h, t.c.state, t.c.score).where(t.c.frame_id == frame_id)
+        ).all()
+        dets = conn.execute(
+            select(d.c.x1, d.c.y1, d.c.x2, d.c.y2, d.c.score).where(d.c.frame_id == frame_id)
+        ).all()
+    return FrameOverlays(
+        path=Path(frame.path),
+        width=int(frame.width or 0),
+        height=int(frame.height or 0),
+        tile_xywh=np.array([r[:4] for r in tiles], dtype=np.int64).reshape(-1, 4),
+        tile_state=np.array([r[4] for r in tiles], dtype=object),
+        tile_score=np.array([r[5] for r in tiles], dtype=np.float64),
+        det_xyxy=np.array([r[:4] for r in dets], dtype=np.float64).reshape(-1, 4),
+        det_score=np.array([r[4] for r in dets], dtype=np.float64),
+    )

@@ -1,0 +1,120 @@
+"""Running core work off the GUI thread.
+
+Two shapes, as napari's ``qthreading`` does it: a one-off call (``run_in_background``)
+on the shared thread pool, and a long generator (``GeneratorWorker``) on its own
+``QThread`` that yields progress. Pausing a generator means not pulling from it;
+cancelling closes it, so its ``finally`` blocks run in the worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
+
+from PyQt6.QtCore import QObject, QRunnable, QThread, QThreadPool, pyqtSignal
+
+from ui.errors import human_message
+
+log = logging.getLogger(__name__)
+
+
+class _CallSignals(QObject):
+    done = pyqtSignal(object)
+    failed = pyqtSignal(str)
+
+
+class _Call(QRunnable):
+    def __init__(self, fn: Callable[[], Any], signals: _CallSignals) -> None:
+        super().__init__()
+        self.fn = fn
+        self.signals = signals
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except Exception as exc:  # every failure goes back to the GUI as a sentence
+            log.warning("background task failed", exc_info=True)
+            self.signals.failed.emit(human_message(exc))
+            return
+        self.signals.done.emit(result)
+
+
+_live: set[_CallSignals] = set()
+
+
+def run_in_background(
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_failed: Callable[[str], None] | None = None,
+) -> None:
+    """Call fn on the thread pool; on_done(result) / on_failed(message) run on the GUI thread."""
+    signals = _CallSignals()
+    _live.add(signals)  # kept alive until a result arrives
+
+    def finish(_: object = None) -> None:
+        _live.discard(signals)
+
+    signals.done.connect(on_done)
+    signals.done.connect(finish)
+    if on_failed is not None:
+        signals.failed.connect(on_failed)
+    signals.failed.connect(finish)
+    QThreadPool.globalInstance().start(_Call(fn, signals))
+
+
+class GeneratorWorker(QThread):
+    """Pulls a generator on its own thread; ``progressed`` carries each yielded value."""
+
+    progressed = pyqtSignal(object)
+    failed = pyqtSignal(str)
+    ended = pyqtSignal(bool)  # True when the generator ran out, False when cancelled or failed
+
+    def __init__(self, make: Callable[[], Generator[Any, None, Any] | Iterator[Any]]) -> None:
+        super().__init__()
+        self._make = make
+        self._resume = threading.Event()
+        self._resume.set()
+        self._cancel = threading.Event()
+
+    @property
+    def paused(self) -> bool:
+        return not self._resume.is_set()
+
+    def pause(self) -> None:
+        self._resume.clear()
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._resume.set()
+
+    def run(self) -> None:
+        completed = False
+        gen: Iterator[Any] | None = None
+        try:
+            gen = iter(self._make())
+            while True:
+                self._resume.wait()
+                if self._cancel.is_set():
+                    break
+                try:
+                    value = next(gen)
+                except StopIteration:
+                    completed = True
+                    break
+                self.progressed.emit(value)
+        except Exception as exc:
+            log.warning("background job failed", exc_info=True)
+            self.failed.emit(human_message(exc))
+        finally:
+            close = getattr(gen, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    log.warning("closing the background job failed", exc_info=True)
+            self.ended.emit(completed)
