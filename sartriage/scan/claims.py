@@ -1,0 +1,205 @@
+"""Frames as a work queue in the store: register them pending, claim one at a time, release on death.
+
+A claim is a single UPDATE of one pending row, chosen by a sub-select that on
+PostgreSQL takes the row lock with ``FOR UPDATE SKIP LOCKED`` (several workers,
+one mission) and on SQLite is atomic because SQLite serialises writers (one
+worker per store). Live workers refresh ``claimed_at``; a claim older than the
+timeout belongs to a dead worker and goes back to pending.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sartriage.store import Store, schema, utcnow
+
+log = logging.getLogger(__name__)
+
+frames = schema.frames
+flights = schema.flights
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A frame this worker holds: its row id, file and content hash."""
+
+    frame_id: int
+    path: Path
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class NewFrame:
+    path: Path
+    content_hash: str
+    size_bytes: int
+
+
+def _insert(conn: Connection, table):  # type: ignore[no-untyped-def]
+    """An INSERT that can skip rows breaking a unique rule, on either backend."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def ensure_flight(store: Store, name: str, folder: Path) -> int:
+    """The id of the mission's flight for ``folder``, created (named ``name``) on first use."""
+    mission_id = store.mission_id()
+    folder_text = str(folder)
+    with store.begin() as conn:
+        conn.execute(
+            _insert(conn, flights)
+            .values(mission_id=mission_id, name=name, folder=folder_text, created_at=utcnow(), priority=0)
+            .on_conflict_do_nothing()
+        )
+        return int(
+            conn.execute(
+                select(flights.c.id).where(
+                    flights.c.mission_id == mission_id, flights.c.folder == folder_text
+                )
+            ).scalar_one()
+        )
+
+
+def known_files(store: Store, flight_id: int) -> dict[str, int]:
+    """Path -> size of every frame the flight already holds (their hashes need not be taken again)."""
+    with store.connect() as conn:
+        rows = conn.execute(select(frames.c.path, frames.c.size_bytes).where(frames.c.flight_id == flight_id))
+        return {path: size for path, size in rows}
+
+
+def register(store: Store, flight_id: int, found: Sequence[NewFrame]) -> int:
+    """Insert new frames as pending, skipping content the mission already holds; returns rows added."""
+    if not found:
+        return 0
+    with store.begin() as conn:
+        result = conn.execute(
+            _insert(conn, frames).on_conflict_do_nothing(),
+            [
+                {
+                    "flight_id": flight_id,
+                    "path": str(f.path),
+                    "content_hash": f.content_hash,
+                    "size_bytes": f.size_bytes,
+                    "status": "pending",
+                }
+                for f in found
+            ],
+        )
+        added = max(result.rowcount, 0)
+    return added
+
+
+def claim_next(store: Store, flight_id: int, worker_id: str) -> Claim | None:
+    """Take the flight's next pending frame for ``worker_id``, or None when none is pending."""
+    pick = (
+        select(frames.c.id)
+        .where(frames.c.flight_id == flight_id, frames.c.status == "pending")
+        .order_by(frames.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    with store.begin() as conn:
+        row = conn.execute(
+            update(frames)
+            .where(frames.c.id == pick, frames.c.status == "pending")
+            .values(status="claimed", claimed_by=worker_id, claimed_at=utcnow())
+            .returning(frames.c.id, frames.c.path, frames.c.content_hash)
+        ).first()
+    if row is None:
+        return None
+    return Claim(frame_id=int(row[0]), path=Path(row[1]), content_hash=str(row[2]))
+
+
+def _back_to_pending(conn: Connection, *where) -> int:  # type: ignore[no-untyped-def]
+    result = conn.execute(
+        update(frames)
+        .where(frames.c.status == "claimed", *where)
+        .values(status="pending", claimed_by=None, claimed_at=None)
+    )
+    return max(result.rowcount, 0)
+
+
+def release_stale(store: Store, timeout_s: float) -> int:
+    """Give back the claims of workers silent for longer than ``timeout_s`` (they died)."""
+    cutoff = utcnow() - timedelta(seconds=timeout_s)
+    with store.begin() as conn:
+        released = _back_to_pending(conn, frames.c.claimed_at < cutoff)
+    if released:
+        log.warning("released %d frame(s) claimed by a worker silent for over %.0f s", released, timeout_s)
+    return released
+
+
+def release_worker(store: Store, worker_id: str, frame_ids: Sequence[int] | None = None) -> int:
+    """Give back ``worker_id``'s claims (all of them, or only ``frame_ids``)."""
+    where = [frames.c.claimed_by == worker_id]
+    if frame_ids is not None:
+        if not frame_ids:
+            return 0
+        where.append(frames.c.id.in_(list(frame_ids)))
+    with store.begin() as conn:
+        return _back_to_pending(conn, *where)
+
+
+def release_all(store: Store, flight_id: int) -> int:
+    """Give back every claim of the flight (SQLite: one worker per store, so any claim is a dead one's)."""
+    with store.begin() as conn:
+        return _back_to_pending(conn, frames.c.flight_id == flight_id)
+
+
+def heartbeat(store: Store, worker_id: str) -> None:
+    """Tell the other workers this one is alive: its claims are not stale."""
+    with store.begin() as conn:
+        conn.execute(
+            update(frames)
+            .where(frames.c.claimed_by == worker_id, frames.c.status == "claimed")
+            .values(claimed_at=utcnow())
+        )
+
+
+def retry_failed(store: Store, flight_id: int) -> int:
+    """Put the flight's failed frames back in the queue (the files were fixed or replaced)."""
+    with store.begin() as conn:
+        result = conn.execute(
+            update(frames)
+            .where(frames.c.flight_id == flight_id, frames.c.status == "failed")
+            .values(status="pending", error=None, processed_at=None)
+        )
+        return max(result.rowcount, 0)
+
+
+def claimed_by_others(store: Store, flight_id: int, worker_id: str) -> int:
+    """How many of the flight's frames other workers hold now."""
+    with store.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(frames)
+                .where(
+                    and_(
+                        frames.c.flight_id == flight_id,
+                        frames.c.status == "claimed",
+                        frames.c.claimed_by != worker_id,
+                    )
+                )
+            ).scalar_one()
+        )
+
+
+def status_counts(store: Store, flight_id: int) -> dict[str, int]:
+    """Frames of the flight per status (every status present, zero when none)."""
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(frames.c.status, func.count())
+            .where(frames.c.flight_id == flight_id)
+            .group_by(frames.c.status)
+        )
+        counts = dict.fromkeys(schema.FRAME_STATES, 0)
+        counts.update({status: int(n) for status, n in rows})
+    return counts

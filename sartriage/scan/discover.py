@@ -1,0 +1,56 @@
+"""Finding frames in a flight folder and naming them by content, so a re-copied card is not scanned twice."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from sartriage.errors import FrameError
+
+log = logging.getLogger(__name__)
+
+FOUND_SUFFIXES = frozenset({".jpg", ".jpeg", ".tif", ".tiff"})
+_BLOCK = 1 << 20
+
+
+def is_frame_file(path: Path) -> bool:
+    """A photo or raster the scan reads: JPEG or TIFF by suffix (any case), not a hidden file."""
+    return path.suffix.lower() in FOUND_SUFFIXES and not path.name.startswith(".")
+
+
+def find_frames(folder: Path) -> Iterator[Path]:
+    """Every frame under ``folder``, recursively, in a stable (sorted) order; hidden folders are skipped."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FrameError(f"{folder}: not a folder; give the folder the drone photos were copied to")
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = sorted(current.iterdir(), key=lambda p: p.name)
+        except OSError as exc:
+            log.warning("%s: cannot list this folder (%s); its frames are left out", current, exc.strerror)
+            continue
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                subfolders.append(entry)
+            elif entry.is_file() and is_frame_file(entry):
+                yield entry
+        stack.extend(reversed(subfolders))
+
+
+def content_hash(path: Path) -> str:
+    """The sha256 of a file's bytes, read in blocks so a large raster never sits in memory."""
+    digest = hashlib.sha256()
+    try:
+        with Path(path).open("rb") as stream:
+            while block := stream.read(_BLOCK):
+                digest.update(block)
+    except OSError as exc:
+        raise FrameError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    return digest.hexdigest()

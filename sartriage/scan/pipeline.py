@@ -1,0 +1,427 @@
+"""The scan as a generator of progress: find, claim, read ahead, detect, triage, commit frame by frame.
+
+Pulling the generator drives the scan; not pulling pauses it (the readers fill
+their bounded queue and wait); closing it stops it and gives unfinished claims
+back. Reader threads open frames and cut tiles ahead of the detector, so
+inference never waits for the disk, and at most ``queue_frames`` decoded
+frames (plus one per reader) are in memory whatever the folder size.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from sartriage.detect import Detector, Tile
+from sartriage.detect.detections import Detections
+from sartriage.errors import FrameError, StoreError
+from sartriage.frames import Frame, Georef, NotGeoreferenced, open_frame
+from sartriage.scan import claims
+from sartriage.scan.claims import Claim, NewFrame
+from sartriage.scan.discover import content_hash, find_frames
+from sartriage.scan.record import ClaimLost, FrameFacts, Ground, write_done, write_failed
+from sartriage.scan.triage import FLAGGED, REVIEW, TriageRules, triage_tiles
+from sartriage.scan.watch import StableFiles
+from sartriage.store import Store, schema
+
+log = logging.getLogger(__name__)
+
+FINDING, SCANNING, WATCHING, FINISHED = "finding", "scanning", "watching", "finished"
+
+
+def default_worker_id() -> str:
+    """This machine's name: a worker restarted on the same machine takes its old claims back at once."""
+    return socket.gethostname() or "worker"
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    flight: str | None = None  # the flight's name; default: the folder's name
+    rules: TriageRules | None = None  # default: the model card's thresholds, 2 % quality checks
+    worker_id: str = field(default_factory=default_worker_id)
+    readers: int = 2  # threads that open frames and cut tiles ahead of the detector
+    queue_frames: int = 2  # cut frames waiting for the detector
+    claim_timeout_s: float = 300.0  # a claim not refreshed for this long belongs to a dead worker
+    watch: bool = False  # keep taking new files as they appear, until the generator is closed
+    poll_s: float = 2.0  # how often --watch (and a worker waiting for others' claims) looks again
+    retry_failed: bool = False  # put the flight's failed frames back in the queue first
+
+    def __post_init__(self) -> None:
+        if self.readers < 1 or self.queue_frames < 1:
+            raise ValueError("a scan needs at least one reader and a queue of at least one frame")
+        if self.claim_timeout_s <= 0 or self.poll_s <= 0:
+            raise ValueError("claim timeout and poll interval must be positive")
+        if not self.worker_id.strip():
+            raise ValueError("the worker id must not be empty")
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    """Where a scan stands. Frame counts are the flight's (every worker's); the rest is this run's."""
+
+    flight: str
+    flight_id: int
+    phase: str  # finding | scanning | watching | finished
+    frames_total: int
+    frames_done: int
+    frames_failed: int
+    files_seen: int = 0  # files looked at while finding
+    duplicates: int = 0  # files skipped because the mission already holds their content
+    tiles: int = 0
+    tiles_flagged: int = 0
+    tiles_review: int = 0
+    detections: int = 0
+    tiles_per_s: float = 0.0
+    megapixels_per_s: float = 0.0
+    eta_s: float | None = None
+    frame: Path | None = None  # the frame this update is about
+    error: str | None = None  # why that frame failed
+
+    @property
+    def frames_pending(self) -> int:
+        return max(0, self.frames_total - self.frames_done - self.frames_failed)
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """A frame read and cut on a reader thread, waiting for the detector."""
+
+    claim: Claim
+    facts: FrameFacts
+    georef: Georef | NotGeoreferenced
+    tiles: tuple[Tile, ...]
+    batch: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    claim: Claim
+    reason: str
+
+
+@dataclass(frozen=True)
+class _ReaderCrashed:
+    error: BaseException
+
+
+_READER_DONE = object()
+
+
+def _captured_at(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def facts_of(frame: Frame) -> FrameFacts:
+    """The frame row's values: size, metadata, the ground centre (or GPS), footprint, georeferencing note."""
+    georef = frame.georef
+    lon, lat = frame.meta.lon, frame.meta.lat
+    footprint = None
+    note = "; ".join(frame.warnings) or None
+    if isinstance(georef, NotGeoreferenced):
+        note = georef.reason
+    else:
+        clon, clat, _ = georef.pixel_to_ground([frame.width / 2], [frame.height / 2])
+        if np.isfinite(clon[0]) and np.isfinite(clat[0]):
+            lon, lat = float(clon[0]), float(clat[0])
+        footprint = [[float(x), float(y)] for x, y in georef.footprint()] or None
+    return FrameFacts(
+        width=frame.width,
+        height=frame.height,
+        meta=frame.meta.to_dict(),
+        captured_at=_captured_at(frame.meta.captured_at),
+        lon=lon,
+        lat=lat,
+        gsd_m=frame.gsd_m,
+        footprint=footprint,
+        georef_note=note,
+    )
+
+
+def ground_of(georef: Georef | NotGeoreferenced, detections: Detections, path: Path) -> Ground:
+    """Ground positions of the detections' box centres; unknown where the frame is not georeferenced."""
+    if not len(detections) or isinstance(georef, NotGeoreferenced):
+        return Ground.unknown(len(detections))
+    centres = detections.centres
+    try:
+        lon, lat, radius = georef.pixel_to_ground(centres[:, 0], centres[:, 1])
+    except (ValueError, ArithmeticError) as exc:
+        log.warning("%s: detections left without ground positions (%s)", path, exc)
+        return Ground.unknown(len(detections))
+    return Ground(np.asarray(lon, float), np.asarray(lat, float), np.asarray(radius, float))
+
+
+def scan(
+    store: Store, folder: Path, detector: Detector, options: ScanOptions | None = None
+) -> Iterator[ScanProgress]:
+    """Scan ``folder`` into the store's mission, yielding progress after every frame (see module doc)."""
+    return _ScanRun(store, Path(folder), detector, options or ScanOptions()).progress()
+
+
+class _ScanRun:
+    def __init__(self, store: Store, folder: Path, detector: Detector, options: ScanOptions) -> None:
+        if not folder.is_dir():
+            raise FrameError(f"{folder}: not a folder; give the folder the drone photos were copied to")
+        self.store = store
+        self.folder = folder.resolve()
+        self.detector = detector
+        self.options = options
+        self.rules = options.rules or TriageRules.from_card(detector.card)
+        self.model = detector.card.name or detector.card.file
+        self.flight = options.flight or self.folder.name
+        self.flight_id = 0
+        self.stop = threading.Event()
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=options.queue_frames)
+        self.threads: list[threading.Thread] = []
+        self.counts: dict[str, Any] = {
+            "files_seen": 0,
+            "duplicates": 0,
+            "tiles": 0,
+            "tiles_flagged": 0,
+            "tiles_review": 0,
+            "detections": 0,
+        }
+        self.frames_finished = 0
+        self.pixels = 0
+        self.started = 0.0
+
+    # ── progress ────────────────────────────────────────────────────────────
+    def _progress(self, phase: str, frame: Path | None = None, error: str | None = None) -> ScanProgress:
+        status = claims.status_counts(self.store, self.flight_id)
+        total = sum(status.values())
+        elapsed = time.monotonic() - self.started if self.started else 0.0
+        eta = None
+        if self.frames_finished and elapsed > 0:
+            eta = (status["pending"] + status["claimed"]) * elapsed / self.frames_finished
+        return ScanProgress(
+            flight=self.flight,
+            flight_id=self.flight_id,
+            phase=phase,
+            frames_total=total,
+            frames_done=status["done"],
+            frames_failed=status["failed"],
+            tiles_per_s=self.counts["tiles"] / elapsed if elapsed > 0 else 0.0,
+            megapixels_per_s=self.pixels / 1e6 / elapsed if elapsed > 0 else 0.0,
+            eta_s=eta,
+            frame=frame,
+            error=error,
+            **self.counts,
+        )
+
+    def progress(self) -> Iterator[ScanProgress]:
+        self.flight_id = claims.ensure_flight(self.store, self.flight, self.folder)
+        if self.store.is_sqlite:
+            claims.release_all(self.store, self.flight_id)  # one worker per SQLite store: old claims are dead
+        else:
+            claims.release_worker(self.store, self.options.worker_id)
+        if self.options.retry_failed:
+            log.info(
+                "%d failed frame(s) put back in the queue", claims.retry_failed(self.store, self.flight_id)
+            )
+        stable = StableFiles() if self.options.watch else None
+        if stable is None:
+            yield from self._find(find_frames(self.folder))
+        else:
+            yield from self._find(stable.poll_folder(self.folder))
+        self.started = time.monotonic()
+        try:
+            self._start_threads()
+            yield from self._consume(stable)
+        finally:
+            self._shutdown()
+        yield self._progress(FINISHED)
+
+    # ── finding ─────────────────────────────────────────────────────────────
+    def _find(self, paths: Iterable[Path]) -> Iterator[ScanProgress]:
+        known = claims.known_files(self.store, self.flight_id)
+        batch: list[NewFrame] = []
+        for path in paths:
+            self.counts["files_seen"] += 1
+            try:
+                size = path.stat().st_size
+            except OSError as exc:
+                log.warning("%s: cannot be read (%s); left out", path, exc.strerror)
+                continue
+            if known.get(str(path)) == size:
+                continue
+            try:
+                batch.append(NewFrame(path, content_hash(path), size))
+            except FrameError as exc:
+                log.warning("%s; left out", exc)
+                continue
+            if len(batch) >= 16:
+                self._register(batch)
+                batch = []
+            yield self._progress(FINDING, frame=path)
+        self._register(batch)
+
+    def _register(self, batch: list[NewFrame]) -> None:
+        if not batch:
+            return
+        unique = list({f.content_hash: f for f in reversed(batch)}.values())[::-1]
+        with self.store.connect() as conn:
+            held = dict(
+                conn.execute(
+                    select(schema.frames.c.content_hash, schema.frames.c.path).where(
+                        schema.frames.c.content_hash.in_([f.content_hash for f in unique])
+                    )
+                ).all()
+            )
+        for f in batch:
+            if f.content_hash in held and held[f.content_hash] != str(f.path):
+                log.info(
+                    "%s: same content as %s, already in the mission; skipped", f.path, held[f.content_hash]
+                )
+        self.counts["duplicates"] += (
+            len(batch)
+            - len(unique)
+            + sum(1 for f in unique if f.content_hash in held and held[f.content_hash] != str(f.path))
+        )
+        claims.register(self.store, self.flight_id, [f for f in unique if f.content_hash not in held])
+
+    # ── reading ahead ───────────────────────────────────────────────────────
+    def _start_threads(self) -> None:
+        for i in range(self.options.readers):
+            thread = threading.Thread(target=self._reader, name=f"sartriage-reader-{i}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        beat = threading.Thread(target=self._heartbeat, name="sartriage-heartbeat", daemon=True)
+        beat.start()
+        self.threads.append(beat)
+
+    def _heartbeat(self) -> None:
+        interval = max(0.5, self.options.claim_timeout_s / 4)
+        while not self.stop.wait(interval):
+            try:
+                claims.heartbeat(self.store, self.options.worker_id)
+            except StoreError as exc:
+                log.warning("could not refresh this worker's claims: %s", exc)
+
+    def _put(self, item: object) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _next_claim(self) -> Claim | None:
+        """The next frame to read; waits while other workers hold frames that may come back (or --watch)."""
+        opts = self.options
+        while not self.stop.is_set():
+            claim = claims.claim_next(self.store, self.flight_id, opts.worker_id)
+            if claim is not None:
+                return claim
+            if claims.release_stale(self.store, opts.claim_timeout_s):
+                continue
+            if not opts.watch and not claims.claimed_by_others(self.store, self.flight_id, opts.worker_id):
+                return None
+            self.stop.wait(opts.poll_s)
+        return None
+
+    def _reader(self) -> None:
+        try:
+            while (claim := self._next_claim()) is not None:
+                if not self._put(self._cut(claim)):
+                    return
+        except BaseException as exc:  # reported to the consumer, which raises it on the scan's thread
+            self._put(_ReaderCrashed(exc))
+        finally:
+            self._put(_READER_DONE)
+
+    def _cut(self, claim: Claim) -> _Cut | _Unreadable:
+        try:
+            with open_frame(claim.path) as frame:
+                tiles = tuple(self.detector.plan(frame))
+                batch = self.detector.cut(frame, tiles)
+                return _Cut(claim, facts_of(frame), frame.georef, tiles, batch)
+        except FrameError as exc:
+            return _Unreadable(claim, str(exc))
+        except (ValueError, OSError, MemoryError) as exc:  # one damaged file never stops the scan
+            log.debug("reading %s failed", claim.path, exc_info=True)
+            return _Unreadable(claim, f"{claim.path}: cannot be read ({type(exc).__name__}: {exc})")
+
+    # ── detecting and committing ────────────────────────────────────────────
+    def _consume(self, stable: StableFiles | None) -> Iterator[ScanProgress]:
+        running = self.options.readers
+        last_look = time.monotonic()
+        while running:
+            if stable is not None and time.monotonic() - last_look >= self.options.poll_s:
+                last_look = time.monotonic()
+                yield from self._find(stable.poll_folder(self.folder))
+            try:
+                item = self.queue.get(timeout=self.options.poll_s)
+            except queue.Empty:
+                if stable is not None:
+                    yield self._progress(WATCHING)
+                continue
+            if item is _READER_DONE:
+                running -= 1
+            elif isinstance(item, _ReaderCrashed):
+                raise item.error
+            else:
+                yield self._finish(item)
+
+    def _finish(self, item: _Cut | _Unreadable) -> ScanProgress:
+        worker = self.options.worker_id
+        try:
+            if isinstance(item, _Unreadable):
+                with self.store.begin() as conn:
+                    write_failed(conn, item.claim, worker, item.reason)
+                log.info("%s", item.reason)
+                self.frames_finished += 1
+                return self._progress(SCANNING, frame=item.claim.path, error=item.reason)
+            found = self.detector.merge(self.detector.infer(item.batch), item.tiles)
+            ground = ground_of(item.georef, found.detections, item.claim.path)
+            triage = triage_tiles(found.tile_scores, found.tiles, item.claim.content_hash, self.rules)
+            with self.store.begin() as conn:
+                write_done(conn, item.claim, worker, item.facts, found, ground, triage, self.model)
+        except (ClaimLost, IntegrityError) as exc:
+            log.warning("%s: another worker finished this frame first; dropped (%s)", item.claim.path, exc)
+            return self._progress(SCANNING, frame=item.claim.path)
+        self.frames_finished += 1
+        self.pixels += item.facts.width * item.facts.height
+        self.counts["tiles"] += len(found.tiles)
+        self.counts["tiles_flagged"] += int((triage.states == FLAGGED).sum())
+        self.counts["tiles_review"] += int((triage.states == REVIEW).sum())
+        self.counts["detections"] += len(found.detections)
+        return self._progress(SCANNING, frame=item.claim.path)
+
+    def _shutdown(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            while thread.is_alive():
+                self._drain()
+                thread.join(timeout=0.1)
+        self._drain()
+        try:
+            released = claims.release_worker(self.store, self.options.worker_id)
+        except StoreError as exc:
+            log.warning("claims left for the timeout to release: %s", exc)
+            return
+        if released:
+            log.info("%d frame(s) read ahead but not finished went back to the queue", released)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self.queue.get_nowait()
+            except queue.Empty:
+                return

@@ -1,0 +1,227 @@
+"""What one frame leaves in the store, written in ONE transaction so a killed scan never half-writes it.
+
+A finished frame: its row (size, metadata, position) marked ``done``, one row
+per tile with score and triage state, its detections with ground positions,
+and for each flagged tile a ``hits`` candidate at its best detection. A frame
+that could not be read: its row marked ``failed`` with the one-line reason.
+Both only if this worker still holds the frame's claim.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, insert, update
+
+from sartriage.detect.detections import FrameDetections
+from sartriage.scan.claims import Claim
+from sartriage.scan.triage import FLAGGED, TileTriage
+from sartriage.store import schema, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class ClaimLost(Exception):
+    """The frame's claim moved to another worker (this one was thought dead): its work is dropped."""
+
+
+@dataclass(frozen=True)
+class FrameFacts:
+    """What the store keeps about a frame besides its tiles; positions are WGS84 lon/lat."""
+
+    width: int
+    height: int
+    meta: dict[str, Any]
+    captured_at: datetime | None
+    lon: float | None
+    lat: float | None
+    gsd_m: float | None
+    footprint: list[list[float]] | None
+    georef_note: str | None
+
+
+@dataclass(frozen=True)
+class Ground:
+    """Ground positions of a frame's detections (NaN where unknown), parallel to its detections."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    error_radius_m: np.ndarray
+
+    @classmethod
+    def unknown(cls, n: int) -> Ground:
+        nan = np.full(n, np.nan)
+        return cls(nan, nan.copy(), nan.copy())
+
+
+def _num(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _take_claim(conn: Connection, claim: Claim, worker_id: str, **values: Any) -> None:
+    frames = schema.frames
+    done = conn.execute(
+        update(frames)
+        .where(frames.c.id == claim.frame_id, frames.c.status == "claimed", frames.c.claimed_by == worker_id)
+        .values(processed_at=utcnow(), **values)
+    ).rowcount
+    if done != 1:
+        raise ClaimLost(f"{claim.path}: another worker took this frame over; its result here is dropped")
+
+
+def write_failed(conn: Connection, claim: Claim, worker_id: str, reason: str) -> None:
+    _take_claim(
+        conn, claim, worker_id, status="failed", error=reason.splitlines()[0] if reason else "unreadable"
+    )
+
+
+def write_done(
+    conn: Connection,
+    claim: Claim,
+    worker_id: str,
+    facts: FrameFacts,
+    found: FrameDetections,
+    ground: Ground,
+    triage: TileTriage,
+    model: str,
+) -> None:
+    _take_claim(
+        conn,
+        claim,
+        worker_id,
+        status="done",
+        error=None,
+        width=facts.width,
+        height=facts.height,
+        captured_at=facts.captured_at,
+        meta=facts.meta,
+        lon=facts.lon,
+        lat=facts.lat,
+        gsd_m=facts.gsd_m,
+        footprint=facts.footprint,
+        georef_note=facts.georef_note,
+        model=model,
+    )
+    tile_ids = _write_tiles(conn, claim.frame_id, found, triage)
+    detection_ids = _write_detections(conn, claim.frame_id, found, ground, tile_ids, model)
+    _write_hits(conn, found, ground, triage, tile_ids, detection_ids)
+
+
+def _write_tiles(conn: Connection, frame_id: int, found: FrameDetections, triage: TileTriage) -> list[int]:
+    if not found.tiles:
+        return []
+    tiles = schema.tiles
+    rows = [
+        {
+            "frame_id": frame_id,
+            "x": t.x,
+            "y": t.y,
+            "w": t.w,
+            "h": t.h,
+            "scale": float(t.scale),
+            "score": float(found.tile_scores[i]),
+            "state": str(triage.states[i]),
+            "quality_check": bool(triage.quality_check[i]),
+        }
+        for i, t in enumerate(found.tiles)
+    ]
+    result = conn.execute(insert(tiles).returning(tiles.c.id, sort_by_parameter_order=True), rows)
+    return [int(r[0]) for r in result]
+
+
+def _write_detections(
+    conn: Connection,
+    frame_id: int,
+    found: FrameDetections,
+    ground: Ground,
+    tile_ids: Sequence[int],
+    model: str,
+) -> list[int]:
+    dets = found.detections
+    if not len(dets):
+        return []
+    table = schema.detections
+    rows = [
+        {
+            "frame_id": frame_id,
+            "tile_id": tile_ids[int(found.tile_ids[i])],
+            "x1": float(dets.xyxy[i, 0]),
+            "y1": float(dets.xyxy[i, 1]),
+            "x2": float(dets.xyxy[i, 2]),
+            "y2": float(dets.xyxy[i, 3]),
+            "score": float(dets.scores[i]),
+            "class_id": int(dets.class_ids[i]),
+            "model": model,
+            "lon": _num(ground.lon[i]),
+            "lat": _num(ground.lat[i]),
+            "error_radius_m": _num(ground.error_radius_m[i]),
+        }
+        for i in range(len(dets))
+    ]
+    result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    return [int(r[0]) for r in result]
+
+
+def best_in_tiles(found: FrameDetections) -> np.ndarray:
+    """For each tile, the index of the best detection whose centre lies in it (-1 when none)."""
+    best = np.full(len(found.tiles), -1, dtype=np.int64)
+    dets = found.detections
+    if not len(dets):
+        return best
+    centres = dets.centres
+    for j, tile in enumerate(found.tiles):
+        inside = (
+            (centres[:, 0] >= tile.x)
+            & (centres[:, 0] < tile.x + tile.w)
+            & (centres[:, 1] >= tile.y)
+            & (centres[:, 1] < tile.y + tile.h)
+        )
+        if inside.any():
+            candidates = np.flatnonzero(inside)
+            best[j] = candidates[np.argmax(dets.scores[candidates])]
+    return best
+
+
+def _write_hits(
+    conn: Connection,
+    found: FrameDetections,
+    ground: Ground,
+    triage: TileTriage,
+    tile_ids: Sequence[int],
+    detection_ids: Sequence[int],
+) -> None:
+    flagged = np.flatnonzero(triage.states == FLAGGED)
+    if not len(flagged):
+        return
+    best = best_in_tiles(found)
+    centres = found.detections.centres
+    now = utcnow()
+    rows = []
+    for j in flagged:
+        i = int(best[j])
+        if i < 0:  # a tile is flagged by a detection centred in it, so this does not happen
+            log.warning("flagged tile %d has no detection centred in it; no candidate hit made", tile_ids[j])
+            continue
+        rows.append(
+            {
+                "tile_id": tile_ids[j],
+                "detection_id": detection_ids[i],
+                "source": "detector",
+                "status": "candidate",
+                "x": float(centres[i, 0]),
+                "y": float(centres[i, 1]),
+                "lon": _num(ground.lon[i]),
+                "lat": _num(ground.lat[i]),
+                "error_radius_m": _num(ground.error_radius_m[i]),
+                "confidence": float(found.detections.scores[i]),
+                "note": "",
+                "created_at": now,
+            }
+        )
+    if rows:
+        conn.execute(insert(schema.hits), rows)
