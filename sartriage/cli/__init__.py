@@ -17,7 +17,7 @@ from sartriage import __version__
 from sartriage.errors import SartriageError
 
 # Sub-command modules, in the order `sartriage --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("hits",)
+COMMAND_MODULES: tuple[str, ...] = ("hits", "model", "evaluate")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,7 +24,11 @@ MAX_BATCH = {"CPU": 4, "CUDA": 16, "TensorRT": 16}
 
 
 class FrameLike(Protocol):
-    """What the detector needs of a frame (``sartriage.frames.Frame`` is one)."""
+    """What the detector needs of a frame (``sartriage.frames.Frame`` is one).
+
+    ``read`` takes a window with ``x, y, w, h`` and ``fits(width, height)``, as ``Tile`` and the frames
+    package's ``Window`` both have.
+    """
 
     @property
     def width(self) -> int: ...

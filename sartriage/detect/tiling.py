@@ -36,6 +36,10 @@ class Tile:
         """(w, h) of the window resampled to model pixels."""
         return max(1, round(self.w * self.scale)), max(1, round(self.h * self.scale))
 
+    def fits(self, width: int, height: int) -> bool:
+        """Whether the window lies inside a ``width`` x ``height`` frame (the frame's ``Window`` protocol)."""
+        return self.x + self.w <= width and self.y + self.h <= height
+
     def contains(self, x: float, y: float) -> bool:
         return self.x <= x < self.x + self.w and self.y <= y < self.y + self.h
 

@@ -1,0 +1,8 @@
+"""Scoring detections against labels: label readers, matching, recall / precision / AP."""
+
+from sartriage.evaluate.labels import FORMATS, ImageLabels, LabelError, read_labels
+from sartriage.evaluate.matching import match
+from sartriage.evaluate.metrics import Scores, Tally
+from sartriage.evaluate.run import evaluate
+
+__all__ = ["FORMATS", "ImageLabels", "LabelError", "Scores", "Tally", "evaluate", "match", "read_labels"]
