@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from sartriage.detect.session import Session
+from sartriage.errors import ModelError
+
+GPU_HERE = "CUDAExecutionProvider" in ort.get_available_providers()
+
+
+@pytest.mark.parametrize("device", ["auto", "cpu", "cuda", "tensorrt"])
+def test_the_provider_that_really_runs_is_named_and_fallback_is_quiet(
+    shared_models: Path, device: str, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="sartriage.detect.session"):
+        session = Session(shared_models / "yolox_nano_416_coco.onnx", device=device, threads=1)
+    assert session.provider in ("TensorRT", "CUDA", "CPU")
+    assert f"inference runs on {session.provider}" in caplog.text
+    out, err = capfd.readouterr()
+    assert "EP Error" not in out + err and "Failed to load library" not in out + err
+    outputs = session.run(np.zeros((1, 3, 416, 416), np.float32))
+    assert outputs[0].shape == (1, 3549, 85)
+
+
+def test_fixed_batch_model_runs_a_batch_item_by_item(shared_models: Path) -> None:
+    session = Session(shared_models / "yolox_nano_416_coco.onnx", device="cpu", threads=1)
+    assert not session.dynamic_batch
+    rng = np.random.default_rng(0)
+    batch = rng.uniform(0, 255, (3, 3, 416, 416)).astype(np.float32)
+    together = session.run(batch)[0]
+    alone = session.run(batch[1:2])[0]
+    assert together.shape == (3, 3549, 85)
+    np.testing.assert_allclose(together[1], alone[0], rtol=1e-4, atol=1e-4)
+
+
+def test_unknown_device_and_unreadable_model(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="unknown device"):
+        Session(tmp_path / "x.onnx", device="npu")
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match=r"bad\.onnx: ONNX Runtime cannot load it"):
+        Session(bad, device="cpu")
