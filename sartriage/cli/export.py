@@ -1,0 +1,103 @@
+"""``sartriage export --format F``: a mission's results as files other tools read.
+
+Each format is one entry of ``FORMATS``: a help line and a function writing the
+mission to an open text stream and returning a one-line report. The file is
+written next to its target and moved into place at the end, so an interrupted
+export never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from sartriage.cli.status import add_db_argument
+from sartriage.errors import ExportError
+from sartriage.export import detections
+from sartriage.store import Store, open_store
+
+
+@dataclass(frozen=True)
+class Format:
+    help: str
+    write: Callable[[Store, argparse.Namespace, TextIO], str]  # returns what was written, in a few words
+
+
+def _records(store: Store, args: argparse.Namespace) -> Iterator[detections.DetectionRecord]:
+    return detections.read_detections(store, tuple(args.flight or ()), args.min_score)
+
+
+def _coco_results(store: Store, args: argparse.Namespace, out: TextIO) -> str:
+    return f"{detections.write_coco_results(_records(store, args), out)} detections"
+
+
+def _geojson(store: Store, args: argparse.Namespace, out: TextIO) -> str:
+    written, unlocated = detections.write_geojson(_records(store, args), out)
+    left = f" ({unlocated} without a ground position left out)" if unlocated else ""
+    return f"{written} detections{left}"
+
+
+def _csv(store: Store, args: argparse.Namespace, out: TextIO) -> str:
+    return f"{detections.write_csv(_records(store, args), out)} detections"
+
+
+FORMATS: dict[str, Format] = {
+    "coco-results": Format("every detection as a COCO results list, boxes in frame pixels", _coco_results),
+    "geojson": Format("detections with a ground position as GeoJSON points (lon, lat)", _geojson),
+    "csv": Format("every detection as a CSV row, with lon/lat/error radius where known", _csv),
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    lines = "; ".join(f"{name}: {fmt.help}" for name, fmt in FORMATS.items())
+    parser = subparsers.add_parser(
+        "export",
+        help="write a mission's results for other tools (COCO, GeoJSON, CSV, ...)",
+        description=f"Formats: {lines}.",
+    )
+    add_db_argument(parser)
+    parser.add_argument("--format", required=True, choices=sorted(FORMATS), help="what to write")
+    parser.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    parser.add_argument("--flight", action="append", help="only this flight (name or id; repeatable)")
+    parser.add_argument(
+        "--min-score", type=float, default=0.0, help="only detections scoring at least this (default: all)"
+    )
+    parser.set_defaults(func=run)
+
+
+def write_atomically(target: Path, write: Callable[[TextIO], str]) -> str:
+    """Write through a temporary file beside ``target`` and move it into place once complete."""
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        raise ExportError(f"{target}: folder {folder} does not exist; create it or choose another --out")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write here ({exc.strerror}); choose another --out") from exc
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as stream:
+            report = write(stream)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise ExportError(f"{target}: writing failed ({exc.strerror}); nothing was written") from exc
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return report
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = FORMATS[args.format]
+    with open_store(args.db, create=False) as store:
+        if args.out is None or str(args.out) == "-":
+            report = fmt.write(store, args, sys.stdout)
+            print(f"{args.format}: {report}", file=sys.stderr)
+            return 0
+        report = write_atomically(args.out, lambda stream: fmt.write(store, args, stream))
+    print(f"{args.format}: {report} written to {args.out}")
+    return 0

@@ -1,0 +1,219 @@
+"""``sartriage scan FOLDER``: score every tile of every photo into a mission store, resumably."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+from tqdm import tqdm
+
+from sartriage.cli.status import add_db_argument, describe
+from sartriage.detect import Detector
+from sartriage.errors import SartriageError, SartriageWarning
+from sartriage.scan import ScanOptions, ScanProgress, TriageRules, scan
+from sartriage.scan.pipeline import FINDING, WATCHING, default_worker_id
+from sartriage.scan.summary import summarise
+from sartriage.scan.triage import DEFAULT_QUALITY_SHARE
+from sartriage.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} frames [{elapsed}{postfix}]"
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} must lie between 0 and 1")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be above 0")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "scan",
+        help="scan a folder of drone photos into a mission: every tile scored and triaged",
+        description="Find every JPEG/TIFF/GeoTIFF under FOLDER, tile it, run the person detector and sort "
+        "each tile into flagged (straight to the coordinator), review (volunteers) or cleared, committing "
+        "frame by frame. Killed or interrupted, the same command carries on where it stopped; files the "
+        "mission already holds (same content) are skipped.",
+    )
+    parser.add_argument(
+        "folder", type=Path, metavar="FOLDER", help="folder the flight's photos were copied to"
+    )
+    add_db_argument(parser)
+    parser.add_argument("--flight", help="name of the flight (default: the folder's name)")
+    model = parser.add_mutually_exclusive_group()
+    model.add_argument(
+        "--model", type=Path, help="ONNX detector with its card beside it (default: shipped model)"
+    )
+    model.add_argument("--card", type=Path, dest="model", help="the model card (.card.toml) of the detector")
+    parser.add_argument("--device", default="auto", choices=("auto", "tensorrt", "cuda", "cpu"))
+    parser.add_argument("--threads", type=int, help="CPU threads for inference (default: all)")
+    parser.add_argument(
+        "--review-threshold", type=_share, help="tiles scoring at least this go to volunteers (default: card)"
+    )
+    parser.add_argument(
+        "--flag-threshold",
+        type=_share,
+        help="tiles scoring at least this go to the coordinator (default: card)",
+    )
+    parser.add_argument(
+        "--quality-share",
+        type=_share,
+        default=DEFAULT_QUALITY_SHARE,
+        help=f"share of cleared tiles sent to review to measure misses (default {DEFAULT_QUALITY_SHARE})",
+    )
+    parser.add_argument(
+        "--watch", action="store_true", help="keep scanning new files as they appear (Ctrl-C ends)"
+    )
+    parser.add_argument("--retry-failed", action="store_true", help="try the flight's failed frames again")
+    shared = parser.add_argument_group("several workers on one PostgreSQL mission")
+    shared.add_argument(
+        "--worker-id",
+        default=default_worker_id(),
+        help="this worker's name, unique among the workers (default: this machine's name)",
+    )
+    shared.add_argument(
+        "--claim-timeout",
+        type=_positive,
+        default=300.0,
+        metavar="SECONDS",
+        help="a frame claimed by a worker silent this long goes back to the queue (default 300)",
+    )
+    parser.add_argument(
+        "--readers", type=int, default=2, help="threads reading frames ahead of the detector (default 2)"
+    )
+    parser.set_defaults(func=run)
+
+
+class _Bar:
+    """tqdm bars over scan progress: files while finding, then frames with tiles/s and ETA."""
+
+    def __init__(self, flight: str) -> None:
+        self.flight = flight
+        self.bar: tqdm | None = None
+        self.phase = ""
+
+    def update(self, p: ScanProgress) -> None:
+        if p.phase != self.phase and (p.phase == FINDING or self.phase in ("", FINDING)):
+            self.close()
+            if p.phase == FINDING:
+                self.bar = tqdm(
+                    desc=f"finding frames in {self.flight}", unit=" files", disable=None, leave=False
+                )
+            else:
+                self.bar = tqdm(
+                    desc=self.flight,
+                    total=p.frames_total,
+                    unit=" frames",
+                    disable=None,
+                    bar_format=BAR_FORMAT,
+                )
+        self.phase = p.phase
+        if self.bar is None:
+            return
+        if p.phase == FINDING:
+            self.bar.n = p.files_seen
+        else:
+            self.bar.total = p.frames_total
+            self.bar.n = p.frames_done + p.frames_failed
+            eta = "--:--" if p.eta_s is None else tqdm.format_interval(p.eta_s)
+            waiting = ", watching for new files" if p.phase == WATCHING else ""
+            self.bar.set_postfix_str(
+                f"{p.tiles_per_s:.1f} tiles/s, ETA {eta}, {p.tiles_flagged} flagged{waiting}", refresh=False
+            )
+        if p.error and not self.bar.disable:  # on a terminal; otherwise the summary lists failures
+            self.bar.write(f"failed: {p.error}", file=sys.stderr)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _rules(args: argparse.Namespace, detector: Detector) -> TriageRules:
+    try:
+        return TriageRules.from_card(
+            detector.card, args.review_threshold, args.flag_threshold, args.quality_share
+        )
+    except ValueError as exc:
+        raise SartriageError(f"{exc}; adjust --review-threshold / --flag-threshold") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.readers < 1:
+        raise SartriageError(f"--readers {args.readers}: give at least 1")
+    if not args.folder.is_dir():
+        raise SartriageError(f"{args.folder}: not a folder; give the folder the drone photos were copied to")
+    detector = Detector.open(args.model, device=args.device, threads=args.threads)
+    options = ScanOptions(
+        flight=args.flight,
+        rules=_rules(args, detector),
+        worker_id=args.worker_id,
+        readers=args.readers,
+        claim_timeout_s=args.claim_timeout,
+        watch=args.watch,
+        retry_failed=args.retry_failed,
+    )
+    print(f"model {detector.card.name or detector.card.file} on {detector.provider}", file=sys.stderr)
+    with open_store(args.db) as store:
+        interrupted, flight_id = _scan(store, args, detector, options)
+        _report(store, args, flight_id)
+    if interrupted and not args.watch:
+        print("interrupted: what was committed is kept; run the same command to carry on", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _scan(
+    store: Store, args: argparse.Namespace, detector: Detector, options: ScanOptions
+) -> tuple[bool, int]:
+    bar = _Bar(options.flight or args.folder.resolve().name)
+    flight_id = 0
+    if args.watch:
+        print(f"watching {args.folder} for new frames; Ctrl-C stops", file=sys.stderr)
+    try:
+        # metadata gaps are stored with each frame; a line per photo would drown the bar
+        with (
+            warnings.catch_warnings(),
+            contextlib.closing(scan(store, args.folder, detector, options)) as steps,
+        ):
+            warnings.simplefilter("ignore", SartriageWarning)
+            for progress in steps:
+                flight_id = progress.flight_id
+                bar.update(progress)
+    except KeyboardInterrupt:
+        return True, flight_id
+    finally:
+        bar.close()
+    return False, flight_id
+
+
+def _report(store: Store, args: argparse.Namespace, flight_id: int) -> None:
+    if not flight_id:
+        return
+    for summary in summarise(store, [flight_id]):
+        print("\n".join(describe(summary)))
+    db = args.db
+    print(
+        f"results are in {db}; next: `sartriage status --db {db}`, `sartriage hits list --db {db}`, "
+        f"`sartriage export --db {db} --format geojson --out detections.geojson`"
+    )

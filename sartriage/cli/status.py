@@ -1,0 +1,86 @@
+"""``sartriage status``: per flight, frames done / failed / pending, tiles per state, detections, review."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from sartriage.scan.summary import FlightSummary, summarise
+from sartriage.store import open_store
+
+DEFAULT_DB = "mission.sqlite"
+
+
+def add_db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("SARTRIAGE_DB", DEFAULT_DB),
+        help=f"mission store: a .sqlite path or postgresql:// URL (default: $SARTRIAGE_DB or ./{DEFAULT_DB})",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "status",
+        help="what a mission holds: frames, tiles per triage state, detections, review progress",
+        description="Per flight: frames done / failed / pending, tiles per triage state (flagged, review, "
+        "cleared), detections, candidate hits and the volunteer review queue.",
+    )
+    add_db_argument(parser)
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON for scripts: a list of flights with the keys frames_done, frames_failed, "
+        "frames_pending, tiles {state: count}, detections, hits, review",
+    )
+    parser.add_argument("--failures", type=int, default=5, help="failed frames listed per flight (default 5)")
+    parser.set_defaults(func=run)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def describe(summary: FlightSummary) -> list[str]:
+    """A flight's summary as a few lines for people."""
+    frames = summary.frames_done + summary.frames_failed + summary.frames_pending
+    tiles = summary.tiles
+    review = f"{tiles['review']} for review"
+    if summary.quality_checks:
+        review += f" ({summary.quality_checks} of them quality checks)"
+    lines = [
+        f'flight "{summary.name}" ({summary.folder}): {_count(frames, "frame")}: '
+        f"{summary.frames_done} done, {summary.frames_failed} failed, {summary.frames_pending} pending",
+        f"  tiles: {sum(tiles.values())}: {tiles['flagged']} flagged, {review}, {tiles['cleared']} cleared; "
+        f"{_count(summary.detections, 'detection')}; "
+        f"{_count(summary.hits.get('candidate', 0), 'candidate hit')}"
+        + "".join(f", {n} {status}" for status, n in sorted(summary.hits.items()) if status != "candidate"),
+    ]
+    if summary.review:
+        done = sum(n for state, n in summary.review.items() if state != "open")
+        lines.append(
+            f"  review: {done} of {sum(summary.review.values())} queued tiles answered"
+            + "".join(f", {n} {state}" for state, n in sorted(summary.review.items()))
+        )
+    for path, error in summary.failures:
+        reason = error.removeprefix(f"{path}: ")
+        lines.append(f"  failed: {Path(path).name}: {reason}")
+    if summary.frames_failed > len(summary.failures):
+        lines.append(f"  ... and {summary.frames_failed - len(summary.failures)} more failed frames")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        summaries = summarise(store, failures=max(0, args.failures))
+    if args.json:
+        print(json.dumps([s.to_json() for s in summaries], indent=2))
+        return 0
+    if not summaries:
+        print(f"{args.db}: no flights yet; add one with `sartriage scan FOLDER --db {args.db}`")
+        return 0
+    for summary in summaries:
+        print("\n".join(describe(summary)))
+    return 0

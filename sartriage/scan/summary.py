@@ -1,0 +1,128 @@
+"""What a mission holds, per flight: frames by status, tiles by triage state, detections, hits, review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from sartriage.store import Store, schema
+from sartriage.store.schema import FRAME_STATES, TILE_STATES
+
+
+@dataclass(frozen=True)
+class FlightSummary:
+    flight_id: int
+    name: str
+    folder: str
+    frames: dict[str, int]  # every frame status -> count
+    tiles: dict[str, int]  # every triage state -> count
+    quality_checks: int  # cleared-by-score tiles sent to review to measure misses
+    detections: int
+    hits: dict[str, int]  # hit status -> count (only statuses present)
+    review: dict[str, int] = field(
+        default_factory=dict
+    )  # review queue state -> count (empty: not queued yet)
+    failures: tuple[tuple[str, str], ...] = ()  # (path, reason) of failed frames
+
+    @property
+    def frames_done(self) -> int:
+        return self.frames["done"]
+
+    @property
+    def frames_failed(self) -> int:
+        return self.frames["failed"]
+
+    @property
+    def frames_pending(self) -> int:
+        """Not finished yet: waiting, or being read by a worker now."""
+        return self.frames["pending"] + self.frames["claimed"]
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable keys scripts read (``sartriage status --json``)."""
+        return {
+            "flight_id": self.flight_id,
+            "flight": self.name,
+            "folder": self.folder,
+            "frames_done": self.frames_done,
+            "frames_failed": self.frames_failed,
+            "frames_pending": self.frames_pending,
+            "frames_claimed": self.frames["claimed"],
+            "tiles": dict(self.tiles),
+            "quality_checks": self.quality_checks,
+            "detections": self.detections,
+            "hits": dict(self.hits),
+            "review": dict(self.review),
+            "failures": [{"path": p, "error": e} for p, e in self.failures],
+        }
+
+
+def _grouped(conn: Connection, key: Any, column: Any, source: Any, *where: Any) -> dict[int, dict[str, int]]:
+    """Row counts per (``key``, ``column``) value as {key: {column value: count}}."""
+    rows = conn.execute(
+        select(key, column, func.count()).select_from(source).where(*where).group_by(key, column)
+    )
+    out: dict[int, dict[str, int]] = {}
+    for key_value, value, n in rows:
+        out.setdefault(int(key_value), {})[str(value)] = int(n)
+    return out
+
+
+def summarise(store: Store, flight_ids: list[int] | None = None, failures: int = 20) -> list[FlightSummary]:
+    """One summary per flight of the mission (or of ``flight_ids``), in the order flights were added.
+
+    ``failures``: how many failed frames (path and reason) to list per flight.
+    """
+    fl, fr, ti, de, hi = schema.flights, schema.frames, schema.tiles, schema.detections, schema.hits
+    frame_tiles = ti.join(fr, ti.c.frame_id == fr.c.id)
+    with store.connect() as conn:
+        query = select(fl.c.id, fl.c.name, fl.c.folder).order_by(fl.c.id)
+        if flight_ids is not None:
+            query = query.where(fl.c.id.in_(flight_ids))
+        flights = conn.execute(query).all()
+        if not flights:
+            return []
+        frames = _grouped(conn, fr.c.flight_id, fr.c.status, fr)
+        tiles = _grouped(conn, fr.c.flight_id, ti.c.state, frame_tiles)
+        quality = _grouped(
+            conn, fr.c.flight_id, ti.c.quality_check, frame_tiles, ti.c.quality_check.is_(True)
+        )
+        hit_tiles = hi.join(ti, hi.c.tile_id == ti.c.id).join(fr, ti.c.frame_id == fr.c.id)
+        hits = _grouped(conn, fr.c.flight_id, hi.c.status, hit_tiles)
+        dets = dict(
+            conn.execute(
+                select(fr.c.flight_id, func.count())
+                .select_from(de.join(fr, de.c.frame_id == fr.c.id))
+                .group_by(fr.c.flight_id)
+            ).all()
+        )
+        review = _review_progress(conn)
+        out = []
+        for flight_id, name, folder in flights:
+            failed = conn.execute(
+                select(fr.c.path, fr.c.error)
+                .where(fr.c.flight_id == flight_id, fr.c.status == "failed")
+                .order_by(fr.c.id)
+                .limit(failures)
+            ).all()
+            out.append(
+                FlightSummary(
+                    flight_id=flight_id,
+                    name=name,
+                    folder=folder,
+                    frames={s: frames.get(flight_id, {}).get(s, 0) for s in FRAME_STATES},
+                    tiles={s: tiles.get(flight_id, {}).get(s, 0) for s in TILE_STATES},
+                    quality_checks=sum(quality.get(flight_id, {}).values()),
+                    detections=int(dets.get(flight_id, 0)),
+                    hits=hits.get(flight_id, {}),
+                    review=review.get(flight_id, {}),
+                    failures=tuple((str(p), str(e or "")) for p, e in failed),
+                )
+            )
+    return out
+
+
+def _review_progress(conn: Connection) -> dict[int, dict[str, int]]:
+    """The review queue per flight by state: open, done, escalated, decided."""
+    return _grouped(conn, schema.review_tiles.c.flight_id, schema.review_tiles.c.state, schema.review_tiles)
