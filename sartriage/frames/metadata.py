@@ -90,6 +90,8 @@ class FrameMeta:
     rtk_std_lon_m: float | None = None
     rtk_std_lat_m: float | None = None
     rtk_std_hgt_m: float | None = None
+    dewarp: tuple[float, ...] | None = None
+    dewarp_applied: bool = False
     sensor: SensorSize | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
@@ -261,6 +263,16 @@ def _sensor(
     return None
 
 
+def _dewarp(text: str | None) -> tuple[float, ...] | None:
+    """DJI DewarpData ``"date;fx,fy,cx,cy,k1,k2,p1,p2,k3"`` (centre as offsets from the image centre)."""
+    if not text:
+        return None
+    values = numbers(text.split(";")[-1].replace(",", " "))
+    if len(values) != 9 or values[0] <= 0 or values[1] <= 0:
+        return None
+    return tuple(values)
+
+
 def read_meta(
     tags: Mapping[str, str], xmp_packet: str | None, raster_width: int, raster_height: int
 ) -> FrameMeta:
@@ -371,6 +383,8 @@ def read_meta(
         rtk_std_lon_m=_in(number(xmp.find("drone-dji", "RtkStdLon")), 0.0, 1000.0),
         rtk_std_lat_m=_in(number(xmp.find("drone-dji", "RtkStdLat")), 0.0, 1000.0),
         rtk_std_hgt_m=_in(number(xmp.find("drone-dji", "RtkStdHgt")), 0.0, 1000.0),
+        dewarp=_dewarp(xmp.find("drone-dji", "DewarpData")),
+        dewarp_applied=number(xmp.find("drone-dji", "DewarpFlag")) == 1.0,
         sensor=_sensor(tags, model, focal_mm, focal_35, sensor_w, sensor_h, warnings),
         warnings=tuple(warnings),
     )
