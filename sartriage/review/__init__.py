@@ -1,0 +1,30 @@
+"""Volunteer review: the queue, quality control, aggregation, tile images and the review server."""
+
+from sartriage.review.queue import AggregateReport, ReviewQueue
+from sartriage.review.values import (
+    Accuracy,
+    Conflict,
+    Escalation,
+    Forbidden,
+    Lease,
+    NotFound,
+    Progress,
+    QueueSettings,
+    QueueStatus,
+    Volunteer,
+)
+
+__all__ = [
+    "Accuracy",
+    "AggregateReport",
+    "Conflict",
+    "Escalation",
+    "Forbidden",
+    "Lease",
+    "NotFound",
+    "Progress",
+    "QueueSettings",
+    "QueueStatus",
+    "ReviewQueue",
+    "Volunteer",
+]

@@ -1,0 +1,874 @@
+"""The review queue over the mission store: who reviews which tile, and what their answers mean.
+
+No HTTP here: the server, the command line and the tests all drive this class.
+
+Rules, each enforced in one place below:
+
+- every ``review`` tile (and every cleared tile picked for a quality check) gets
+  answers from ``overlap`` different volunteers; agreement with high confidence
+  closes it early, disagreement asks for more answers up to ``max_overlap``,
+  and what stays disputed is escalated to the coordinator;
+- tiles are served by coordinator boost, then detector score, then newest
+  flight; a lease returns to the queue after ``lease_minutes``;
+- a volunteer never gets the same tile twice and never sees others' answers;
+- known tiles (honeypots) are mixed in at ``honeypot_rate``; a new volunteer
+  first answers ``exam_size`` of them and their answers count only once passed;
+  every answer on a known tile updates that volunteer's sensitivity/specificity.
+
+Concurrency: on PostgreSQL the tile to lease is picked with ``FOR UPDATE SKIP
+LOCKED`` so several server processes never over-assign one tile; the capacity
+test uses only the locked row's own columns so it is re-checked on the row's
+newest version. On SQLite one writer at a time is guaranteed by a process lock
+and by making each transaction's first statement a write.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sartriage.errors import ReviewError
+from sartriage.review import aggregate as agg
+from sartriage.review.values import (
+    ANSWER_VALUES,
+    NO_ACCURACY,
+    Accuracy,
+    AnswerOutcome,
+    Conflict,
+    Escalation,
+    Forbidden,
+    Lease,
+    NotFound,
+    Progress,
+    QueueSettings,
+    QueueStatus,
+    Volunteer,
+    hash_token,
+    new_token,
+)
+from sartriage.store import Store, schema, utcnow
+
+log = logging.getLogger(__name__)
+
+V = schema.volunteers
+RT = schema.review_tiles
+A = schema.assignments
+ANS = schema.answers
+H = schema.honeypots
+E = schema.escalations
+_CLAIM_RETRIES = 8
+ACTIVE_SECONDS = 600  # a volunteer seen within this is "active" in the status
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back without a zone; every time in the store is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def dialect_insert(conn: Connection, table: Any) -> Any:
+    """An INSERT that knows ON CONFLICT on both backends."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+@dataclass(frozen=True)
+class AggregateReport:
+    method: str
+    tiles: int
+    answers: int
+    candidates_added: int
+    iterations: int
+
+
+class ReviewQueue:
+    """Leases, answers, quality control and aggregation for one mission store."""
+
+    def __init__(self, store: Store, settings: QueueSettings | None = None) -> None:
+        self.store = store
+        self.settings = settings or QueueSettings()
+        self._rng = random.Random(self.settings.seed)
+        self._rng_lock = threading.Lock()
+        self._write_lock: threading.RLock | None = threading.RLock() if store.is_sqlite else None
+        self._last_sync = -float("inf")
+        self._is_pg = store.engine.dialect.name == "postgresql"
+
+    # ── transactions ─────────────────────────────────────────────────────────────────────────
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self._write_lock or nullcontext(), self.store.begin() as conn:
+            yield conn
+
+    def _touch(self, conn: Connection, volunteer_id: int, now: datetime) -> Any:
+        """First statement of each volunteer transaction: the write lock (SQLite), a row lock (PostgreSQL)."""
+        row = conn.execute(
+            update(V)
+            .where(V.c.id == volunteer_id)
+            .values(last_seen_at=now)
+            .returning(V.c.id, V.c.name, V.c.role, V.c.exam_state, V.c.revoked_at)
+        ).first()
+        if row is None:
+            raise NotFound(f"volunteer {volunteer_id} does not exist")
+        if row.revoked_at is not None:
+            raise Forbidden(f"{row.name}'s access was revoked by the coordinator")
+        return row
+
+    # ── people and tokens ────────────────────────────────────────────────────────────────────
+    def invite(self, name: str) -> tuple[Volunteer, str]:
+        """Add a volunteer; return them and their token (shown once, stored only hashed)."""
+        name = " ".join(name.split())
+        if not 1 <= len(name) <= 200:
+            raise ReviewError("a volunteer's name must be 1 to 200 characters")
+        token = new_token()
+        with self._tx() as conn:
+            new_id = conn.execute(
+                insert(V).values(
+                    name=name, role="volunteer", token_hash=hash_token(token), created_at=utcnow()
+                )
+            ).inserted_primary_key[0]
+            return self._volunteer(conn, int(new_id)), token
+
+    def coordinator_token(self, token: str | None = None) -> str:
+        """Set the coordinator's token (a new random one unless given) and return it."""
+        token = token or new_token()
+        if len(token) < 16:
+            raise ReviewError("a coordinator token must be at least 16 characters")
+        with self._tx() as conn:
+            updated = conn.execute(
+                update(V)
+                .where(V.c.role == "coordinator")
+                .values(token_hash=hash_token(token), revoked_at=None)
+            ).rowcount
+            if not updated:
+                conn.execute(
+                    insert(V).values(
+                        name="coordinator",
+                        role="coordinator",
+                        token_hash=hash_token(token),
+                        created_at=utcnow(),
+                        exam_state="waived",
+                    )
+                )
+        return token
+
+    def authenticate(self, token: str) -> Volunteer | None:
+        """The volunteer (or coordinator) holding ``token``; None when unknown or revoked."""
+        if not token or len(token) > 200:
+            return None
+        with self.store.connect() as conn:
+            row = conn.execute(select(V).where(V.c.token_hash == hash_token(token))).first()
+        if row is None or row.revoked_at is not None:
+            return None
+        return _to_volunteer(row)
+
+    def join(self, volunteer_id: int) -> Volunteer:
+        now = utcnow()
+        with self._tx() as conn:
+            self._touch(conn, volunteer_id, now)
+            conn.execute(
+                update(V).where(V.c.id == volunteer_id, V.c.joined_at.is_(None)).values(joined_at=now)
+            )
+            return self._volunteer(conn, volunteer_id)
+
+    def revoke(self, volunteer_id: int) -> Volunteer:
+        """Stop a volunteer: their token stops working and their open leases go back to the queue."""
+        now = utcnow()
+        with self._tx() as conn:
+            row = conn.execute(select(V.c.role).where(V.c.id == volunteer_id)).first()
+            if row is None or row.role != "volunteer":
+                raise NotFound(f"no volunteer with id {volunteer_id}")
+            conn.execute(update(V).where(V.c.id == volunteer_id).values(revoked_at=now))
+            released = conn.execute(
+                update(A)
+                .where(A.c.volunteer_id == volunteer_id, A.c.state == "active")
+                .values(state="revoked")
+                .returning(A.c.tile_id)
+            ).all()
+            self._release(conn, [r.tile_id for r in released])
+            return self._volunteer(conn, volunteer_id)
+
+    def volunteers(self) -> list[tuple[Volunteer, int, Accuracy]]:
+        """Every volunteer with their number of answers and measured accuracy."""
+        with self.store.connect() as conn:
+            rows = conn.execute(select(V).where(V.c.role == "volunteer").order_by(V.c.id)).all()
+            counts = dict(
+                conn.execute(select(ANS.c.volunteer_id, func.count()).group_by(ANS.c.volunteer_id)).all()
+            )
+            accuracy = self._accuracies(conn, [r.id for r in rows])
+        return [(_to_volunteer(r), int(counts.get(r.id, 0)), accuracy.get(r.id, NO_ACCURACY)) for r in rows]
+
+    def _volunteer(self, conn: Connection, volunteer_id: int) -> Volunteer:
+        row = conn.execute(select(V).where(V.c.id == volunteer_id)).first()
+        if row is None:
+            raise NotFound(f"no volunteer with id {volunteer_id}")
+        return _to_volunteer(row)
+
+    # ── picking up new tiles and known tiles ─────────────────────────────────────────────────
+    def sync(self) -> int:
+        """Queue tiles the scan added since the last call; turn coordinator decisions into honeypots."""
+        self._last_sync = time.monotonic()
+        T, F, FL = schema.tiles, schema.frames, schema.flights
+        with self._tx() as conn:
+            new = conn.execute(
+                select(
+                    T.c.id,
+                    T.c.score,
+                    F.c.flight_id,
+                    FL.c.created_at,
+                    FL.c.priority,
+                    F.c.lon,
+                    F.c.lat,
+                )
+                .select_from(T.join(F, F.c.id == T.c.frame_id).join(FL, FL.c.id == F.c.flight_id))
+                .where(
+                    or_(T.c.state == "review", and_(T.c.state == "cleared", T.c.quality_check.is_(True))),
+                    ~exists().where(RT.c.tile_id == T.c.id),
+                )
+            ).all()
+            if new:
+                raises = conn.execute(
+                    select(schema.priority_raises).where(schema.priority_raises.c.kind == "area")
+                ).all()
+                now = utcnow()
+                rows = [
+                    {
+                        "tile_id": r.id,
+                        "flight_id": r.flight_id,
+                        "score": float(r.score),
+                        "boost": int(r.priority or 0) + _area_boost(raises, r.lon, r.lat),
+                        "flight_created_at": r.created_at,
+                        "lon": r.lon,
+                        "lat": r.lat,
+                        "needed": self.settings.overlap,
+                        "answers": 0,
+                        "inflight": 0,
+                        "state": "open",
+                        "updated_at": now,
+                    }
+                    for r in new
+                ]
+                conn.execute(dialect_insert(conn, RT).on_conflict_do_nothing(), rows)
+            self._sync_honeypots(conn)
+        return len(new)
+
+    def _sync_honeypots(self, conn: Connection) -> None:
+        hits = schema.hits
+        decided = conn.execute(
+            select(hits.c.tile_id, hits.c.status).where(hits.c.status.in_(("confirmed", "found", "rejected")))
+        ).all()
+        truths = {r.tile_id: ("no_person" if r.status == "rejected" else "person") for r in decided}
+        for tile_id, truth in truths.items():
+            source = "confirmed_empty" if truth == "no_person" else "confirmed_hit"
+            self._known_tile(conn, tile_id, truth, source)
+
+    def _known_tile(self, conn: Connection, tile_id: int, truth: str, source: str) -> None:
+        stmt = dialect_insert(conn, H).values(
+            tile_id=tile_id, truth=truth, source=source, active=True, created_at=utcnow()
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(index_elements=[H.c.tile_id], set_={"truth": truth, "source": source})
+        )
+
+    def _maybe_sync(self) -> None:
+        if time.monotonic() - self._last_sync >= self.settings.sync_seconds:
+            self.sync()
+            self.expire_leases()
+
+    def expire_leases(self, now: datetime | None = None) -> int:
+        """Return leases past their time to the queue; the count returned."""
+        now = now or utcnow()
+        with self._tx() as conn:
+            gone = conn.execute(
+                update(A)
+                .where(A.c.state == "active", A.c.expires_at < now)
+                .values(state="expired")
+                .returning(A.c.tile_id)
+            ).all()
+            self._release(conn, [r.tile_id for r in gone])
+        if gone:
+            log.info("%d lease(s) expired and went back to the queue", len(gone))
+        return len(gone)
+
+    def _release(self, conn: Connection, tile_ids: Iterable[int | None]) -> None:
+        for tile_id, n in sorted(Counter(t for t in tile_ids if t is not None).items()):
+            conn.execute(update(RT).where(RT.c.tile_id == tile_id).values(inflight=RT.c.inflight - n))
+
+    # ── leasing ──────────────────────────────────────────────────────────────────────────────
+    def next_lease(self, volunteer_id: int, holding: Iterable[str] = ()) -> Lease | None:
+        """The volunteer's next tile: an open lease they do not hold on screen yet, or a new one.
+
+        ``holding`` lists the leases the page already shows or has prefetched. None when there
+        is nothing to review right now.
+        """
+        self._maybe_sync()
+        holding = set(holding)
+        for _ in range(_CLAIM_RETRIES):
+            try:
+                return self._next_lease(volunteer_id, holding)
+            except IntegrityError:
+                # another request of the same volunteer took the same tile or honeypot a moment ago
+                continue
+        raise Conflict("the queue is busy; ask for the next tile again")
+
+    def _next_lease(self, volunteer_id: int, holding: set[str]) -> Lease | None:
+        now = utcnow()
+        with self._tx() as conn:
+            me = self._touch(conn, volunteer_id, now)
+            if me.role != "volunteer":
+                raise Forbidden("the coordinator token cannot review tiles; use a volunteer invite")
+            open_leases = conn.execute(
+                select(A)
+                .where(A.c.volunteer_id == volunteer_id, A.c.state == "active", A.c.expires_at >= now)
+                .order_by(A.c.id)
+            ).all()
+            for lease in open_leases:
+                if lease.public_id not in holding:
+                    return _to_lease(lease)
+            if len(open_leases) >= self.settings.max_open_leases:
+                raise Conflict(f"answer one of your {len(open_leases)} open tiles before asking for another")
+            exam_state = self._exam_state(conn, volunteer_id, me.exam_state)
+            if exam_state == "pending":
+                honeypot = self._pick_honeypot(conn, volunteer_id)
+                if honeypot is not None:
+                    return self._lease(conn, volunteer_id, now, kind="exam", honeypot_id=honeypot)
+                # known tiles ran out part-way: judge on what was answered
+                exam_state = self._exam_state(conn, volunteer_id, "pending", out_of_items=True)
+            if exam_state in ("passed", "waived"):
+                return self._lease_work(conn, volunteer_id, now)
+        # outside the transaction, so that a failed entry check stays recorded
+        if exam_state == "failed":
+            raise Forbidden("your entry check was not passed; ask the coordinator to invite you again")
+        return None  # an exam item is being answered in another tab
+
+    def _lease_work(self, conn: Connection, volunteer_id: int, now: datetime) -> Lease | None:
+        if self._roll() < self.settings.honeypot_rate:
+            honeypot = self._pick_honeypot(conn, volunteer_id)
+            if honeypot is not None:
+                return self._lease(conn, volunteer_id, now, kind="honeypot", honeypot_id=honeypot)
+        tile_id = self._claim_tile(conn, volunteer_id)
+        if tile_id is None:
+            return None
+        return self._lease(conn, volunteer_id, now, kind="review", tile_id=tile_id)
+
+    def _roll(self) -> float:
+        with self._rng_lock:
+            return self._rng.random()
+
+    def _claim_tile(self, conn: Connection, volunteer_id: int) -> int | None:
+        seen_tile = exists().where(A.c.volunteer_id == volunteer_id, A.c.tile_id == RT.c.tile_id)
+        seen_as_known = exists().where(
+            A.c.volunteer_id == volunteer_id, A.c.honeypot_id == H.c.id, H.c.tile_id == RT.c.tile_id
+        )
+        query = (
+            select(RT.c.tile_id)
+            .where(
+                RT.c.state == "open",
+                RT.c.answers + RT.c.inflight < RT.c.needed,
+                ~seen_tile,
+                ~seen_as_known,
+            )
+            .order_by(RT.c.boost.desc(), RT.c.score.desc(), RT.c.flight_created_at.desc(), RT.c.tile_id)
+            .limit(1)
+        )
+        if self._is_pg:
+            query = query.with_for_update(skip_locked=True, of=RT)
+        tile_id = conn.execute(query).scalar()
+        if tile_id is None:
+            return None
+        taken = conn.execute(
+            update(RT)
+            .where(RT.c.tile_id == tile_id, RT.c.state == "open", RT.c.answers + RT.c.inflight < RT.c.needed)
+            .values(inflight=RT.c.inflight + 1)
+        ).rowcount
+        return int(tile_id) if taken else None
+
+    def _pick_honeypot(self, conn: Connection, volunteer_id: int) -> int | None:
+        seen = select(A.c.honeypot_id).where(A.c.volunteer_id == volunteer_id, A.c.honeypot_id.is_not(None))
+        seen_tiles = select(A.c.tile_id).where(A.c.volunteer_id == volunteer_id, A.c.tile_id.is_not(None))
+        row = conn.execute(
+            select(H.c.id)
+            .where(
+                H.c.active.is_(True),
+                H.c.id.not_in(seen),
+                or_(H.c.tile_id.is_(None), H.c.tile_id.not_in(seen_tiles)),
+            )
+            .order_by(func.random())
+            .limit(1)
+        ).first()
+        return int(row.id) if row else None
+
+    def _lease(
+        self,
+        conn: Connection,
+        volunteer_id: int,
+        now: datetime,
+        *,
+        kind: str,
+        tile_id: int | None = None,
+        honeypot_id: int | None = None,
+    ) -> Lease:
+        values = {
+            "public_id": new_token()[:24],
+            "volunteer_id": volunteer_id,
+            "tile_id": tile_id,
+            "honeypot_id": honeypot_id,
+            "kind": kind,
+            "state": "active",
+            "created_at": now,
+            "expires_at": now + timedelta(minutes=self.settings.lease_minutes),
+        }
+        conn.execute(insert(A).values(**values))
+        return Lease(values["public_id"], volunteer_id, tile_id, honeypot_id, kind, values["expires_at"])
+
+    def lease(self, volunteer_id: int, public_id: str) -> Lease:
+        """One of the volunteer's own leases (any state); NotFound for anyone else's."""
+        with self.store.connect() as conn:
+            row = conn.execute(
+                select(A).where(A.c.public_id == public_id, A.c.volunteer_id == volunteer_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"no tile {public_id!r} among your assignments")
+        return _to_lease(row)
+
+    # ── answering ────────────────────────────────────────────────────────────────────────────
+    def answer(self, volunteer_id: int, public_id: str, value: str) -> AnswerOutcome:
+        """Store one answer; a retried identical answer is acknowledged again, never stored twice."""
+        if value not in ANSWER_VALUES:
+            raise ReviewError(f"answer must be one of {', '.join(ANSWER_VALUES)}, not {value!r}")
+        now = utcnow()
+        with self._tx() as conn:
+            self._touch(conn, volunteer_id, now)
+            query = select(A).where(A.c.public_id == public_id, A.c.volunteer_id == volunteer_id)
+            if self._is_pg:
+                query = query.with_for_update()
+            lease = conn.execute(query).first()
+            if lease is None:
+                raise NotFound(f"no tile {public_id!r} among your assignments")
+            if lease.state == "answered":
+                stored = conn.execute(select(ANS.c.answer).where(ANS.c.assignment_id == lease.id)).scalar()
+                if stored == value:
+                    return AnswerOutcome(public_id, value, repeated=True)
+                raise Conflict(
+                    f"tile {public_id!r} was already answered {stored!r}; answers cannot be changed"
+                )
+            if lease.state != "active":
+                raise Conflict(
+                    f"tile {public_id!r} was {lease.state} and went back to the queue; take the next"
+                )
+            conn.execute(update(A).where(A.c.id == lease.id).values(state="answered", answered_at=now))
+            conn.execute(
+                insert(ANS).values(
+                    assignment_id=lease.id,
+                    volunteer_id=volunteer_id,
+                    tile_id=lease.tile_id,
+                    honeypot_id=lease.honeypot_id,
+                    answer=value,
+                    created_at=now,
+                )
+            )
+            if lease.tile_id is not None:
+                conn.execute(
+                    update(RT)
+                    .where(RT.c.tile_id == lease.tile_id)
+                    .values(answers=RT.c.answers + 1, inflight=RT.c.inflight - 1)
+                )
+                self._decide(conn, lease.tile_id, now)
+            elif lease.kind == "exam":
+                self._exam_state(conn, volunteer_id, "pending")
+        return AnswerOutcome(public_id, value, repeated=False)
+
+    def _decide(self, conn: Connection, tile_id: int, now: datetime) -> None:
+        """Close, extend or escalate one tile from its answers so far."""
+        s = self.settings
+        tile = conn.execute(select(RT).where(RT.c.tile_id == tile_id)).one()
+        given = conn.execute(select(ANS.c.volunteer_id, ANS.c.answer).where(ANS.c.tile_id == tile_id)).all()
+        posterior, informative, agree = self._posterior(conn, given)
+        confident = posterior >= s.confidence or posterior <= 1 - s.confidence
+        state, needed = tile.state, tile.needed
+        if state == "open":
+            if informative >= s.early_stop_answers and agree and confident:
+                state = "done"
+            elif len(given) >= needed:
+                if confident:
+                    state = "done"
+                elif needed < s.max_overlap:
+                    needed += 1
+                else:
+                    state = "escalated"
+        conn.execute(
+            update(RT)
+            .where(RT.c.tile_id == tile_id)
+            .values(state=state, needed=needed, posterior=posterior, updated_at=now)
+        )
+        if state == "escalated" and tile.state == "open":
+            votes = Counter(a.answer for a in given)
+            reason = ", ".join(f"{votes[v]} {v.replace('_', ' ')}" for v in ANSWER_VALUES if votes[v])
+            conn.execute(
+                dialect_insert(conn, E)
+                .values(
+                    tile_id=tile_id, created_at=now, posterior=posterior, reason=f"still disputed: {reason}"
+                )
+                .on_conflict_do_nothing()
+            )
+        if state == "done" and posterior >= s.candidate_threshold:
+            self._candidate(conn, tile_id, posterior, len(given), now)
+
+    def _posterior(self, conn: Connection, given: list[Any]) -> tuple[float, int, bool]:
+        informative = [(a.volunteer_id, a.answer) for a in given if a.answer != "unsure"]
+        if not informative:
+            return self.settings.person_prior, 0, False
+        accuracy = self._accuracies(conn, sorted({v for v, _ in informative}))
+        s = self.settings
+        rates = [
+            accuracy.get(v, NO_ACCURACY).smoothed(s.prior_accuracy, s.prior_strength) for v, _ in informative
+        ]
+        labels = np.array([1 if a == "person" else 0 for _, a in informative])
+        p = agg.tile_posterior(
+            labels, np.array([r[0] for r in rates]), np.array([r[1] for r in rates]), s.person_prior
+        )
+        return p, len(informative), len({a for _, a in informative}) == 1
+
+    def _candidate(
+        self,
+        conn: Connection,
+        tile_id: int,
+        posterior: float,
+        n_answers: int,
+        now: datetime,
+        status: str = "candidate",
+    ) -> bool:
+        tile = conn.execute(select(schema.tiles).where(schema.tiles.c.id == tile_id)).one()
+        stmt = dialect_insert(conn, schema.hits).values(
+            tile_id=tile_id,
+            source="volunteers",
+            status=status,
+            x=tile.x + tile.w / 2,
+            y=tile.y + tile.h / 2,
+            confidence=float(posterior),
+            note=f"{n_answers} volunteer answers, P(person) {posterior:.2f}",
+            created_at=now,
+        )
+        if status == "candidate":
+            return bool(conn.execute(stmt.on_conflict_do_nothing()).rowcount)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[schema.hits.c.tile_id, schema.hits.c.source],
+                set_={"status": status, "decided_at": now, "confidence": float(posterior)},
+            )
+        )
+        return True
+
+    # ── quality control ──────────────────────────────────────────────────────────────────────
+    def _exam_state(
+        self, conn: Connection, volunteer_id: int, current: str, *, out_of_items: bool = False
+    ) -> str:
+        """Judge the entry check once it is complete; store and return the volunteer's exam state."""
+        if current != "pending":
+            return current
+        s = self.settings
+        rows = conn.execute(
+            select(ANS.c.answer, H.c.truth)
+            .select_from(ANS.join(A, A.c.id == ANS.c.assignment_id).join(H, H.c.id == ANS.c.honeypot_id))
+            .where(ANS.c.volunteer_id == volunteer_id, A.c.kind == "exam")
+        ).all()
+        state = "pending"
+        if s.exam_size == 0:
+            state = "waived"
+        elif len(rows) >= s.exam_size or (out_of_items and rows):
+            correct = sum(r.answer == r.truth for r in rows)
+            state = "passed" if correct >= s.exam_pass * len(rows) else "failed"
+        elif out_of_items:
+            active = conn.execute(
+                select(func.count()).where(
+                    A.c.volunteer_id == volunteer_id, A.c.kind == "exam", A.c.state == "active"
+                )
+            ).scalar()
+            if not active:
+                state = "waived"  # no known tiles in this mission yet: nothing to check against
+        if state != "pending":
+            conn.execute(update(V).where(V.c.id == volunteer_id).values(exam_state=state))
+            log.info("volunteer %d entry check: %s", volunteer_id, state)
+        return state
+
+    def _accuracies(self, conn: Connection, volunteer_ids: list[int]) -> dict[int, Accuracy]:
+        """Each volunteer's record on known tiles: honeypots served to them, and tiles later confirmed."""
+        if not volunteer_ids:
+            return {}
+        rows = conn.execute(
+            select(ANS.c.volunteer_id, ANS.c.answer, H.c.truth)
+            .select_from(ANS.join(H, or_(ANS.c.honeypot_id == H.c.id, ANS.c.tile_id == H.c.tile_id)))
+            .where(ANS.c.volunteer_id.in_(volunteer_ids))
+        ).all()
+        tallies: dict[int, Counter[str]] = {}
+        for r in rows:
+            tally = tallies.setdefault(r.volunteer_id, Counter())
+            if r.answer == "unsure":
+                tally["unsure"] += 1
+            elif r.truth == "person":
+                tally["tp" if r.answer == "person" else "fn"] += 1
+            else:
+                tally["tn" if r.answer == "no_person" else "fp"] += 1
+            tally["known"] += 1
+        return {
+            v: Accuracy(t["known"], t["tp"] + t["tn"], t["tp"], t["fn"], t["tn"], t["fp"], t["unsure"])
+            for v, t in tallies.items()
+        }
+
+    def progress(self, volunteer_id: int) -> Progress:
+        with self.store.connect() as conn:
+            me = conn.execute(select(V).where(V.c.id == volunteer_id)).one()
+            answered = (
+                conn.execute(select(func.count()).where(ANS.c.volunteer_id == volunteer_id)).scalar() or 0
+            )
+            exam = conn.execute(
+                select(func.count())
+                .select_from(ANS.join(A, A.c.id == ANS.c.assignment_id))
+                .where(ANS.c.volunteer_id == volunteer_id, A.c.kind == "exam")
+            ).scalar()
+            open_tiles = conn.execute(select(func.count()).where(RT.c.state == "open")).scalar() or 0
+            accuracy = self._accuracies(conn, [volunteer_id]).get(volunteer_id, NO_ACCURACY)
+        return Progress(
+            volunteer_id,
+            me.name,
+            me.exam_state,
+            int(exam or 0),
+            self.settings.exam_size,
+            int(answered),
+            accuracy,
+            int(open_tiles),
+        )
+
+    # ── the coordinator's view ───────────────────────────────────────────────────────────────
+    def status(self) -> QueueStatus:
+        self._maybe_sync()
+        since = utcnow() - timedelta(seconds=ACTIVE_SECONDS)
+        with self.store.connect() as conn:
+            states = dict(conn.execute(select(RT.c.state, func.count()).group_by(RT.c.state)).all())
+            volunteers = conn.execute(select(func.count()).where(V.c.role == "volunteer")).scalar()
+            active = conn.execute(
+                select(func.count()).where(
+                    V.c.role == "volunteer", V.c.revoked_at.is_(None), V.c.last_seen_at >= since
+                )
+            ).scalar()
+            return QueueStatus(
+                open=int(states.get("open", 0)),
+                done=int(states.get("done", 0)),
+                escalated=int(states.get("escalated", 0)),
+                decided=int(states.get("decided", 0)),
+                answers=int(conn.execute(select(func.count()).select_from(ANS)).scalar() or 0),
+                leased=int(conn.execute(select(func.count()).where(A.c.state == "active")).scalar() or 0),
+                volunteers=int(volunteers or 0),
+                active_volunteers=int(active or 0),
+                candidates=int(
+                    conn.execute(
+                        select(func.count()).where(
+                            schema.hits.c.source == "volunteers", schema.hits.c.status == "candidate"
+                        )
+                    ).scalar()
+                    or 0
+                ),
+                honeypots=int(conn.execute(select(func.count()).where(H.c.active.is_(True))).scalar() or 0),
+                open_escalations=int(
+                    conn.execute(select(func.count()).where(E.c.decision.is_(None))).scalar() or 0
+                ),
+            )
+
+    def escalations(self, *, open_only: bool = True) -> list[Escalation]:
+        with self.store.connect() as conn:
+            query = select(E).order_by(E.c.id)
+            if open_only:
+                query = query.where(E.c.decision.is_(None))
+            rows = conn.execute(query).all()
+            votes: dict[int, Counter[str]] = {r.tile_id: Counter() for r in rows}
+            if rows:
+                for tile_id, answer in conn.execute(
+                    select(ANS.c.tile_id, ANS.c.answer).where(ANS.c.tile_id.in_(list(votes)))
+                ).all():
+                    votes[tile_id][answer] += 1
+        return [
+            Escalation(
+                r.id,
+                r.tile_id,
+                aware(r.created_at),
+                r.posterior,
+                r.reason,
+                dict(votes[r.tile_id]),
+                r.decision,
+            )
+            for r in rows
+        ]
+
+    def decide(self, escalation_id: int, decision: str, coordinator_id: int | None = None) -> Escalation:
+        """The coordinator's call on a disputed tile; it also becomes a known tile for honeypots."""
+        if decision not in ("person", "no_person"):
+            raise ReviewError(f"decision must be person or no_person, not {decision!r}")
+        now = utcnow()
+        with self._tx() as conn:
+            row = conn.execute(select(E).where(E.c.id == escalation_id)).first()
+            if row is None:
+                raise NotFound(f"no escalation with id {escalation_id}")
+            if row.decision is not None and row.decision != decision:
+                raise Conflict(f"escalation {escalation_id} was already decided {row.decision!r}")
+            conn.execute(
+                update(E)
+                .where(E.c.id == escalation_id)
+                .values(decision=decision, decided_at=now, decided_by=coordinator_id)
+            )
+            posterior = 1.0 if decision == "person" else 0.0
+            conn.execute(
+                update(RT)
+                .where(RT.c.tile_id == row.tile_id)
+                .values(state="decided", posterior=posterior, updated_at=now)
+            )
+            n = conn.execute(select(func.count()).where(ANS.c.tile_id == row.tile_id)).scalar() or 0
+            if decision == "person":
+                self._candidate(conn, row.tile_id, posterior, int(n), now, status="confirmed")
+            self._known_tile(conn, row.tile_id, decision, "coordinator")
+        return next(e for e in self.escalations(open_only=False) if e.id == escalation_id)
+
+    def raise_flight(self, flight_id: int, amount: int = 1) -> int:
+        """Serve a flight's tiles before others; returns the number of queued tiles raised."""
+        with self._tx() as conn:
+            found = conn.execute(
+                update(schema.flights)
+                .where(schema.flights.c.id == flight_id)
+                .values(priority=schema.flights.c.priority + amount)
+            ).rowcount
+            if not found:
+                raise NotFound(f"no flight with id {flight_id}")
+            conn.execute(
+                insert(schema.priority_raises).values(
+                    kind="flight", flight_id=flight_id, amount=amount, created_at=utcnow()
+                )
+            )
+            return int(
+                conn.execute(
+                    update(RT).where(RT.c.flight_id == flight_id).values(boost=RT.c.boost + amount)
+                ).rowcount
+            )
+
+    def raise_area(self, west: float, south: float, east: float, north: float, amount: int = 1) -> int:
+        """Serve tiles of frames centred in a lon/lat box before others (also tiles scanned later)."""
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ReviewError("an area is west < east in -180..180 and south < north in -90..90 (degrees)")
+        with self._tx() as conn:
+            conn.execute(
+                insert(schema.priority_raises).values(
+                    kind="area",
+                    west=west,
+                    south=south,
+                    east=east,
+                    north=north,
+                    amount=amount,
+                    created_at=utcnow(),
+                )
+            )
+            return int(
+                conn.execute(
+                    update(RT)
+                    .where(RT.c.lon.between(west, east), RT.c.lat.between(south, north))
+                    .values(boost=RT.c.boost + amount)
+                ).rowcount
+            )
+
+    # ── aggregation over the whole mission ───────────────────────────────────────────────────
+    def aggregate(self, method: str = "dawid_skene") -> AggregateReport:
+        """Re-estimate every answered tile's P(person) with all answers at once; add candidates."""
+        if method not in ("dawid_skene", "majority"):
+            raise ReviewError(f"aggregation method must be dawid_skene or majority, not {method!r}")
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(ANS.c.tile_id, ANS.c.honeypot_id, ANS.c.volunteer_id, ANS.c.answer).where(
+                    ANS.c.answer != "unsure"
+                )
+            ).all()
+            if not rows:
+                return AggregateReport(method, 0, 0, 0, 0)
+            truths = {
+                (r.tile_id, r.id): r.truth for r in conn.execute(select(H.c.id, H.c.tile_id, H.c.truth)).all()
+            }
+            by_tile = {t: truth for (t, _), truth in truths.items() if t is not None}
+            by_honeypot = {h: truth for (_, h), truth in truths.items()}
+            keys = [f"t{r.tile_id}" if r.tile_id is not None else f"h{r.honeypot_id}" for r in rows]
+            answers, task_keys, worker_keys = agg.Answers.from_keys(
+                keys, [r.volunteer_id for r in rows], [1 if r.answer == "person" else 0 for r in rows]
+            )
+            known = np.array(
+                [
+                    {"person": 1, "no_person": 0}.get(
+                        by_tile.get(int(k[1:])) if k[0] == "t" else by_honeypot.get(int(k[1:])), -1
+                    )
+                    for k in task_keys
+                ]
+            )
+            if method == "dawid_skene":
+                model = agg.dawid_skene(answers, known=known)
+                posterior, iterations = model.posterior, model.iterations
+            else:
+                accuracy = self._accuracies(conn, [int(w) for w in worker_keys])
+                s = self.settings
+                mean_acc = np.array(
+                    [
+                        np.mean(
+                            accuracy.get(int(w), NO_ACCURACY).smoothed(s.prior_accuracy, s.prior_strength)
+                        )
+                        for w in worker_keys
+                    ]
+                )
+                posterior, iterations = agg.majority_vote(answers, agg.accuracy_weights(mean_acc)), 1
+            now = utcnow()
+            tiles = {int(k[1:]): float(p) for k, p in zip(task_keys, posterior, strict=True) if k[0] == "t"}
+            states = dict(
+                conn.execute(select(RT.c.tile_id, RT.c.state).where(RT.c.tile_id.in_(list(tiles)))).all()
+            )
+            added = 0
+            counts = Counter(r.tile_id for r in rows if r.tile_id is not None)
+            for tile_id, p in tiles.items():
+                if tile_id not in states or states[tile_id] == "decided":
+                    continue
+                conn.execute(update(RT).where(RT.c.tile_id == tile_id).values(posterior=p, updated_at=now))
+                if states[tile_id] != "open" and p >= self.settings.candidate_threshold:
+                    added += self._candidate(conn, tile_id, p, counts[tile_id], now)
+            return AggregateReport(method, len(tiles), len(rows), added, int(iterations))
+
+
+def _to_volunteer(row: Any) -> Volunteer:
+    return Volunteer(
+        id=int(row.id),
+        name=row.name,
+        role=row.role,
+        exam_state=row.exam_state,
+        created_at=aware(row.created_at),  # type: ignore[arg-type]
+        joined_at=aware(row.joined_at),
+        revoked=row.revoked_at is not None,
+    )
+
+
+def _to_lease(row: Any) -> Lease:
+    return Lease(
+        row.public_id, row.volunteer_id, row.tile_id, row.honeypot_id, row.kind, aware(row.expires_at)
+    )  # type: ignore[arg-type]
+
+
+def _area_boost(raises: list[Any], lon: float | None, lat: float | None) -> int:
+    if lon is None or lat is None:
+        return 0
+    return sum(int(r.amount) for r in raises if r.west <= lon <= r.east and r.south <= lat <= r.north)

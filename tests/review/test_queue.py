@@ -1,0 +1,375 @@
+"""Every rule of the review queue, on SQLite and PostgreSQL, with simulated volunteers of known accuracy."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from review_fixtures import (
+    add_flight,
+    add_frame,
+    add_tiles,
+    confirm,
+    expire_all,
+    grid_mission,
+    make_queue,
+    review_row,
+)
+from sqlalchemy import func, select
+
+from sartriage.errors import ReviewError
+from sartriage.review import Conflict, Forbidden, NotFound, QueueSettings, ReviewQueue
+from sartriage.store import Store, open_store, schema
+
+
+@pytest.fixture
+def store(store_target: str) -> Store:
+    with open_store(store_target) as opened:
+        yield opened
+
+
+def answer_all(queue: ReviewQueue, volunteer: int, oracle, limit: int = 10_000) -> int:
+    """Let one volunteer take and answer tiles until the queue has none for them."""
+    done = 0
+    while done < limit:
+        lease = queue.next_lease(volunteer)
+        if lease is None:
+            return done
+        queue.answer(volunteer, lease.public_id, oracle(lease))
+        done += 1
+    return done
+
+
+def fixed(value: str):
+    return lambda lease: value
+
+
+def answers_per_tile(store: Store) -> Counter[int]:
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(schema.answers.c.tile_id).where(schema.answers.c.tile_id.is_not(None))
+        ).all()
+    return Counter(r.tile_id for r in rows)
+
+
+def test_each_tile_gets_overlap_answers_from_different_volunteers(store: Store, heridal_image: Path) -> None:
+    mission = grid_mission(store, heridal_image, 2)
+    queue = make_queue(store, overlap=3, early_stop_answers=3)
+    people = [queue.invite(f"v{i}")[0].id for i in range(5)]
+    for v in people:
+        answer_all(queue, v, fixed("no_person"))
+    counts = answers_per_tile(store)
+    assert counts == {t: 3 for t in mission.tile_ids}
+    with store.connect() as conn:
+        pairs = conn.execute(select(schema.answers.c.volunteer_id, schema.answers.c.tile_id)).all()
+    assert len(pairs) == len(set(pairs))
+    assert {review_row(store, t)["state"] for t in mission.tile_ids} == {"done"}
+
+
+def test_agreeing_reliable_volunteers_close_a_tile_early(store: Store, heridal_image: Path) -> None:
+    mission = grid_mission(store, heridal_image, 1)
+    queue = make_queue(store, overlap=3, early_stop_answers=2, prior_accuracy=0.95)
+    a, b, c = (queue.invite(n)[0].id for n in "abc")
+    first = mission.tile_ids
+    answer_all(queue, a, fixed("no_person"))
+    answer_all(queue, b, fixed("no_person"))
+    rows = [review_row(store, t) for t in first]
+    assert [(r["state"], r["answers"]) for r in rows] == [("done", 2)] * len(first)
+    assert all(r["posterior"] < 0.03 for r in rows)
+    assert queue.next_lease(c) is None  # nothing left: the third answer was not needed
+
+
+def test_disagreement_asks_for_more_answers_then_escalates(store: Store, heridal_image: Path) -> None:
+    flight = add_flight(store, "f")
+    frame = add_frame(store, flight, heridal_image, width=340, height=340)
+    (tile,) = add_tiles(store, frame, [(0, 0, 170, 170)], [0.5])
+    queue = make_queue(store, overlap=3, max_overlap=5)
+    votes = ["person", "no_person", "person", "no_person", "unsure"]
+    people = [queue.invite(f"v{i}")[0].id for i in range(len(votes) + 1)]
+    needed = []
+    for v, vote in zip(people, votes, strict=False):
+        lease = queue.next_lease(v)
+        assert lease is not None and lease.tile_id == tile
+        queue.answer(v, lease.public_id, vote)
+        needed.append(review_row(store, tile)["needed"])
+    assert needed == [3, 3, 4, 5, 5]
+    assert review_row(store, tile)["state"] == "escalated"
+    assert queue.next_lease(people[-1]) is None  # never more than max_overlap answers
+    (escalation,) = queue.escalations()
+    assert escalation.tile_id == tile and escalation.answers == {"person": 2, "no_person": 2, "unsure": 1}
+    decided = queue.decide(escalation.id, "person")
+    assert decided.decision == "person" and queue.escalations() == []
+    assert review_row(store, tile)["state"] == "decided"
+    with store.connect() as conn:
+        hit = conn.execute(select(schema.hits).where(schema.hits.c.tile_id == tile)).one()
+        known = conn.execute(select(schema.honeypots).where(schema.honeypots.c.tile_id == tile)).one()
+    assert (hit.source, hit.status) == ("volunteers", "confirmed")
+    assert (known.truth, known.source) == ("person", "coordinator")
+
+
+def test_tiles_come_by_raise_then_score_then_newest_flight(store: Store, heridal_image: Path) -> None:
+    old, new = add_flight(store, "old", age_hours=5), add_flight(store, "new")
+    old_frame = add_frame(store, old, heridal_image, width=340, height=340, lon=15.0, lat=45.0)
+    new_frame = add_frame(store, new, f"{heridal_image}#2", width=340, height=340, lon=16.0, lat=46.0)
+    old_low, old_high = add_tiles(store, old_frame, [(0, 0, 170, 170), (170, 0, 170, 170)], [0.3, 0.6])
+    new_low, new_high = add_tiles(store, new_frame, [(0, 0, 170, 170), (170, 0, 170, 170)], [0.3, 0.6])
+    queue = make_queue(store, overlap=1, max_overlap=1)
+    v = queue.invite("v")[0].id
+    served = []
+    while (lease := queue.next_lease(v)) is not None:
+        served.append(lease.tile_id)
+        queue.answer(v, lease.public_id, "unsure")
+    assert served == [new_high, old_high, new_low, old_low]
+    assert queue.raise_flight(old, 5) == 2
+    assert queue.raise_area(15.5, 45.5, 16.5, 46.5, 10) == 2  # the new flight's frame centre lies inside
+    with store.connect() as conn:
+        boosts = dict(conn.execute(select(schema.review_tiles.c.tile_id, schema.review_tiles.c.boost)).all())
+    assert boosts == {old_low: 5, old_high: 5, new_low: 10, new_high: 10}
+    with pytest.raises(NotFound):
+        queue.raise_flight(9999)
+    with pytest.raises(ReviewError, match="west < east"):
+        queue.raise_area(10, 40, 5, 50)
+
+
+def test_raised_priority_changes_what_is_served_next(store: Store, heridal_image: Path) -> None:
+    old, new = add_flight(store, "old", age_hours=5), add_flight(store, "new")
+    old_tile = add_tiles(
+        store, add_frame(store, old, heridal_image, width=340, height=340), [(0, 0, 9, 9)], [0.2]
+    )
+    new_tile = add_tiles(
+        store, add_frame(store, new, f"{heridal_image}#", width=340, height=340), [(0, 0, 9, 9)], [0.2]
+    )
+    queue = make_queue(store)
+    v = queue.invite("v")[0].id
+    assert queue.next_lease(v).tile_id == new_tile[0]  # same score: the newest flight first
+    queue.raise_flight(old, 1)
+    w = queue.invite("w")[0].id
+    assert queue.next_lease(w).tile_id == old_tile[0]
+
+
+def test_an_unanswered_lease_returns_to_the_queue_and_never_to_the_same_volunteer(
+    store: Store, heridal_image: Path
+) -> None:
+    flight = add_flight(store, "f")
+    frame = add_frame(store, flight, heridal_image, width=340, height=340)
+    (tile,) = add_tiles(store, frame, [(0, 0, 170, 170)], [0.5])
+    queue = make_queue(store, overlap=1, lease_minutes=5)
+    slow, other = queue.invite("slow")[0].id, queue.invite("other")[0].id
+    lease = queue.next_lease(slow)
+    assert queue.next_lease(other) is None  # leased: the only answer it needs is taken
+    expire_all(store)
+    assert queue.expire_leases() == 1
+    assert review_row(store, tile)["inflight"] == 0
+    with pytest.raises(Conflict, match="expired"):
+        queue.answer(slow, lease.public_id, "person")
+    assert queue.next_lease(slow) is None  # seen once: never again
+    again = queue.next_lease(other)
+    assert again is not None and again.tile_id == tile
+
+
+def test_the_page_gets_a_new_tile_while_holding_one_and_a_reload_resumes(
+    store: Store, heridal_image: Path
+) -> None:
+    grid_mission(store, heridal_image, 1)
+    queue = make_queue(store, max_open_leases=2)
+    v = queue.invite("v")[0].id
+    first = queue.next_lease(v)
+    second = queue.next_lease(v, holding=[first.public_id])
+    assert second.tile_id != first.tile_id
+    assert queue.next_lease(v).public_id == first.public_id  # a reload shows the open tile again
+    with pytest.raises(Conflict, match="answer one"):
+        queue.next_lease(v, holding=[first.public_id, second.public_id])
+
+
+def test_nobody_reaches_anothers_lease(store: Store, heridal_image: Path) -> None:
+    grid_mission(store, heridal_image, 1)
+    queue = make_queue(store)
+    mine, theirs = queue.invite("me")[0].id, queue.invite("them")[0].id
+    lease = queue.next_lease(theirs)
+    with pytest.raises(NotFound):
+        queue.lease(mine, lease.public_id)
+    with pytest.raises(NotFound):
+        queue.answer(mine, lease.public_id, "person")
+    queue.answer(theirs, lease.public_id, "person")
+    assert queue.answer(theirs, lease.public_id, "person").repeated  # a retried request is acknowledged
+    with pytest.raises(Conflict, match="cannot be changed"):
+        queue.answer(theirs, lease.public_id, "no_person")
+    # what a volunteer is given carries no one else's answers
+    assert not {"answers", "posterior", "votes"} & set(vars(queue.next_lease(mine)))
+
+
+def test_confirmed_hits_and_empty_tiles_become_honeypots_and_measure_accuracy(
+    store: Store, heridal_image: Path
+) -> None:
+    mission = grid_mission(store, heridal_image, 2)
+    person_tiles, empty_tiles = mission.tile_ids[:2], mission.tile_ids[2:4]
+    for t in person_tiles:
+        confirm(store, t, "confirmed")
+    for t in empty_tiles:
+        confirm(store, t, "rejected")
+    queue = make_queue(store, honeypot_rate=1.0)
+    v = queue.invite("v")[0].id
+    served = []
+    for _ in range(4):
+        lease = queue.next_lease(v)
+        assert lease.kind == "honeypot"
+        served.append(lease)
+        with store.connect() as conn:
+            truth = conn.execute(
+                select(schema.honeypots.c.truth, schema.honeypots.c.tile_id).where(
+                    schema.honeypots.c.id == lease.honeypot_id
+                )
+            ).one()
+        # says "person" on everything: every person found, every empty tile a false alarm
+        queue.answer(v, lease.public_id, "person")
+        assert truth.tile_id in person_tiles + empty_tiles
+    assert len({s.honeypot_id for s in served}) == 4
+    accuracy = queue.progress(v).accuracy
+    assert (accuracy.sensitivity, accuracy.specificity, accuracy.known_answered) == (1.0, 0.0, 4)
+    lease = queue.next_lease(v)  # honeypots used up: real work follows
+    assert lease.kind == "review" and lease.tile_id not in person_tiles + empty_tiles
+
+
+def test_entry_exam_comes_first_and_failing_it_stops_the_volunteer(store: Store, heridal_image: Path) -> None:
+    mission = grid_mission(store, heridal_image, 2)
+    for t in mission.tile_ids[:3]:
+        confirm(store, t, "confirmed")
+    queue = make_queue(store, exam_size=3, exam_pass=0.6)
+    good, bad = queue.invite("good")[0].id, queue.invite("bad")[0].id
+    for v, say in ((good, "person"), (bad, "no_person")):
+        for _ in range(3):
+            lease = queue.next_lease(v)
+            assert lease.kind == "exam"
+            queue.answer(v, lease.public_id, say)
+    assert queue.progress(good).exam_state == "passed"
+    assert queue.progress(bad).exam_state == "failed"
+    assert queue.next_lease(good).kind == "review"
+    with pytest.raises(Forbidden, match="entry check"):
+        queue.next_lease(bad)
+    assert not answers_per_tile(store)  # no answer on a real tile before the exam is passed
+
+
+def test_exam_is_waived_while_the_mission_has_no_known_tiles(store: Store, heridal_image: Path) -> None:
+    grid_mission(store, heridal_image, 1)
+    queue = make_queue(store, exam_size=5)
+    v = queue.invite("v")[0].id
+    assert queue.next_lease(v).kind == "review"
+    assert queue.progress(v).exam_state == "waived"
+
+
+def test_revoked_volunteer_loses_access_and_their_leases_return(store: Store, heridal_image: Path) -> None:
+    mission = grid_mission(store, heridal_image, 1)
+    queue = make_queue(store)
+    person, token = queue.invite("Anna Petrova")
+    assert queue.authenticate(token).id == person.id
+    lease = queue.next_lease(person.id)
+    queue.revoke(person.id)
+    assert queue.authenticate(token) is None
+    assert review_row(store, lease.tile_id)["inflight"] == 0
+    with pytest.raises(Forbidden, match="revoked"):
+        queue.next_lease(person.id)
+    assert len(mission.tile_ids) == 4
+
+
+def test_tokens_are_stored_only_hashed(store: Store) -> None:
+    queue = make_queue(store)
+    _, token = queue.invite("v")
+    coordinator = queue.coordinator_token()
+    with store.connect() as conn:
+        stored = conn.execute(select(schema.volunteers.c.token_hash)).scalars().all()
+    assert token not in stored and coordinator not in stored and len(stored) == 2
+    assert queue.authenticate(coordinator).is_coordinator
+    assert queue.authenticate("not-a-token") is None
+
+
+def test_cleared_quality_check_tiles_are_queued_and_plain_cleared_ones_are_not(
+    store: Store, heridal_image: Path
+) -> None:
+    flight = add_flight(store, "f")
+    frame = add_frame(store, flight, heridal_image, width=340, height=340)
+    checked = add_tiles(store, frame, [(0, 0, 9, 9)], [0.01], state="cleared", quality_check=True)
+    add_tiles(store, frame, [(9, 0, 9, 9)], [0.01], state="cleared")
+    add_tiles(store, frame, [(18, 0, 9, 9)], [0.99], state="flagged")
+    queue = make_queue(store)
+    assert queue.sync() == 1
+    with store.connect() as conn:
+        assert conn.execute(select(schema.review_tiles.c.tile_id)).scalars().all() == checked
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"overlap": 0}, "overlap"),
+        ({"overlap": 4, "max_overlap": 3}, "overlap"),
+        ({"confidence": 0.4}, "confidence"),
+        ({"honeypot_rate": 1.5}, "honeypot_rate"),
+        ({"lease_minutes": 0}, "lease_minutes"),
+    ],
+)
+def test_impossible_settings_are_refused(settings: dict, message: str) -> None:
+    with pytest.raises(ReviewError, match=message):
+        QueueSettings(**settings)
+
+
+def simulate(queue: ReviewQueue, truth: dict[int, bool], accuracy: list[float], seed: int) -> dict[int, str]:
+    """Volunteers of known accuracy take turns until the queue is empty; their answers per tile."""
+    rng = np.random.default_rng(seed)
+    people = [queue.invite(f"sim{i}")[0].id for i in range(len(accuracy))]
+    acc = dict(zip(people, accuracy, strict=True))
+    active = list(people)
+    given: dict[tuple[int, int], str] = {}
+    while active:
+        for v in list(active):
+            try:
+                lease = queue.next_lease(v)
+            except Forbidden:  # failed the entry check
+                lease = None
+            if lease is None:
+                active.remove(v)
+                continue
+            right = rng.random() < acc[v]
+            is_person = truth[lease.tile_id] if lease.tile_id else None
+            if lease.tile_id is None:
+                with queue.store.connect() as conn:
+                    is_person = (
+                        conn.execute(
+                            select(schema.honeypots.c.truth).where(schema.honeypots.c.id == lease.honeypot_id)
+                        ).scalar()
+                        == "person"
+                    )
+            value = "person" if is_person == right else "no_person"
+            queue.answer(v, lease.public_id, value)
+            if lease.tile_id:
+                given[(v, lease.tile_id)] = value
+    return given
+
+
+def test_aggregated_answers_beat_a_single_volunteer(tmp_path: Path, heridal_image: Path) -> None:
+    with open_store(tmp_path / "sim.sqlite") as store:
+        mission = grid_mission(store, heridal_image, 30)
+        rng = np.random.default_rng(3)
+        truth = {t: bool(rng.random() < 0.3) for t in mission.tile_ids}
+        for t in mission.tile_ids[:10]:  # ten tiles the coordinator already judged: honeypots
+            confirm(store, t, "confirmed" if truth[t] else "rejected")
+        queue = make_queue(store, exam_size=4, honeypot_rate=0.1, overlap=3, max_overlap=5)
+        given = simulate(queue, truth, [0.75] * 12, seed=5)
+        single = np.mean([(v == "person") == truth[t] for (_, t), v in given.items()])
+        report = queue.aggregate("dawid_skene")
+        with store.connect() as conn:
+            rows = conn.execute(select(schema.review_tiles)).all()
+            escalated = conn.execute(select(func.count()).select_from(schema.escalations)).scalar()
+        judged = [r for r in rows if r.tile_id not in mission.tile_ids[:10] and r.posterior is not None]
+        combined = np.mean([(r.posterior >= 0.5) == truth[r.tile_id] for r in judged])
+        assert report.tiles >= len(judged) > 80
+        assert combined > single + 0.05, (combined, single)
+        assert max(r.answers for r in rows) <= 5
+        assert escalated == sum(r.state == "escalated" for r in rows)
+        with store.connect() as conn:
+            candidates = (
+                conn.execute(select(schema.hits.c.tile_id).where(schema.hits.c.source == "volunteers"))
+                .scalars()
+                .all()
+            )
+        assert candidates and np.mean([truth[t] for t in candidates]) > 0.8
