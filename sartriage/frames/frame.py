@@ -22,6 +22,16 @@ from sartriage.frames.window import Window
 
 log = logging.getLogger(__name__)
 
+
+class _QuietUndecodableTags(logging.Filter):
+    """GDAL warns about every binary MakerNote it cannot decode as text; those tags are not used."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to decode metadata item")
+
+
+logging.getLogger("rasterio._base").addFilter(_QuietUndecodableTags())
+
 # Photos are decoded whole: refuse headers claiming more than this (a decompression bomb, or a
 # raster that must be tiled as a GeoTIFF). 200 MP covers today's largest aerial cameras.
 MAX_PHOTO_PIXELS = 200_000_000

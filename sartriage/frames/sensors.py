@@ -67,7 +67,7 @@ SENSORS: dict[str, tuple[SensorSpec, ...]] = {
 
 
 def lookup(model: str | None, image_width_px: int | None) -> SensorSpec | None:
-    """The table's sensor for ``model`` (case-insensitive), matching ``image_width_px`` when it lists several."""
+    """The sensor for ``model`` (any case); of several, the one whose native width is ``image_width_px``."""
     if not model:
         return None
     specs = SENSORS.get(model.strip().upper())
