@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPixmap, QWheelEvent
+from PyQt6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QGraphicsEllipseItem,
@@ -70,6 +70,7 @@ class FrameView(QGraphicsView):
         self._visible["cleared"] = False
         self._marker: QGraphicsEllipseItem | None = None
         self._pending_focus: QRectF | None = None
+        self._focus: QRectF | None = None
         self._token = 0
         self._detail_timer = QTimer(self, singleShot=True, interval=120)
         self._detail_timer.timeout.connect(self._request_detail)
@@ -124,6 +125,7 @@ class FrameView(QGraphicsView):
         if self._pending_focus is not None:
             self.focus_on(self._pending_focus)
         else:
+            self._focus = None
             self.fitInView(self.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         self._pending_focus = None
         self.loaded.emit(str(self._path))
@@ -197,6 +199,7 @@ class FrameView(QGraphicsView):
         self._marker.setVisible(True)
 
     def focus_on(self, rect: QRectF) -> None:
+        self._focus = rect  # kept while the person has not zoomed or panned, so a resize keeps it in view
         margin = max(rect.width(), rect.height()) * 0.5
         self.fitInView(rect.adjusted(-margin, -margin, margin, margin), Qt.AspectRatioMode.KeepAspectRatio)
         self._detail_timer.start()
@@ -225,8 +228,13 @@ class FrameView(QGraphicsView):
             return
         steps = event.angleDelta().y() / 120.0
         if steps:
+            self._focus = None
             self.zoom_by(ZOOM_STEP**steps)
         event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent | None) -> None:
+        self._focus = None
+        super().mousePressEvent(event)
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
@@ -234,6 +242,14 @@ class FrameView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
+        if self._focus is not None:
+            self.focus_on(self._focus)
+        elif (
+            self._preview is not None
+            and self._pending_focus is None
+            and self.zoom() <= self._fit_zoom() * 1.01
+        ):
+            self.fitInView(self.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         self._detail_timer.start()
 
     def visible_frame_rect(self) -> QRectF:

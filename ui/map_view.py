@@ -183,7 +183,6 @@ class MapView(QGraphicsView):
         if proj is None:
             return
         group = QGraphicsItemGroup()
-        group.setHandlesChildEvents(False)
         # confirmed hits drawn last, above candidates
         for hit in sorted(located, key=lambda h: h.status in ("confirmed", "found")):
             colour = style.HIT_STATUS_COLOURS.get(hit.status, style.CANDIDATE)

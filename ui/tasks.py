@@ -33,12 +33,15 @@ class _Call(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.fn()
-        except Exception as exc:  # every failure goes back to the GUI as a sentence
-            log.warning("background task failed", exc_info=True)
-            self.signals.failed.emit(human_message(exc))
-            return
-        self.signals.done.emit(result)
+            try:
+                result = self.fn()
+            except Exception as exc:  # every failure goes back to the GUI as a sentence
+                log.warning("background task failed", exc_info=True)
+                self.signals.failed.emit(human_message(exc))
+                return
+            self.signals.done.emit(result)
+        except RuntimeError:  # the app closed while this ran: nobody is left to tell
+            log.debug("background result dropped: the receiver is gone")
 
 
 _live: set[_CallSignals] = set()

@@ -1,0 +1,218 @@
+"""The real window, driven with keyboard and mouse through a scan of real frames to a confirmed hit."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+
+import pytest
+from PyQt6.QtCore import QEvent, QPointF, Qt, QTimer
+from PyQt6.QtGui import QMouseEvent
+from PyQt6.QtWidgets import QApplication, QWidget
+from real_frames import LACMUS, XT2, flight_folder
+from sqlalchemy import func, select
+
+from sartriage import hits
+from sartriage.store import open_store, schema
+from ui.main_window import MainWindow
+from ui.settings import Settings
+
+# the two people in the Lacmus photo, located by eye (shared data README)
+PEOPLE = ((1775, 1640), (1650, 2825))
+
+
+def hover(widget: QWidget, pos: QPointF) -> None:
+    """A real mouse-move event (QTest's mouseMove sends none on the offscreen platform)."""
+    event = QMouseEvent(
+        QEvent.Type.MouseMove,
+        pos,
+        widget.mapToGlobal(pos),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def _open(qtbot, window: MainWindow, path: Path) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(window.mission.refreshed, timeout=30_000):
+        window.open_mission(path)
+
+
+def _wait_status(qtbot, path: Path, hit_id: int, status: str) -> None:  # type: ignore[no-untyped-def]
+    def check() -> None:
+        with open_store(path, create=False) as store:
+            assert hits.get_hit(store, hit_id).status == status
+
+    qtbot.waitUntil(check, timeout=15_000)
+
+
+@pytest.fixture
+def window(qtbot, settings: Settings, model: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+    settings.model = model
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def test_scan_to_confirmed_hit_on_the_map(
+    qtbot, window: MainWindow, shared_data: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = flight_folder(shared_data, tmp_path / "card", (LACMUS, XT2[0]))
+    (folder / "broken.jpg").write_text("not a photo, just text named .jpg")
+    mission = tmp_path / "search.sqlite"
+    _open(qtbot, window, mission)
+
+    # the scan runs on its worker thread while a timer measures how long the event loop is kept waiting
+    ticks: list[float] = []
+    timer = QTimer(interval=5)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    with qtbot.waitSignal(window.scans.idle, timeout=300_000):
+        window.start_scan(folder)
+        qtbot.waitUntil(lambda: window.scans.running, timeout=5_000)
+    timer.stop()
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    print(f"\nevent loop during the scan: {len(ticks)} ticks, longest gap {max(gaps) * 1000:.0f} ms")
+
+    qtbot.waitUntil(lambda: window.candidates.count() > 0, timeout=15_000)
+    with open_store(mission, create=False) as store, store.connect() as conn:
+        statuses = dict(
+            conn.execute(select(schema.frames.c.status, func.count()).group_by(schema.frames.c.status)).all()
+        )
+        failed = conn.execute(
+            select(schema.frames.c.path, schema.frames.c.error).where(schema.frames.c.status == "failed")
+        ).all()
+        stored = hits.list_hits(store)
+    assert statuses == {"done": 2, "failed": 1}
+    assert Path(failed[0].path).name == "broken.jpg" and failed[0].error
+    # the failure and its reason are on screen, in the flights panel
+    panel = window.mission_panel
+    assert panel.table.rowCount() == 1
+    assert panel.table.item(0, 1).text() == "3 / 3"
+    assert panel.failures.item(0).text().startswith("broken.jpg: ")
+
+    # the list shows every candidate, best first, and each lies on one of the two people
+    shown = window.candidates.hits()
+    assert [h.id for h in shown] == [h.id for h in stored]
+    assert [h.confidence for h in shown] == sorted((h.confidence for h in shown), reverse=True)
+    for hit in shown:
+        assert Path(hit.frame_path).name == "335.jpg"
+        assert min(abs(hit.x - px) + abs(hit.y - py) for px, py in PEOPLE) < 150
+
+    # keyboard: move down and back up, confirm the best with y, reject the next with n
+    window.candidates.setFocus()
+    qtbot.keyClick(window.candidates, Qt.Key.Key_Down)
+    assert window.candidates.currentRow() == 1
+    qtbot.keyClick(window.candidates, Qt.Key.Key_Up)
+    best = window.candidates.current()
+    assert best is not None and best.id == shown[0].id
+    qtbot.keyClick(window.candidates, Qt.Key.Key_Y)
+    _wait_status(qtbot, mission, best.id, "confirmed")
+    qtbot.waitUntil(lambda: window.candidates.hits()[0].status == "confirmed", timeout=10_000)
+    qtbot.keyClick(window.candidates, Qt.Key.Key_Down)
+    second = window.candidates.current()
+    assert second is not None and second.id != best.id
+    qtbot.keyClick(window.candidates, Qt.Key.Key_N)
+    _wait_status(qtbot, mission, second.id, "rejected")
+    # a rejected hit leaves the list
+    qtbot.waitUntil(lambda: second.id not in [h.id for h in window.candidates.hits()], timeout=10_000)
+
+    # space: the candidate in its context, on the frame tab
+    window.candidates.setCurrentRow(0)
+    qtbot.keyClick(window.candidates, Qt.Key.Key_Space)
+    assert window.tabs.currentWidget() is window.frame_panel
+    qtbot.waitUntil(lambda: window.frame_panel.view.path == Path(best.frame_path), timeout=15_000)
+
+    # the confirmed hit is on the map; clicking it shows its tile in the frame view
+    window.tabs.setCurrentWidget(window.map)
+    qtbot.waitUntil(lambda: best.id in window.map.hit_ids(), timeout=10_000)
+    window.map.centre_on_hit(best.id)
+    QApplication.processEvents()
+    point = window.map.marker_position(best.id)
+    assert point is not None
+    hover(window.map.viewport(), point)
+    assert "55.97" in window.coords.text() and "37.68" in window.coords.text()  # decimal degrees
+    assert "MGRS 37U" in window.coords.text() and "°" in window.coords.text()
+    qtbot.mouseClick(window.map.viewport(), Qt.MouseButton.LeftButton, pos=point.toPoint())
+    assert window.tabs.currentWidget() is window.frame_panel
+    assert window.candidates.current().id == best.id
+    assert window.hit_panel.fields["Status"].text() == "confirmed"
+    view = window.frame_panel.view
+    qtbot.waitUntil(lambda: view.path == Path(best.frame_path), timeout=15_000)
+    # the tile fills the view: zoomed in past the whole frame, the hit inside what is visible
+    qtbot.waitUntil(lambda: view.visible_frame_rect().contains(QPointF(best.x, best.y)), timeout=15_000)
+    assert view.visible_frame_rect().width() < 0.6 * 4000
+
+    # a note and "found" after the ground team went there, from the hit panel's buttons
+    window.hit_panel.note.emit(best.id, "team 2 on the way")
+    qtbot.mouseClick(window.hit_panel.buttons["found"], Qt.MouseButton.LeftButton)
+    _wait_status(qtbot, mission, best.id, "found")
+    with open_store(mission, create=False) as store:
+        final = hits.get_hit(store, best.id)
+        assert "team 2 on the way" in final.note
+        assert hits.counts(store)["rejected"] == 1
+    assert not window.last_error
+
+
+def test_reopen_after_a_crash_carries_on(
+    qtbot, window: MainWindow, settings: Settings, model: Path, shared_data: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A scan stopped half-way (here: cancelled after its first frame) leaves frames pending; reopening
+    the mission offers to carry on, and carrying on finishes them without scanning any twice."""
+    folder = flight_folder(shared_data, tmp_path / "card", (LACMUS, *XT2))
+    mission = tmp_path / "m.sqlite"
+    _open(qtbot, window, mission)
+    window.start_scan(folder)
+    qtbot.waitUntil(
+        lambda: window.scans.last is not None and window.scans.last.frames_done >= 1, timeout=120_000
+    )
+    with qtbot.waitSignal(window.scans.idle, timeout=60_000):
+        window.scans.cancel()
+    window.close()
+
+    again = MainWindow(settings)
+    qtbot.addWidget(again)
+    again.show()
+    _open(qtbot, again, mission)
+    panel = again.mission_panel
+    qtbot.waitUntil(lambda: panel.carry_on_button.isVisible(), timeout=10_000)
+    assert "left" in panel.carry_on_button.text()
+    with qtbot.waitSignal(again.scans.idle, timeout=300_000):
+        qtbot.mouseClick(panel.carry_on_button, Qt.MouseButton.LeftButton)
+    with open_store(mission, create=False) as store, store.connect() as conn:
+        done = conn.execute(
+            select(func.count()).select_from(schema.frames).where(schema.frames.c.status == "done")
+        ).scalar()
+        per_frame = conn.execute(
+            select(schema.tiles.c.frame_id, func.count()).group_by(schema.tiles.c.frame_id)
+        ).all()
+        flights = conn.execute(select(func.count()).select_from(schema.flights)).scalar()
+    assert done == 3 and flights == 1
+    assert len(per_frame) == 3
+    again.mission.refresh()
+    qtbot.waitUntil(lambda: not panel.carry_on_button.isVisible(), timeout=10_000)
+
+
+def test_pause_stops_pulling_and_resume_goes_on(
+    qtbot, window: MainWindow, shared_data: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = flight_folder(shared_data, tmp_path / "card", XT2)
+    _open(qtbot, window, tmp_path / "m.sqlite")
+    window.start_scan(folder)
+    qtbot.waitUntil(
+        lambda: window.scans.last is not None and window.scans.last.phase == "scanning", timeout=120_000
+    )
+    qtbot.mouseClick(window.mission_panel.pause_button, Qt.MouseButton.LeftButton)
+    assert window.scans.paused and window.mission_panel.pause_button.text() == "Resume"
+    before = window.scans.last.frames_done
+    qtbot.wait(1500)
+    # at most the frame being detected when pause was pressed finishes
+    assert window.scans.last.frames_done <= before + 1
+    with qtbot.waitSignal(window.scans.idle, timeout=300_000):
+        qtbot.mouseClick(window.mission_panel.pause_button, Qt.MouseButton.LeftButton)
+    assert window.scans.last.frames_done == 2

@@ -1,0 +1,406 @@
+"""The coordinator's window: flights and scans, candidates, the frame, the map, the chosen hit."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from PyQt6.QtCore import QRectF, Qt, QThreadPool, QTimer
+from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
+from PyQt6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+)
+
+from sartriage import hits
+from sartriage.scan import ScanProgress
+from ui import basemap
+from ui.candidates import CandidateList
+from ui.frame_viewer import LAYERS, FramePanel
+from ui.geo import format_all
+from ui.hit_actions import HitPanel
+from ui.map_view import MapView
+from ui.mission import Mission, Snapshot
+from ui.mission_panel import MissionPanel
+from ui.mission_reads import frame_overlays
+from ui.scan_runner import ScanJob, ScanQueue
+from ui.settings import Settings
+from ui.tasks import run_in_background
+
+log = logging.getLogger(__name__)
+
+STORE_FILTER = "Mission store (*.sqlite *.db);;All files (*)"
+CONTEXT_SIDE = 1200  # frame pixels around a candidate when looking at its context
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.setWindowTitle("sartriage")
+        self.resize(1500, 950)
+        self.last_error = ""
+        self.mission = Mission(self)
+        self.scans = ScanQueue(self)
+
+        self.candidates = CandidateList()
+        self.frame_panel = FramePanel()
+        self.map = MapView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.map, "Map")
+        self.tabs.addTab(self.frame_panel, "Frame")
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.candidates)
+        splitter.addWidget(self.tabs)
+        splitter.setSizes([330, 1000])
+        self.setCentralWidget(splitter)
+
+        self.mission_panel = MissionPanel()
+        self.hit_panel = HitPanel()
+        self.mission_dock = self._dock("Flights", self.mission_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.hit_dock = self._dock("Hit", self.hit_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.review_dock: QDockWidget | None = None
+
+        self.coords = QLabel("")
+        self.counts = QLabel("")
+        self.statusBar().addWidget(self.coords, 1)
+        self.statusBar().addPermanentWidget(self.counts)
+
+        for layer in LAYERS:
+            box = self.frame_panel.toggles[layer]
+            box.setChecked(self.settings.layer_visible(layer, box.isChecked()))
+            box.toggled.connect(lambda on, name=layer: self.settings.set_layer_visible(name, on))
+
+        self._build_menus()
+        self._connect()
+        self._frame_shown: int | None = None
+        self.refresh_timer = QTimer(self, interval=2000)
+        self.refresh_timer.timeout.connect(self.mission.refresh)
+        geometry, state = self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    # -- menus -------------------------------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut: str | None = None) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&New mission…", self.new_mission, "Ctrl+N")
+        self._action(file, "&Open mission…", self.open_mission_dialog, "Ctrl+O")
+        self.recent_menu = file.addMenu("Open &recent")
+        self._fill_recent()
+        file.addSeparator()
+        self.add_flight_action = self._action(file, "&Add flight folder…", self.add_flight_dialog)
+        self.watch_action = self._action(file, "&Watch a card being copied…", self.watch_card_dialog)
+        file.addSeparator()
+        self._action(file, "Map &background (GeoTIFF or MBTiles)…", self.choose_background)
+        self._action(file, "&Clear map background", lambda: self.set_background(None))
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, "Ctrl+Q")
+
+        hit_menu = bar.addMenu("&Hits")
+        self._action(hit_menu, "&Confirm", lambda: self._act_on_current("confirm"))
+        self._action(hit_menu, "&Reject", lambda: self._act_on_current("reject"))
+        self._action(hit_menu, "Mark &found", lambda: self._act_on_current("found"))
+        self._action(hit_menu, "Mark &not found", lambda: self._act_on_current("not-found"))
+        self._action(hit_menu, "Add &note…", self.hit_panel._note_clicked)
+        self._action(hit_menu, "&Copy coordinates", self.hit_panel.copy_coordinates, "Ctrl+Shift+C")
+
+        view = bar.addMenu("&View")
+        self._action(view, "Show the &whole mission on the map", self.map.fit_all, "Ctrl+0")
+        view.addAction(self.mission_dock.toggleViewAction())
+        view.addAction(self.hit_dock.toggleViewAction())
+
+        scan = bar.addMenu("&Scan")
+        self._action(scan, "Choose &model…", self.choose_model)
+        devices = scan.addMenu("&Device")
+        for device in ("auto", "cpu", "cuda"):
+            action = QAction(device, self, checkable=True)
+            action.setChecked(self.settings.device == device)
+            action.triggered.connect(lambda _=False, d=device: self._set_device(d))
+            devices.addAction(action)
+        self._device_actions = devices.actions()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_missions:
+            action = QAction(str(path), self)
+            action.triggered.connect(lambda _=False, p=path: self.open_mission(p))
+            self.recent_menu.addAction(action)
+        self.recent_menu.setEnabled(bool(self.settings.recent_missions))
+
+    def _set_device(self, device: str) -> None:
+        self.settings.device = device
+        for action in self._device_actions:
+            action.setChecked(action.text() == device)
+
+    # -- wiring ------------------------------------------------------------------------------------
+    def _connect(self) -> None:
+        m = self.mission
+        m.opened.connect(self._opened)
+        m.refreshed.connect(self._refreshed)
+        m.failed.connect(self.show_error)
+        s = self.scans
+        s.progressed.connect(self._scan_progress)
+        s.state.connect(self._scan_state)
+        s.failed.connect(self.show_error)
+        s.idle.connect(self._scans_idle)
+        p = self.mission_panel
+        p.add_flight.connect(self.add_flight_dialog)
+        p.watch_card.connect(self.watch_card_dialog)
+        p.pause.connect(self._pause)
+        p.resume.connect(self._resume)
+        p.cancel.connect(self.scans.cancel)
+        p.carry_on.connect(lambda folders: [self.start_scan(Path(f)) for f in folders])
+        c = self.candidates
+        c.current_hit.connect(self._hit_chosen)
+        c.decide.connect(self.decide)
+        c.context.connect(self.show_context)
+        h = self.hit_panel
+        h.act.connect(self.decide)
+        h.note.connect(lambda hit_id, text: self.mission.act(lambda st: hits.add_note(st, hit_id, text)))
+        h.show_on_map.connect(self.show_hit_on_map)
+        h.export.connect(self.export_selection)
+        self.map.hovered.connect(lambda lon, lat: self.coords.setText(format_all(lon, lat)))
+        self.map.hit_clicked.connect(self.hit_clicked_on_map)
+        self.map.frame_clicked.connect(lambda fid: self.show_frame(fid))
+        self.frame_panel.view.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+
+    # -- errors ------------------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        """One sentence in a dialog that does not block the scan or the event loop."""
+        log.warning("%s", message)
+        self.last_error = message
+        box = QMessageBox(QMessageBox.Icon.Warning, "sartriage", message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- missions ----------------------------------------------------------------------------------
+    def new_mission(self) -> None:
+        start = str(self.settings.last_folder or Path.home())
+        name, _ = QFileDialog.getSaveFileName(self, "New mission store", start, STORE_FILTER)
+        if name:
+            path = Path(name)
+            self.open_mission(path if path.suffix else path.with_suffix(".sqlite"))
+
+    def open_mission_dialog(self) -> None:
+        start = str(self.settings.last_folder or Path.home())
+        name, _ = QFileDialog.getOpenFileName(self, "Open mission store", start, STORE_FILTER)
+        if name:
+            self.open_mission(Path(name))
+
+    def open_mission(self, path: Path) -> None:
+        if self.scans.running:
+            self.show_error("a scan is running: cancel it before opening another mission")
+            return
+        self.mission.open(path)
+
+    def _opened(self, location: str) -> None:
+        path = self.mission.path
+        assert path is not None and self.mission.store is not None
+        self.scans.store = self.mission.store
+        self.settings.remember_mission(path)
+        self.settings.last_folder = path.parent
+        self._fill_recent()
+        self.setWindowTitle(f"sartriage — {path.name}")
+        self.mission_panel.set_mission(location)
+        self.map.projection = None
+        self.map.set_background(None)
+        self.map._fitted = False
+        background = self.settings.background(path)
+        if background is not None:
+            self.set_background(background)
+
+    def _refreshed(self, snapshot: Snapshot) -> None:
+        self.mission_panel.set_snapshot(snapshot)
+        self.candidates.set_hits(snapshot.hits)
+        self.map.set_frames(snapshot.frames)
+        self.map.set_hits(snapshot.hits)
+        c = snapshot.hit_counts
+        self.counts.setText(
+            f"{c['candidate']} to decide · {c['confirmed']} confirmed · {c['found']} found · "
+            f"{c['not_found']} not found · {c['rejected']} rejected"
+        )
+        current = self.candidates.current()
+        self.hit_panel.set_hit(current)
+
+    # -- scans -------------------------------------------------------------------------------------
+    def add_flight_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self,
+            "Flight folder (the photos copied off the card)",
+            str(self.settings.last_folder or Path.home()),
+        )
+        if folder:
+            self.settings.last_folder = Path(folder)
+            self.start_scan(Path(folder))
+
+    def watch_card_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Folder the card is being copied to", str(self.settings.last_folder or Path.home())
+        )
+        if folder:
+            self.settings.last_folder = Path(folder)
+            self.start_scan(Path(folder), watch=True)
+
+    def start_scan(self, folder: Path, watch: bool = False) -> None:
+        if self.mission.store is None:
+            self.show_error("no mission is open: create or open one first (File ▸ New mission…)")
+            return
+        if not folder.is_dir():
+            self.show_error(f"{folder}: not a folder; choose the folder the photos were copied to")
+            return
+        self.scans.add(
+            ScanJob(folder.resolve(), watch=watch, model=self.settings.model, device=self.settings.device)
+        )
+        self.mission_panel.set_running(self.scans.running, self.scans.paused)
+        self.refresh_timer.start()
+
+    def _scan_progress(self, progress: ScanProgress) -> None:
+        self.mission_panel.set_progress(progress)
+        if progress.error:
+            self.statusBar().showMessage(f"frame failed: {progress.error}", 8000)
+        self.mission.refresh()
+
+    def _scan_state(self, folder: str, state: str) -> None:
+        self.mission_panel.set_state(folder, state)
+        self.mission_panel.set_running(self.scans.running, self.scans.paused)
+
+    def _scans_idle(self) -> None:
+        self.refresh_timer.stop()
+        self.mission_panel.set_running(False, False)
+        self.mission.refresh()
+
+    def _pause(self) -> None:
+        self.scans.pause()
+        self.mission_panel.set_running(True, True)
+
+    def _resume(self) -> None:
+        self.scans.resume()
+        self.mission_panel.set_running(True, False)
+
+    # -- candidates, frame, map --------------------------------------------------------------------
+    def decide(self, hit_id: int, action: str) -> None:
+        run = hits.ACTIONS[action]
+        self.mission.act(lambda store: run(store, hit_id))
+
+    def _act_on_current(self, action: str) -> None:
+        hit = self.candidates.current()
+        if hit is not None:
+            self.decide(hit.id, action)
+
+    def _hit_chosen(self, hit: hits.Hit | None) -> None:
+        self.hit_panel.set_hit(hit)
+        if hit is not None:
+            x, y, w, h = hit.tile
+            self.show_frame(hit.frame_id, QRectF(x, y, w, h), hit=hit)
+
+    def show_context(self, hit: hits.Hit) -> None:
+        """The candidate in its surroundings: a wider part of the frame, on the Frame tab."""
+        self.tabs.setCurrentWidget(self.frame_panel)
+        half = CONTEXT_SIDE / 2
+        self.show_frame(hit.frame_id, QRectF(hit.x - half, hit.y - half, CONTEXT_SIDE, CONTEXT_SIDE), hit=hit)
+
+    def show_frame(self, frame_id: int, focus: QRectF | None = None, hit: hits.Hit | None = None) -> None:
+        store = self.mission.store
+        if store is None:
+            return
+
+        def shown(overlays) -> None:  # type: ignore[no-untyped-def]
+            self._frame_shown = frame_id
+            caption = f"{overlays.path.name} ({overlays.width}×{overlays.height})"
+            if hit is not None:
+                caption += f" · hit {hit.id} · {hit.confidence:.2f} · {hit.status.replace('_', ' ')}"
+            self.frame_panel.show_frame(overlays, focus, caption)
+            if hit is not None:
+                self.frame_panel.view.mark(hit.x, hit.y, max(hit.tile[2], hit.tile[3]) / 4)
+
+        run_in_background(lambda: frame_overlays(store, frame_id), shown, self.show_error)
+
+    def hit_clicked_on_map(self, hit_id: int) -> None:
+        """Pick the hit in the list (which shows its tile) and show the frame."""
+        for i, hit in enumerate(self.candidates.hits()):
+            if hit.id == hit_id:
+                self.tabs.setCurrentWidget(self.frame_panel)
+                if self.candidates.currentRow() == i:
+                    self._hit_chosen(hit)
+                else:
+                    self.candidates.setCurrentRow(i)
+                return
+
+    def show_hit_on_map(self, hit_id: int) -> None:
+        self.tabs.setCurrentWidget(self.map)
+        self.map.centre_on_hit(hit_id)
+
+    # -- map background ----------------------------------------------------------------------------
+    def choose_background(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self,
+            "Map background",
+            str(self.settings.last_folder or Path.home()),
+            "Orthomosaic or tiles (*.tif *.tiff *.mbtiles);;All files (*)",
+        )
+        if name:
+            self.set_background(Path(name))
+
+    def set_background(self, path: Path | None) -> None:
+        if self.mission.path is not None:
+            self.settings.set_background(self.mission.path, path)
+        if path is None:
+            self.map.set_background(None)
+            return
+        bounds = None
+        snap = self.mission.snapshot
+        if snap is not None and len(snap.frames) and np.isfinite(snap.frames.lon).any():
+            lon, lat = snap.frames.lon, snap.frames.lat
+            pad = 0.01
+            bounds = (
+                float(np.nanmin(lon)) - pad,
+                float(np.nanmin(lat)) - pad,
+                float(np.nanmax(lon)) + pad,
+                float(np.nanmax(lat)) + pad,
+            )
+        run_in_background(lambda: basemap.load(path, bounds), self.map.set_background, self.show_error)
+
+    # -- export ------------------------------------------------------------------------------------
+    def export_selection(self) -> None:
+        self.show_error("exports are not available in this build yet")
+
+    # -- settings ----------------------------------------------------------------------------------
+    def choose_model(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Detector model (with its card beside it)", "", "ONNX model or card (*.onnx *.toml)"
+        )
+        self.settings.model = Path(name) if name else None
+        self.statusBar().showMessage(f"model: {name or 'the default model'}", 5000)
+
+    def closeEvent(self, event: QCloseEvent | None) -> None:
+        self.scans.shutdown()
+        QThreadPool.globalInstance().waitForDone(10_000)
+        self.settings.save_window_state(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        self.mission.close()
+        super().closeEvent(event)

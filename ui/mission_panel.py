@@ -1,0 +1,205 @@
+"""Flights of the mission and their scans: progress, speed, time left and failed frames with reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sartriage.scan import ScanProgress
+from ui.mission import Snapshot
+from ui.mission_reads import FlightProgress
+
+COLUMNS = ("Flight", "Frames", "Failed", "Flagged", "Review", "Cleared", "Tiles/s", "Time left", "State")
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+class MissionPanel(QWidget):
+    add_flight = pyqtSignal()
+    watch_card = pyqtSignal()
+    pause = pyqtSignal()
+    resume = pyqtSignal()
+    cancel = pyqtSignal()
+    carry_on = pyqtSignal(list)  # folders with frames left to scan
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("No mission open. File ▸ New mission… or Open mission…")
+        self.title.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._show_failures)
+        self.bar = QProgressBar()
+        self.bar.setFormat("%v / %m frames")
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.now = QLabel("")
+        self.now.setWordWrap(True)
+        self.failures = QListWidget()
+        self.failures.setToolTip("Frames that could not be scanned, and why")
+
+        self.add_button = QPushButton("Add flight folder…")
+        self.watch_button = QPushButton("Watch a card…")
+        self.pause_button = QPushButton("Pause")
+        self.cancel_button = QPushButton("Cancel")
+        self.carry_on_button = QPushButton("Carry on scanning")
+        self.carry_on_button.setToolTip("Scan the frames an earlier session left unfinished")
+        self.add_button.clicked.connect(self.add_flight)
+        self.watch_button.clicked.connect(self.watch_card)
+        self.pause_button.clicked.connect(self._pause_clicked)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.carry_on_button.clicked.connect(lambda: self.carry_on.emit(self._unfinished()))
+
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.watch_button, self.pause_button, self.cancel_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.now)
+        layout.addWidget(self.carry_on_button)
+        layout.addWidget(QLabel("Failed frames (select a flight):"))
+        layout.addWidget(self.failures, 1)
+
+        self._flights: list[FlightProgress] = []
+        self._live: dict[str, ScanProgress] = {}  # folder -> last progress of this session's scan
+        self._states: dict[str, str] = {}  # folder -> scan state
+        self._paused = False
+        self.set_mission(None)
+
+    # -- inputs ------------------------------------------------------------------------------------
+    def set_mission(self, location: str | None) -> None:
+        self.title.setText(
+            f"Mission: {location}" if location else "No mission open. File ▸ New mission… or Open mission…"
+        )
+        for b in (self.add_button, self.watch_button):
+            b.setEnabled(location is not None)
+        if location is None:
+            self._flights = []
+            self._live.clear()
+            self._states.clear()
+            self._render()
+        self.set_running(False, False)
+
+    def set_running(self, running: bool, paused: bool) -> None:
+        self._paused = paused
+        self.pause_button.setEnabled(running)
+        self.cancel_button.setEnabled(running)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self._update_carry_on()
+
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        self._flights = snapshot.flights
+        self._render()
+
+    def set_progress(self, progress: ScanProgress) -> None:
+        folder = self._folder_of(progress)
+        self._live[folder] = progress
+        where = f" · {progress.frame.name}" if progress.frame else ""
+        self.now.setText(
+            f"{progress.flight}: {progress.phase}{where}"
+            + (f"\nfailed: {progress.error}" if progress.error else "")
+        )
+        self.bar.setRange(0, max(progress.frames_total, 1))
+        self.bar.setValue(progress.frames_done + progress.frames_failed)
+        self._render()
+
+    def set_state(self, folder: str, state: str) -> None:
+        self._states[str(Path(folder).resolve())] = state
+        self._render()
+
+    # -- display -----------------------------------------------------------------------------------
+    def _folder_of(self, progress: ScanProgress) -> str:
+        for f in self._flights:
+            if f.id == progress.flight_id:
+                return str(Path(f.folder).resolve())
+        return progress.flight
+
+    def _render(self) -> None:
+        selected = self.table.currentRow()
+        self.table.setRowCount(len(self._flights))
+        for row, flight in enumerate(self._flights):
+            key = str(Path(flight.folder).resolve())
+            live = self._live.get(key)
+            state = self._states.get(key, "done" if flight.pending == 0 and flight.frames else "not running")
+            if state == "not running" and flight.pending:
+                state = f"{flight.pending} left"
+            cells = (
+                flight.name,
+                f"{flight.done + flight.failed} / {flight.frames}",
+                str(flight.failed),
+                str(flight.tiles.get("flagged", 0)),
+                str(flight.tiles.get("review", 0)),
+                str(flight.tiles.get("cleared", 0)),
+                f"{live.tiles_per_s:.1f}" if live and state in ("scanning", "watching") else "–",
+                duration(live.eta_s) if live and state == "scanning" else "–",
+                state,
+            )
+            for col, text in enumerate(cells):
+                item = self.table.item(row, col)
+                if item is None:
+                    item = QTableWidgetItem()
+                    self.table.setItem(row, col, item)
+                item.setText(text)
+                if col:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.table.item(row, 0).setToolTip(flight.folder)
+        if 0 <= selected < len(self._flights):
+            self.table.selectRow(selected)
+        elif self._flights and selected < 0:
+            self.table.selectRow(0)
+        self._show_failures()
+        self._update_carry_on()
+
+    def _show_failures(self) -> None:
+        row = self.table.currentRow()
+        self.failures.clear()
+        if 0 <= row < len(self._flights):
+            for name, reason in self._flights[row].failures:
+                self.failures.addItem(f"{name}: {reason}")
+
+    def _unfinished(self) -> list[str]:
+        busy = {k for k, s in self._states.items() if s not in ("finished", "stopped")}
+        return [f.folder for f in self._flights if f.pending and str(Path(f.folder).resolve()) not in busy]
+
+    def _update_carry_on(self) -> None:
+        left = self._unfinished()
+        self.carry_on_button.setVisible(bool(left))
+        if left:
+            n = sum(f.pending for f in self._flights if f.folder in left)
+            self.carry_on_button.setText(f"Carry on scanning ({n} frame{'s' if n != 1 else ''} left)")
+
+    def _pause_clicked(self) -> None:
+        (self.resume if self._paused else self.pause).emit()

@@ -1,0 +1,83 @@
+"""What the app remembers between sessions (QSettings: the registry on Windows, an .ini elsewhere)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from PyQt6.QtCore import QByteArray, QSettings
+
+RECENT_MAX = 8
+
+
+class Settings:
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self.q = qsettings or QSettings("sartriage", "sartriage-app")
+
+    def _path(self, key: str) -> Path | None:
+        value = self.q.value(key, "", type=str)
+        return Path(value) if value else None
+
+    def _set_path(self, key: str, value: Path | None) -> None:
+        self.q.setValue(key, str(value) if value else "")
+
+    @property
+    def recent_missions(self) -> list[Path]:
+        values = self.q.value("missions/recent", [], type=list) or []
+        return [Path(v) for v in values if v]
+
+    def remember_mission(self, path: Path) -> None:
+        recent = [p for p in self.recent_missions if p != path]
+        self.q.setValue("missions/recent", [str(p) for p in [path, *recent][:RECENT_MAX]])
+
+    @property
+    def last_folder(self) -> Path | None:
+        return self._path("folders/last")
+
+    @last_folder.setter
+    def last_folder(self, value: Path | None) -> None:
+        self._set_path("folders/last", value)
+
+    @property
+    def model(self) -> Path | None:
+        """The detector model (.onnx with its card, or a card); None: the default model."""
+        return self._path("scan/model")
+
+    @model.setter
+    def model(self, value: Path | None) -> None:
+        self._set_path("scan/model", value)
+
+    @property
+    def device(self) -> str:
+        return self.q.value("scan/device", "auto", type=str) or "auto"
+
+    @device.setter
+    def device(self, value: str) -> None:
+        self.q.setValue("scan/device", value)
+
+    @staticmethod
+    def _mission_key(mission: Path) -> str:
+        return hashlib.sha1(str(mission).encode()).hexdigest()[:16]
+
+    def background(self, mission: Path) -> Path | None:
+        """The map background chosen for this mission, if any."""
+        return self._path(f"map/background_{self._mission_key(mission)}")
+
+    def set_background(self, mission: Path, value: Path | None) -> None:
+        self._set_path(f"map/background_{self._mission_key(mission)}", value)
+
+    def layer_visible(self, layer: str, default: bool) -> bool:
+        return bool(self.q.value(f"frame/layers/{layer}", default, type=bool))
+
+    def set_layer_visible(self, layer: str, visible: bool) -> None:
+        self.q.setValue(f"frame/layers/{layer}", visible)
+
+    def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
+        return self.q.value("window/geometry", None), self.q.value("window/state", None)
+
+    def save_window_state(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.q.setValue("window/geometry", geometry)
+        self.q.setValue("window/state", state)
+
+    def sync(self) -> None:
+        self.q.sync()
