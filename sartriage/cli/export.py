@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from sartriage.cli import export_hits
 from sartriage.cli.status import add_db_argument
 from sartriage.errors import ExportError
 from sartriage.export import detections
@@ -55,19 +56,21 @@ FORMATS: dict[str, Format] = {
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    lines = "; ".join(f"{name}: {fmt.help}" for name, fmt in FORMATS.items())
+    every = {**FORMATS, **export_hits.FILE_FORMATS}
+    lines = "; ".join(f"{name}: {fmt.help}" for name, fmt in every.items())
     parser = subparsers.add_parser(
         "export",
         help="write a mission's results for other tools (COCO, GeoJSON, CSV, ...)",
         description=f"Formats: {lines}.",
     )
     add_db_argument(parser)
-    parser.add_argument("--format", required=True, choices=sorted(FORMATS), help="what to write")
+    parser.add_argument("--format", required=True, choices=sorted(every), help="what to write")
     parser.add_argument("--out", type=Path, help="file to write (default: standard output)")
     parser.add_argument("--flight", action="append", help="only this flight (name or id; repeatable)")
     parser.add_argument(
         "--min-score", type=float, default=0.0, help="only detections scoring at least this (default: all)"
     )
+    export_hits.add_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -92,6 +95,8 @@ def write_atomically(target: Path, write: Callable[[TextIO], str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.format in export_hits.FILE_FORMATS:
+        return export_hits.run(args)
     fmt = FORMATS[args.format]
     with open_store(args.db, create=False) as store:
         if args.out is None or str(args.out) == "-":

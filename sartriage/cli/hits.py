@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
 from sartriage import hits
+from sartriage.cli.status import add_db_argument
 from sartriage.errors import ReviewError
 from sartriage.store import open_store
 
@@ -33,16 +33,11 @@ def parse_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def add_store_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        default=os.environ.get("SARTRIAGE_DB"),
-        help="mission store: a .sqlite path or a postgresql:// URL (default: $SARTRIAGE_DB)",
-    )
-
-
-def add_filter_arguments(parser: argparse.ArgumentParser, *, default_status: tuple[str, ...] = ()) -> None:
-    group = parser.add_argument_group("filters")
+def add_filter_arguments(
+    parser: argparse.ArgumentParser, *, default_status: tuple[str, ...] = (), common: bool = True
+) -> None:
+    """Hit filters; ``common=False`` leaves out --flight and --min-score where a parser has them already."""
+    group = parser.add_argument_group("hit filters")
     group.add_argument(
         "--status",
         action="append",
@@ -50,12 +45,11 @@ def add_filter_arguments(parser: argparse.ArgumentParser, *, default_status: tup
         help=f"only hits in this status (repeat for several; default: {', '.join(default_status) or 'all'})",
     )
     group.add_argument("--source", action="append", choices=hits.SOURCES, help="only hits from this source")
-    group.add_argument(
-        "--flight", action="append", help="only hits from this flight (name or id; repeatable)"
-    )
+    if common:
+        group.add_argument("--flight", action="append", help="only hits from this flight (name or id)")
+        group.add_argument("--min-score", type=float, help="only hits with at least this confidence (0-1)")
     group.add_argument("--since", type=parse_time, help="only hits seen at or after this time (ISO, UTC)")
     group.add_argument("--until", type=parse_time, help="only hits seen at or before this time (ISO, UTC)")
-    group.add_argument("--min-score", type=float, help="only hits with at least this confidence (0-1)")
     group.add_argument("--max-score", type=float, help="only hits with at most this confidence (0-1)")
     parser.set_defaults(default_status=default_status)
 
@@ -70,12 +64,6 @@ def filter_from(args: argparse.Namespace) -> hits.HitFilter:
         min_score=args.min_score,
         max_score=args.max_score,
     )
-
-
-def need_db(args: argparse.Namespace) -> str:
-    if not args.db:
-        raise ReviewError("no mission store given: pass --db PATH_OR_URL or set SARTRIAGE_DB")
-    return str(args.db)
 
 
 def hit_record(hit: hits.Hit) -> dict[str, Any]:
@@ -111,7 +99,7 @@ def _line(hit: hits.Hit) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with open_store(need_db(args), create=False) as store:
+    with open_store(args.db, create=False) as store:
         found = hits.list_hits(store, filter_from(args), limit=args.limit)
     if args.json:
         print(json.dumps([hit_record(h) for h in found], indent=2))
@@ -127,7 +115,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_action(args: argparse.Namespace) -> int:
-    with open_store(need_db(args), create=False) as store:
+    with open_store(args.db, create=False) as store:
         failed = 0
         for hit_id in args.ids:
             try:
@@ -141,7 +129,7 @@ def run_action(args: argparse.Namespace) -> int:
 
 
 def run_note(args: argparse.Namespace) -> int:
-    with open_store(need_db(args), create=False) as store:
+    with open_store(args.db, create=False) as store:
         print(_line(hits.add_note(store, args.id, args.text)))
     return 0
 
@@ -153,7 +141,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands = parser.add_subparsers(dest="hits_command", metavar="ACTION", required=True)
 
     listing = commands.add_parser("list", help="hits best first (highest confidence), with filters")
-    add_store_argument(listing)
+    add_db_argument(listing)
     add_filter_arguments(listing)
     listing.add_argument("--limit", type=int, help="show at most this many")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -161,7 +149,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     for action, text in ACTION_HELP.items():
         sub = commands.add_parser(action, help=text)
-        add_store_argument(sub)
+        add_db_argument(sub)
         sub.add_argument(
             "ids", type=int, nargs="+", metavar="HIT_ID", help="hit ids (see `sartriage hits list`)"
         )
@@ -169,7 +157,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         sub.set_defaults(func=run_action, action=action)
 
     note = commands.add_parser("note", help="add a timestamped note to a hit")
-    add_store_argument(note)
+    add_db_argument(note)
     note.add_argument("id", type=int, metavar="HIT_ID")
     note.add_argument("text", help="the note")
     note.set_defaults(func=run_note)

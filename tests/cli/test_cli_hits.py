@@ -66,14 +66,19 @@ def test_refused_hit_does_not_stop_the_others(db: str, capsys: pytest.CaptureFix
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["hits", "list"], "no mission store given: pass --db"),
+        (["hits", "list"], "mission.sqlite: no mission store here"),
         (["hits", "list", "--db", "/nonexistent/m.sqlite"], "no mission store here"),
     ],
 )
 def test_user_errors_are_one_line(
-    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     monkeypatch.delenv("SARTRIAGE_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,99 @@
+"""The hit, map and training formats of ``sartriage export``: each writes files to ``--out``.
+
+``sartriage.cli.export`` lists them beside the detection formats; this module
+holds their options (hit filters, grouping, anonymity) and the calls into
+``sartriage.export``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sartriage.cli.hits import add_filter_arguments, filter_from
+from sartriage.errors import ExportError
+from sartriage.export.csvfile import write_csv
+from sartriage.export.files import Written
+from sartriage.export.geojson import write_geojson
+from sartriage.export.gpx import write_gpx
+from sartriage.export.kml import write_kml
+from sartriage.export.records import DEFAULT_STATUSES, ExportOptions, load_records
+from sartriage.store import Store, open_store
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    help: str
+    write: Callable[[Store, argparse.Namespace, Path], str]  # returns what was written, in a few words
+    suffix: str  # the file name ending --out should have ("" for a folder)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_filter_arguments(parser, default_status=DEFAULT_STATUSES, common=False)
+    group = parser.add_argument_group("hit exports")
+    group.add_argument(
+        "--all-views",
+        action="store_true",
+        help="one entry per view instead of one per person (views within each other's error radius)",
+    )
+    group.add_argument("--anonymous", action="store_true", help="leave volunteer names out (counts stay)")
+    group.add_argument("--title", help="name shown in GPS units, Google Earth and on the report")
+
+
+def options_from(args: argparse.Namespace) -> ExportOptions:
+    return ExportOptions(filter=filter_from(args), group=not args.all_views, anonymous=args.anonymous)
+
+
+def _title(store: Store, args: argparse.Namespace) -> str:
+    return str(args.title or f"sartriage hits: {Path(store.location).stem}")
+
+
+def _report(written: Written, what: str) -> str:
+    left = f" ({len(written.skipped)} without a ground position left out)" if written.skipped else ""
+    return f"{written.count} {what}{left}"
+
+
+def _gpx(store: Store, args: argparse.Namespace, out: Path) -> str:
+    return _report(
+        write_gpx(load_records(store, options_from(args)), out, title=_title(store, args)), "waypoints"
+    )
+
+
+def _kml(store: Store, args: argparse.Namespace, out: Path) -> str:
+    return _report(
+        write_kml(load_records(store, options_from(args)), out, title=_title(store, args)), "placemarks"
+    )
+
+
+def _geojson(store: Store, args: argparse.Namespace, out: Path) -> str:
+    return _report(
+        write_geojson(load_records(store, options_from(args)), out, title=_title(store, args)), "hits"
+    )
+
+
+def _csv(store: Store, args: argparse.Namespace, out: Path) -> str:
+    return _report(write_csv(load_records(store, options_from(args)), out), "hits")
+
+
+FILE_FORMATS: dict[str, FileFormat] = {
+    "gpx": FileFormat("hits as GPX 1.1 waypoints for handheld GPS and phone apps", _gpx, ".gpx"),
+    "kml": FileFormat("hits as KML placemarks with error circles, tile images beside it", _kml, ".kml"),
+    "kmz": FileFormat("hits as KMZ (Google Earth, CalTopo) with the tile images inside", _kml, ".kmz"),
+    "hits-geojson": FileFormat("hits as GeoJSON points with every attribute", _geojson, ".geojson"),
+    "hits-csv": FileFormat("hits as CSV: lat, lon, MGRS, UTM, time, frame, score, status", _csv, ".csv"),
+}
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = FILE_FORMATS[args.format]
+    if args.out is None or str(args.out) == "-":
+        raise ExportError(f"--format {args.format} writes files: give --out (e.g. hits{fmt.suffix or '/'})")
+    out = Path(args.out)
+    if fmt.suffix and out.suffix.lower() != fmt.suffix:
+        out = out.with_name(out.name + fmt.suffix)
+    with open_store(args.db, create=False) as store:
+        report = fmt.write(store, args, out)
+    print(f"{args.format}: {report} written to {out}")
+    return 0

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from xt2_mission import Mission, build_mission
+
+from sartriage.cli import main
+
+
+@pytest.fixture(scope="module")
+def mission(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Mission:
+    frames = sorted((shared_data / "geotagged" / "deervision_dji_xt2").glob("DJI_*_R.JPG"))
+    return build_mission(frames, tmp_path_factory.mktemp("cli") / "mission.sqlite")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "expected"),
+    [
+        ("gpx", "hits.gpx", "3 waypoints"),
+        ("kmz", "hits.kmz", "3 placemarks"),
+        ("kml", "hits", "3 placemarks"),  # the suffix is added
+        ("hits-geojson", "hits.geojson", "3 hits"),
+        ("hits-csv", "hits.csv", "3 hits"),
+    ],
+)
+def test_each_hit_format_writes_its_file(
+    mission: Mission, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str, name: str, expected: str
+) -> None:
+    out = tmp_path / name
+    assert main(["export", "--db", str(mission.path), "--format", fmt, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"{fmt}: {expected} written to" in printed
+    written = Path(printed.rsplit(" written to ", 1)[1].strip())
+    assert written.is_file() and written.stat().st_size > 0
+
+
+def test_filters_grouping_and_anonymity_reach_the_file(mission: Mission, tmp_path: Path) -> None:
+    out = tmp_path / "all.csv"
+    argv = ["export", "--db", str(mission.path), "--format", "hits-csv", "--out", str(out)]
+    assert main([*argv, "--all-views", "--status", "confirmed", "--status", "rejected"]) == 0
+    with out.open(encoding="utf-8-sig") as stream:
+        rows = list(csv.DictReader(stream))
+    assert len(rows) == sum(len(v) for v in mission.views.values()) + 1
+    assert main([*argv, "--source", "volunteers", "--anonymous"]) == 0
+    with out.open(encoding="utf-8-sig") as stream:
+        (row,) = list(csv.DictReader(stream))
+    assert row["volunteers"] == "3" and row["volunteer_names"] == ""
+    assert main([*argv, "--min-score", "0.95"]) == 0
+    with out.open(encoding="utf-8-sig") as stream:
+        assert list(csv.DictReader(stream)) == []
+    geo = tmp_path / "late.geojson"
+    late = ["export", "--db", str(mission.path), "--format", "hits-geojson", "--out", str(geo)]
+    assert main([*late, "--since", "2020-02-16T16:47:00"]) == 0
+    times = [f["properties"]["time"] for f in json.loads(geo.read_text())["features"]]
+    assert times and all(t >= "2020-02-16T16:47:00" for t in times)
+
+
+def test_file_formats_need_out(mission: Mission, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "--db", str(mission.path), "--format", "gpx"]) == 1
+    assert "give --out" in capsys.readouterr().err
