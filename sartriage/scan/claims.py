@@ -79,7 +79,7 @@ def register(store: Store, flight_id: int, found: Sequence[NewFrame]) -> int:
         return 0
     with store.begin() as conn:
         result = conn.execute(
-            _insert(conn, frames).on_conflict_do_nothing(),
+            _insert(conn, frames).on_conflict_do_nothing().returning(frames.c.id),
             [
                 {
                     "flight_id": flight_id,
@@ -91,8 +91,7 @@ def register(store: Store, flight_id: int, found: Sequence[NewFrame]) -> int:
                 for f in found
             ],
         )
-        added = max(result.rowcount, 0)
-    return added
+        return len(result.all())
 
 
 def claim_next(store: Store, flight_id: int, worker_id: str) -> Claim | None:
