@@ -1,0 +1,98 @@
+"""What a volunteer may do: join, get the next tile, see its pictures, answer, see their own progress."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Query, Response
+
+from sartriage.review.server.deps import Context, CurrentVolunteer
+from sartriage.review.server.schemas import (
+    AnswerIn,
+    AnswerOut,
+    AssignmentOut,
+    NextIn,
+    NextOut,
+    ProgressOut,
+    PublicId,
+)
+from sartriage.review.values import Lease
+
+router = APIRouter(prefix="/api/v1", tags=["volunteer"])
+JPEG = {200: {"content": {"image/jpeg": {}}, "description": "the picture"}}
+NOTHING_NOW = "no tile needs review right now; new tiles arrive as flights are scanned"
+
+
+@router.post("/join", response_model=ProgressOut)
+def join(me: CurrentVolunteer, context: Context) -> ProgressOut:
+    """Start (or come back) with an invite token."""
+    context.queue.join(me.id)
+    return ProgressOut.of(context.queue.progress(me.id))
+
+
+@router.get("/me", response_model=ProgressOut)
+def my_progress(me: CurrentVolunteer, context: Context) -> ProgressOut:
+    """Your answers, entry check and accuracy on known tiles."""
+    return ProgressOut.of(context.queue.progress(me.id))
+
+
+@router.post("/assignments", response_model=NextOut)
+def next_assignment(
+    me: CurrentVolunteer, context: Context, body: Annotated[NextIn | None, Body()] = None
+) -> NextOut:
+    """Your next tile. List in ``holding`` the tiles the page already has, to get a new one."""
+    lease = context.queue.next_lease(me.id, holding=body.holding if body else ())
+    if lease is None:
+        return NextOut(assignment=None, message=NOTHING_NOW)
+    context.warmer.submit(_warm, context, lease)
+    return NextOut(assignment=_assignment(lease))
+
+
+@router.get("/assignments/{assignment_id}/image", response_class=Response, responses=JPEG)
+def assignment_image(
+    assignment_id: PublicId,
+    me: CurrentVolunteer,
+    context: Context,
+    view: Annotated[Literal["tile", "context"], Query()] = "tile",
+) -> Response:
+    """The tile's picture, or its surroundings with the tile outlined."""
+    lease = context.queue.lease(me.id, assignment_id)
+    data = _picture(context, lease, view)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.post("/assignments/{assignment_id}/answer", response_model=AnswerOut)
+def answer(assignment_id: PublicId, body: AnswerIn, me: CurrentVolunteer, context: Context) -> AnswerOut:
+    """Answer one of your tiles: person, no_person or unsure. Answers cannot be changed."""
+    outcome = context.queue.answer(me.id, assignment_id, body.answer)
+    return AnswerOut(
+        id=outcome.public_id,
+        answer=body.answer,
+        repeated=outcome.repeated,
+        progress=ProgressOut.of(context.queue.progress(me.id)),
+    )
+
+
+def _assignment(lease: Lease) -> AssignmentOut:
+    base = f"/api/v1/assignments/{lease.public_id}/image"
+    return AssignmentOut(
+        id=lease.public_id,
+        image=base,
+        context=f"{base}?view=context",
+        entry_check=lease.kind == "exam",
+        expires_at=lease.expires_at,
+    )
+
+
+def _picture(context: Context, lease: Lease, view: Literal["tile", "context"]) -> bytes:
+    if lease.tile_id is not None:
+        return context.images.tile(lease.tile_id, view)
+    assert lease.honeypot_id is not None
+    return context.images.honeypot(lease.honeypot_id, view)
+
+
+def _warm(context: Context, lease: Lease) -> None:
+    """Cut the pictures before the page asks, so the next tile shows at once."""
+    with suppress(Exception):  # best effort: the page's own request reports any error
+        _picture(context, lease, "tile")

@@ -1,0 +1,20 @@
+"""What a review server is started with; nothing is read from the environment at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sartriage.review.tiles import TileImageSettings
+from sartriage.review.values import QueueSettings
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    db: str  # a mission store path or database URL
+    queue: QueueSettings = field(default_factory=QueueSettings)
+    images: TileImageSettings = field(default_factory=TileImageSettings)
+    public_url: str | None = None  # how volunteers reach this server; default: the URL a request came to
+    max_body_bytes: int = 16 * 1024  # JSON bodies here are tiny; anything larger is refused with 413
+    rate_per_second: float = 20.0  # sustained requests per caller (token, or address when anonymous)
+    rate_burst: int = 60
+    warm_threads: int = 2  # threads cutting the next tiles' pictures ahead of the page asking
