@@ -21,12 +21,18 @@ def test_import_linter_contracts_hold() -> None:
 
 
 def test_every_core_module_imports_with_qt_blocked() -> None:
-    names = [m.name for m in pkgutil.walk_packages(sartriage.__path__, "sartriage.") if m.name != "sartriage.__main__"]
+    names = [
+        m.name
+        for m in pkgutil.walk_packages(sartriage.__path__, "sartriage.")
+        if m.name != "sartriage.__main__"
+    ]
     code = (
         "import sys, importlib\n"
         "sys.modules['PyQt6'] = None\n"
         f"for name in {names!r}:\n"
         "    importlib.import_module(name)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
