@@ -17,7 +17,7 @@ from sartriage import __version__
 from sartriage.errors import SartriageError
 
 # Sub-command modules, in the order `sartriage --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("scan", "status", "hits", "export", "model", "evaluate", "info")
+COMMAND_MODULES: tuple[str, ...] = ("scan", "status", "hits", "export", "model", "evaluate", "info", "review")
 
 
 def build_parser() -> argparse.ArgumentParser:

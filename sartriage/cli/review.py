@@ -1,0 +1,283 @@
+"""Volunteer review from the command line.
+
+- ``sartriage review-server --db M --host H --port P``: serve the volunteer page and the review API;
+- ``sartriage volunteers add NAME | list | revoke ID``: invite links, answers and measured accuracy;
+- ``sartriage review status | aggregate | escalations | decide | export-honeypots | import-honeypots``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from sqlalchemy import select
+
+from sartriage.errors import ReviewError, SartriageError
+from sartriage.review import QueueSettings, ReviewQueue
+from sartriage.review.values import Accuracy
+from sartriage.store import Store, open_store, schema
+
+log = logging.getLogger(__name__)
+
+URL_KEY = "review.url"  # where the last review server said volunteers reach it (store_info)
+TOKEN_ENV = "SARTRIAGE_COORDINATOR_TOKEN"
+DEFAULT_PORT = 8000
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    _register_server(subparsers)
+    _register_volunteers(subparsers)
+    _register_review(subparsers)
+
+
+def _db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", required=True, help="mission store: a .sqlite path or a postgresql:// URL")
+
+
+# ── review-server ──────────────────────────────────────────────────────────────────────────────
+def _register_server(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "review-server",
+        help="serve the volunteer review page and API over a mission store",
+        description="Serve the volunteer page and the JSON API (contract at /openapi.json). Prints the "
+        "coordinator token once. Several servers may share one PostgreSQL store; give them the same "
+        f"--coordinator-token (or ${TOKEN_ENV}).",
+    )
+    _db(parser)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every network)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--public-url", help="how volunteers reach this server (default: http://HOST:PORT)")
+    parser.add_argument(
+        "--coordinator-token", help=f"use this coordinator token (default: ${TOKEN_ENV}, else a new one)"
+    )
+    defaults = QueueSettings()
+    parser.add_argument("--overlap", type=int, default=defaults.overlap, help="answers per tile at first")
+    parser.add_argument("--max-overlap", type=int, default=defaults.max_overlap, help="most answers per tile")
+    parser.add_argument(
+        "--honeypot-rate", type=float, default=defaults.honeypot_rate, help="share of known tiles"
+    )
+    parser.add_argument(
+        "--exam-size", type=int, default=defaults.exam_size, help="known tiles in the entry check"
+    )
+    parser.add_argument(
+        "--lease-minutes", type=float, default=defaults.lease_minutes, help="minutes before a tile returns"
+    )
+    parser.add_argument("--rate", type=float, default=20.0, help="requests per second allowed per caller")
+    parser.set_defaults(func=run_server)
+
+
+def run_server(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sartriage.review.server import ReviewSettings, create_app
+
+    if not 1 <= args.port <= 65535:
+        raise SartriageError(f"--port {args.port} must be 1-65535")
+    queue_settings = QueueSettings(
+        overlap=args.overlap,
+        max_overlap=args.max_overlap,
+        honeypot_rate=args.honeypot_rate,
+        exam_size=args.exam_size,
+        lease_minutes=args.lease_minutes,
+    )
+    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    public = (args.public_url or f"http://{shown_host}:{args.port}").rstrip("/")
+    store = open_store(args.db)
+    try:
+        queue = ReviewQueue(store, queue_settings)
+        token = queue.coordinator_token(args.coordinator_token or os.environ.get(TOKEN_ENV) or None)
+        _remember_url(store, public)
+        settings = ReviewSettings(
+            db=args.db, queue=queue_settings, public_url=public, rate_per_second=args.rate
+        )
+        app = create_app(settings, store=store)
+        print(f"review page:        {public}/")
+        print(f"API contract:       {public}/openapi.json")
+        print(f"coordinator token:  {token}")
+        print(f"invite volunteers:  sartriage volunteers add NAME --db {args.db}")
+        if args.host in ("0.0.0.0", "::"):
+            print(
+                "note: listening on every network; tokens travel unencrypted unless a TLS proxy is in front"
+            )
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    finally:
+        store.close()
+    return 0
+
+
+def _remember_url(store: Store, url: str) -> None:
+    table = schema.store_info
+    with store.begin() as conn:
+        if conn.execute(table.update().where(table.c.key == URL_KEY).values(value=url)).rowcount == 0:
+            conn.execute(table.insert().values(key=URL_KEY, value=url))
+
+
+def _known_url(store: Store) -> str:
+    table = schema.store_info
+    with store.connect() as conn:
+        url = conn.execute(select(table.c.value).where(table.c.key == URL_KEY)).scalar()
+    return url or f"http://127.0.0.1:{DEFAULT_PORT}"
+
+
+# ── volunteers ─────────────────────────────────────────────────────────────────────────────────
+def _register_volunteers(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("volunteers", help="invite, list and revoke review volunteers")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="invite a volunteer and print their invite link (shown once)")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--url", help="the review server's address (default: the one it last announced)")
+    _db(add)
+    add.set_defaults(func=run_volunteers_add)
+    listing = actions.add_parser("list", help="each volunteer's answers and measured accuracy")
+    _db(listing)
+    listing.set_defaults(func=run_volunteers_list)
+    revoke = actions.add_parser("revoke", help="stop a volunteer's invite; their open tiles return")
+    revoke.add_argument("volunteer", metavar="ID", type=int)
+    _db(revoke)
+    revoke.set_defaults(func=run_volunteers_revoke)
+
+
+def run_volunteers_add(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        volunteer, token = ReviewQueue(store).invite(args.name)
+        base = (args.url or _known_url(store)).rstrip("/")
+    print(f"volunteer {volunteer.id}: {volunteer.name}")
+    print(f"invite link (send it only to them; it is shown once): {base}/#invite={token}")
+    return 0
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def describe_accuracy(a: Accuracy) -> tuple[str, str, str]:
+    return _rate(a.accuracy), _rate(a.sensitivity), _rate(a.specificity)
+
+
+def run_volunteers_list(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        rows = ReviewQueue(store).volunteers()
+    if not rows:
+        print("no volunteers yet: sartriage volunteers add NAME --db ...")
+        return 0
+    print(f"{'id':>4}  {'name':<24} {'state':<10} {'answers':>7} {'known':>5} ", end="")
+    print(f"{'accuracy':>8} {'sens':>5} {'spec':>5}")
+    for v, answers, acc in rows:
+        state = "revoked" if v.revoked else (v.exam_state if v.joined_at else "invited")
+        accuracy, sens, spec = describe_accuracy(acc)
+        print(
+            f"{v.id:>4}  {v.name[:24]:<24} {state:<10} {answers:>7} {acc.known_answered:>5} "
+            f"{accuracy:>8} {sens:>5} {spec:>5}"
+        )
+    return 0
+
+
+def run_volunteers_revoke(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        try:
+            volunteer = ReviewQueue(store).revoke(args.volunteer)
+        except ReviewError as exc:
+            raise SartriageError(f"{exc}; see `sartriage volunteers list --db {args.db}`") from exc
+    print(f"revoked volunteer {volunteer.id} ({volunteer.name}); their open tiles went back to the queue")
+    return 0
+
+
+# ── review ─────────────────────────────────────────────────────────────────────────────────────
+def _register_review(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "review", help="the volunteer review queue: status, aggregation, honeypots"
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    status = actions.add_parser("status", help="tiles open, done, escalated; answers; candidates")
+    _db(status)
+    status.set_defaults(func=run_status)
+    aggregate = actions.add_parser(
+        "aggregate", help="re-estimate every tile from all answers; add candidates"
+    )
+    aggregate.add_argument("--method", choices=("dawid_skene", "majority"), default="dawid_skene")
+    _db(aggregate)
+    aggregate.set_defaults(func=run_aggregate)
+    escalations = actions.add_parser("escalations", help="tiles the volunteers could not agree on")
+    _db(escalations)
+    escalations.set_defaults(func=run_escalations)
+    decide = actions.add_parser("decide", help="decide an escalated tile")
+    decide.add_argument("escalation", type=int, metavar="ID")
+    decide.add_argument("decision", choices=("person", "no_person"))
+    _db(decide)
+    decide.set_defaults(func=run_decide)
+    export = actions.add_parser("export-honeypots", help="write this mission's known tiles to a pack (zip)")
+    export.add_argument("pack", type=Path, metavar="PACK.zip")
+    _db(export)
+    export.set_defaults(func=run_export_pack)
+    imported = actions.add_parser("import-honeypots", help="add a pack's known tiles to this mission")
+    imported.add_argument("pack", type=Path, metavar="PACK.zip")
+    _db(imported)
+    imported.set_defaults(func=run_import_pack)
+
+
+def run_status(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        s = ReviewQueue(store).status()
+    print(f"tiles:       {s.open} open, {s.done} done, {s.escalated} escalated, {s.decided} decided by you")
+    print(f"answers:     {s.answers} ({s.leased} tiles on volunteers' screens now)")
+    print(f"volunteers:  {s.volunteers} invited, {s.active_volunteers} active in the last 10 minutes")
+    print(f"candidates:  {s.candidates} from volunteers awaiting your decision")
+    print(f"known tiles: {s.honeypots}; open escalations: {s.open_escalations}")
+    return 0
+
+
+def run_aggregate(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        report = ReviewQueue(store).aggregate(args.method)
+    print(
+        f"{report.method}: {report.tiles} tiles from {report.answers} answers "
+        f"({report.iterations} iterations); {report.candidates_added} new candidates"
+    )
+    return 0
+
+
+def run_escalations(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        rows = ReviewQueue(store).escalations()
+    if not rows:
+        print("no open escalations")
+    for e in rows:
+        p = "-" if e.posterior is None else f"{e.posterior:.2f}"
+        print(f"{e.id:>4}  tile {e.tile_id:<8} P(person) {p}  {e.reason}")
+    return 0
+
+
+def run_decide(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        e = ReviewQueue(store).decide(args.escalation, args.decision)
+    print(f"escalation {e.id} (tile {e.tile_id}): {e.decision}")
+    return 0
+
+
+def run_export_pack(args: argparse.Namespace) -> int:
+    from sartriage.review.pack import export_pack
+
+    with open_store(args.db, create=False) as store:
+        ReviewQueue(store).sync()
+        report = export_pack(store, args.pack)
+    print(
+        f"{report.path}: {report.items} known tiles"
+        + (f", {report.skipped} skipped" if report.skipped else "")
+    )
+    return 0
+
+
+def run_import_pack(args: argparse.Namespace) -> int:
+    from sartriage.review.pack import import_pack
+
+    with open_store(args.db, create=False) as store:
+        report = import_pack(store, args.pack)
+    print(
+        f"{report.path}: {report.items} known tiles added"
+        + (f", {report.skipped} skipped" if report.skipped else "")
+    )
+    for line in report.problems:
+        print(f"  skipped: {line}")
+    return 0

@@ -1,0 +1,153 @@
+"""`sartriage review-server`, `volunteers` and `review` from the command line."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sartriage.cli import main
+from sartriage.review import QueueSettings, ReviewQueue
+from sartriage.store import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "review"))
+from review_fixtures import HERIDAL, confirm, grid_mission  # noqa: E402
+
+
+@pytest.fixture
+def mission(tmp_path: Path, shared_data: Path) -> Path:
+    db = tmp_path / "m.sqlite"
+    image = sorted((shared_data / HERIDAL).glob("*.jpg"))[0]
+    with open_store(db) as store:
+        grid_mission(store, image, 2)
+    return db
+
+
+def test_volunteers_add_prints_a_working_invite_link(
+    mission: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["volunteers", "add", "Anna Petrova", "--db", str(mission), "--url", "http://10.1.1.1:8000"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    token = re.search(r"http://10\.1\.1\.1:8000/#invite=([A-Za-z0-9_-]+)", out).group(1)
+    with open_store(mission) as store:
+        assert ReviewQueue(store).authenticate(token).name == "Anna Petrova"
+
+
+def test_volunteers_list_shows_answers_and_accuracy(
+    mission: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open_store(mission) as store:
+        queue = ReviewQueue(store, QueueSettings(honeypot_rate=1.0, exam_size=0, sync_seconds=0))
+        tiles = sorted(t for t in _tiles(store))
+        for t in tiles[:2]:
+            confirm(store, t, "confirmed")
+        confirm(store, tiles[2], "rejected")
+        v = queue.invite("Boris")[0].id
+        for _ in range(3):  # the three known tiles, all answered "person"
+            lease = queue.next_lease(v)
+            queue.answer(v, lease.public_id, "person")
+    assert main(["volunteers", "list", "--db", str(mission)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "Boris" in x)
+    assert line.split()[-5:] == ["3", "3", "67%", "100%", "0%"]  # answers, known, accuracy, sens, spec
+
+
+def _tiles(store) -> list[int]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from sartriage.store import schema
+
+    with store.connect() as conn:
+        return list(conn.execute(select(schema.tiles.c.id)).scalars())
+
+
+def test_revoke_and_its_errors(mission: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["volunteers", "add", "Vera", "--db", str(mission)])
+    capsys.readouterr()
+    assert main(["volunteers", "revoke", "1", "--db", str(mission)]) == 0
+    assert "revoked volunteer 1 (Vera)" in capsys.readouterr().out
+    assert main(["volunteers", "revoke", "42", "--db", str(mission)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "no volunteer with id 42" in err and "volunteers list" in err
+
+
+def test_status_of_a_missing_store_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["review", "status", "--db", str(tmp_path / "nowhere.sqlite")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "nowhere.sqlite" in err
+
+
+def test_review_status_and_honeypot_pack_round_trip(
+    mission: Path, tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open_store(mission) as store:
+        tiles = _tiles(store)
+        confirm(store, tiles[0], "confirmed")
+        confirm(store, tiles[1], "rejected")
+    assert main(["review", "status", "--db", str(mission)]) == 0
+    assert "8 open" in capsys.readouterr().out
+    pack = tmp_path / "known.zip"
+    assert main(["review", "export-honeypots", str(pack), "--db", str(mission)]) == 0
+    assert "2 known tiles" in capsys.readouterr().out
+    other = tmp_path / "next-mission.sqlite"
+    open_store(other).close()
+    assert main(["review", "import-honeypots", str(pack), "--db", str(other)]) == 0
+    assert "2 known tiles added" in capsys.readouterr().out
+    assert main(["review", "import-honeypots", str(pack), "--db", str(other)]) == 0
+    assert "0 known tiles added" in capsys.readouterr().out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_review_server_prints_the_coordinator_token_and_serves(mission: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("SARTRIAGE_COORDINATOR_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sartriage", "review-server", "--db", str(mission), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        lines = [proc.stdout.readline() for _ in range(4)]
+        token = next(x.split()[-1] for x in lines if x.startswith("coordinator token"))
+        assert f"http://127.0.0.1:{port}/" in lines[0]
+        for _ in range(100):
+            try:
+                reply = httpx.get(
+                    f"http://127.0.0.1:{port}/api/v1/coordinator/queue",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert reply.status_code == 200 and reply.json()["open"] == 8
+        assert (
+            httpx.get(f"http://127.0.0.1:{port}/openapi.json").json()["info"]["title"] == "sartriage review"
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    with open_store(mission) as store:  # volunteers add now uses the address the server announced
+        from sartriage.cli.review import _known_url
+
+        assert _known_url(store) == f"http://127.0.0.1:{port}"
