@@ -79,6 +79,12 @@ def intrinsics_from_meta(meta: FrameMeta) -> tuple[Intrinsics | None, list[str]]
     warnings: list[str] = []
     raw_w, raw_h = meta.raster_width, meta.raster_height
     exif_w, exif_h = meta.exif_width or raw_w, meta.exif_height or raw_h
+    if meta.calibrated_cx_px and meta.calibrated_cy_px:
+        # DJI calibrates the full frame about its middle: a centre that is not the middle of the
+        # EXIF size means the EXIF size was rewritten (by cropping software) and the calibration's is right.
+        calibrated_w, calibrated_h = round(2 * meta.calibrated_cx_px), round(2 * meta.calibrated_cy_px)
+        if abs(calibrated_w - exif_w) > 0.01 * exif_w or abs(calibrated_h - exif_h) > 0.01 * exif_h:
+            exif_w, exif_h = calibrated_w, calibrated_h
     if raw_w > exif_w * 1.01 or raw_h > exif_h * 1.01:
         warnings.append(f"EXIF says {exif_w}x{exif_h} but the image is {raw_w}x{raw_h}; EXIF size ignored")
         exif_w, exif_h = raw_w, raw_h

@@ -28,7 +28,6 @@ from typing import Any
 from sartriage.frames import sensors
 from sartriage.frames.xmp import Xmp
 
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _MM_PER_UNIT = {1: None, 2: 25.4, 3: 10.0, 4: 1.0, 5: 0.001}
 _FULL_FRAME_DIAGONAL_MM = math.hypot(36.0, 24.0)
 _PLAUSIBLE_SENSOR_WIDTH_MM = (0.5, 60.0)
@@ -111,11 +110,22 @@ class FrameMeta:
         return out
 
 
+def _token(token: str) -> float:
+    token = token.strip("()")
+    if token.lower().startswith("0x"):
+        return float(int(token, 16))
+    return float(token)
+
+
 def numbers(text: str | None) -> list[float]:
-    """Finite numbers in a GDAL EXIF value such as ``"(55) (58) (25.0134)"`` or ``"+47.30"``."""
+    """The numbers of a GDAL EXIF value such as ``"(55) (58) (25.0134)"``, ``"+47.30"`` or ``"0x01"``;
+    empty when any part is not a finite number."""
     if not text:
         return []
-    values = [float(token) for token in _NUMBER.findall(text)]
+    try:
+        values = [_token(token) for token in text.split()]
+    except ValueError:
+        return []
     return values if all(math.isfinite(v) for v in values) else []
 
 

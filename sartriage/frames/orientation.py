@@ -9,13 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-VALID = frozenset(range(1, 9))
-
-
-def normalise(orientation: int | None) -> int:
-    """An EXIF orientation value, or 1 for anything missing or out of range."""
-    return orientation if orientation in VALID else 1
-
 
 def swaps_axes(orientation: int) -> bool:
     return orientation >= 5
