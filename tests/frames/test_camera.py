@@ -48,9 +48,7 @@ def test_xt2_consecutive_footprints_overlap_like_a_survey_grid(shared_data: Path
                 (frame.meta.lon, frame.meta.lat, frame.georef.footprint(), frame.gsd_m, frame.height)
             )
     lon0, lat0 = frames[0][0], frames[0][1]
-    for (lon_a, lat_a, foot_a, gsd, height), (lon_b, lat_b, foot_b, _, _) in zip(
-        frames, frames[1:], strict=False
-    ):
+    for (lon_a, lat_a, foot_a, gsd, height), (lon_b, lat_b, foot_b, _, _) in itertools.pairwise(frames):
         a, b = _enu_polygon(foot_a, lon0, lat0), _enu_polygon(foot_b, lon0, lat0)
         assert a.is_valid and b.is_valid
         assert a.area == pytest.approx(640 * 512 * gsd**2, rel=0.02)  # a nadir rectangle
