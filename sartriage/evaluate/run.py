@@ -29,10 +29,11 @@ def evaluate(
     tally = tally if tally is not None else Tally()
     for item in labelled:
         try:
-            with warnings.catch_warnings(), open_frame(item.image) as frame:
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore", SartriageWarning)  # georeferencing plays no part in scoring
-                found = detector.detect(frame).detections
-                labels = item.in_pixels(frame.width, frame.height)
+                with open_frame(item.image) as frame:
+                    found = detector.detect(frame).detections
+                    labels = item.in_pixels(frame.width, frame.height)
         except SartriageError as exc:
             log.warning("%s", exc)
             continue
