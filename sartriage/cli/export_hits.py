@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sartriage.cli.hits import add_filter_arguments, filter_from
 from sartriage.errors import ExportError
+from sartriage.export.cards import write_cards
 from sartriage.export.csvfile import write_csv
 from sartriage.export.files import Written
 from sartriage.export.geojson import write_geojson
@@ -27,7 +28,8 @@ from sartriage.store import Store, open_store
 class FileFormat:
     help: str
     write: Callable[[Store, argparse.Namespace, Path], str]  # returns what was written, in a few words
-    suffix: str  # the file name ending --out should have ("" for a folder)
+    suffix: str  # the file name ending --out is given when it lacks it ("" to take --out as it is)
+    example: str = ""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,11 +79,17 @@ def _csv(store: Store, args: argparse.Namespace, out: Path) -> str:
     return _report(write_csv(load_records(store, options_from(args)), out), "hits")
 
 
+def _cards(store: Store, args: argparse.Namespace, out: Path) -> str:
+    records = load_records(store, options_from(args))
+    return _report(write_cards(records, out, title=_title(store, args)), "hit cards")
+
+
 FILE_FORMATS: dict[str, FileFormat] = {
     "gpx": FileFormat("hits as GPX 1.1 waypoints for handheld GPS and phone apps", _gpx, ".gpx"),
     "kml": FileFormat("hits as KML placemarks with error circles, tile images beside it", _kml, ".kml"),
     "kmz": FileFormat("hits as KMZ (Google Earth, CalTopo) with the tile images inside", _kml, ".kmz"),
     "hits-geojson": FileFormat("hits as GeoJSON points with every attribute", _geojson, ".geojson"),
+    "cards": FileFormat("printable hit cards, all in one PDF (or a folder of PNGs)", _cards, "", "cards.pdf"),
     "hits-csv": FileFormat("hits as CSV: lat, lon, MGRS, UTM, time, frame, score, status", _csv, ".csv"),
 }
 
@@ -89,7 +97,9 @@ FILE_FORMATS: dict[str, FileFormat] = {
 def run(args: argparse.Namespace) -> int:
     fmt = FILE_FORMATS[args.format]
     if args.out is None or str(args.out) == "-":
-        raise ExportError(f"--format {args.format} writes files: give --out (e.g. hits{fmt.suffix or '/'})")
+        raise ExportError(
+            f"--format {args.format} writes files: give --out (e.g. {fmt.example or 'hits' + fmt.suffix})"
+        )
     out = Path(args.out)
     if fmt.suffix and out.suffix.lower() != fmt.suffix:
         out = out.with_name(out.name + fmt.suffix)

@@ -16,6 +16,7 @@ import numpy as np
 from pyproj import CRS, Geod, Transformer
 
 WGS84 = Geod(ellps="WGS84")
+BANDS = "CDEFGHJKLMNPQRSTUVWX"
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,14 @@ class Utm:
     hemisphere: str  # "N" or "S"
     easting: float
     northing: float
+    band: str  # the MGRS latitude band letter, as GPS units print it: "18T"
 
     @property
     def epsg(self) -> int:
         return (32600 if self.hemisphere == "N" else 32700) + self.zone
 
     def __str__(self) -> str:
-        return f"{self.zone}{self.hemisphere} {self.easting:.0f} E {self.northing:.0f} N"
+        return f"{self.zone}{self.band} {self.easting:.0f} E {self.northing:.0f} N"
 
 
 def utm_zone(lon: float, lat: float) -> tuple[int, str]:
@@ -64,7 +66,13 @@ def to_utm(lon: float, lat: float) -> Utm:
     zone, hemisphere = utm_zone(lon, lat)
     epsg = (32600 if hemisphere == "N" else 32700) + zone
     easting, northing = _to_utm(epsg).transform(lon, lat)
-    return Utm(zone, hemisphere, float(easting), float(northing))
+    return Utm(zone, hemisphere, float(easting), float(northing), latitude_band(lat))
+
+
+def latitude_band(lat: float) -> str:
+    """C … X in 8° bands from 80°S; X spans 72°N to 84°N."""
+    index = min(max(int((lat + 80.0) // 8.0), 0), len(BANDS) - 1)
+    return BANDS[index]
 
 
 def to_mgrs(lon: float, lat: float, digits: int = 5) -> str:

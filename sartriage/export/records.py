@@ -101,7 +101,7 @@ class HitRecord:
             utm = to_utm(g.lon, g.lat)
             out.update(
                 mgrs=to_mgrs(g.lon, g.lat),
-                utm_zone=f"{utm.zone}{utm.hemisphere}",
+                utm_zone=f"{utm.zone}{utm.band}",
                 utm_easting=round(utm.easting, 1),
                 utm_northing=round(utm.northing, 1),
                 dms=lat_lon_dms(g.lon, g.lat),

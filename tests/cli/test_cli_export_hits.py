@@ -24,6 +24,7 @@ def mission(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Miss
         ("kml", "hits", "3 placemarks"),  # the suffix is added
         ("hits-geojson", "hits.geojson", "3 hits"),
         ("hits-csv", "hits.csv", "3 hits"),
+        ("cards", "cards.pdf", "3 hit cards"),
     ],
 )
 def test_each_hit_format_writes_its_file(
