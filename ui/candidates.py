@@ -100,6 +100,7 @@ class CandidateList(QListWidget):
         w, h = hit.frame_size
         rect = imagery.context_rect(hit.x, hit.y, (w or 0, h or 0), side)
         run_in_background(
+            self,
             lambda: imagery.read_window(Path(hit.frame_path), rect, longest=THUMB),
             lambda pic, hit_id=hit.id: self._thumb_ready(hit_id, pic),
             lambda _msg: None,  # no thumbnail: the caption still says everything

@@ -101,6 +101,7 @@ class FrameView(QGraphicsView):
             self.setSceneRect(QRectF(0, 0, overlays.width, overlays.height))
         self._pending_focus = focus
         run_in_background(
+            self,
             lambda: imagery.read_preview(overlays.path),
             lambda pic: self._preview_ready(token, pic),
             self._load_failed,
@@ -274,6 +275,7 @@ class FrameView(QGraphicsView):
         rect = (int(want.x()), int(want.y()), int(want.width()) + 1, int(want.height()) + 1)
         token, path = self._token, self._path
         run_in_background(
+            self,
             lambda: imagery.read_window(path, rect),
             lambda pic: self._detail_ready(token, pic),
             self._load_failed,

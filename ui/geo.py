@@ -1,4 +1,4 @@
-"""Coordinates for the screen: a local metric projection and the notations field teams read.
+"""Coordinates for the screen: a local metric projection and a one-line summary in every notation.
 
 The map draws in metres east/north of a mission origin (an equirectangular
 projection about the origin's latitude): at search-area scale (a few km) it is
@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import mgrs
 import numpy as np
+
+from sartriage.export.coords import lat_lon_decimal, lat_lon_dms, to_mgrs, to_utm
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -53,47 +54,14 @@ class LocalProjection:
         return cls(float(np.median(lons[ok])), float(np.median(lats[ok])))
 
 
-def dms(value: float, positive: str, negative: str) -> str:
-    hemisphere = positive if value >= 0 else negative
-    total = round(abs(value) * 3600.0, 1)
-    degrees, rest = divmod(total, 3600.0)
-    minutes, seconds = divmod(rest, 60.0)
-    return f"{int(degrees)}°{int(minutes):02d}′{seconds:04.1f}″{hemisphere}"
-
-
-def format_dd(lon: float, lat: float) -> str:
-    return f"{lat:.6f}, {lon:.6f}"
-
-
-def format_dms(lon: float, lat: float) -> str:
-    return f"{dms(lat, 'N', 'S')} {dms(lon, 'E', 'W')}"
-
-
-def format_mgrs(lon: float, lat: float) -> str:
-    """MGRS at 1 m, grouped as field teams write it (zone+band, square, easting, northing)."""
-    if not -80.0 <= lat <= 84.0:
-        return "outside MGRS (polar)"
-    code = mgrs.MGRS().toMGRS(lat, lon, MGRSPrecision=5)
-    return f"{code[:-12]} {code[-12:-10]} {code[-10:-5]} {code[-5:]}"
-
-
-def format_utm(lon: float, lat: float) -> str:
-    if not -80.0 <= lat <= 84.0:
-        return "outside UTM (polar)"
-    zone, hemisphere, easting, northing = mgrs.MGRS().MGRSToUTM(mgrs.MGRS().toMGRS(lat, lon, MGRSPrecision=5))
-    return f"{zone}{hemisphere} {int(easting)}E {int(northing)}N"
-
-
 def format_all(lon: float, lat: float) -> str:
-    """One line with every notation, for the status bar and the clipboard."""
-    return "  |  ".join(
-        (
-            format_dd(lon, lat),
-            format_dms(lon, lat),
-            f"UTM {format_utm(lon, lat)}",
-            f"MGRS {format_mgrs(lon, lat)}",
-        )
-    )
+    """One line with every notation field teams use (the core's formats), for the status bar."""
+    parts = [lat_lon_decimal(lon, lat), lat_lon_dms(lon, lat)]
+    if -80.0 <= lat <= 84.0:
+        parts += [f"UTM {to_utm(lon, lat)}", f"MGRS {to_mgrs(lon, lat)}"]
+    else:
+        parts.append("UTM/MGRS: polar (use UPS)")
+    return "  |  ".join(parts)
 
 
 def nice_step(span: float, target_lines: int = 6) -> float:

@@ -18,8 +18,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from sartriage.export.coords import geo_uri, lat_lon_decimal, lat_lon_dms, to_mgrs, to_utm
 from sartriage.hits import TRANSITIONS, Hit
-from ui.geo import format_all, format_dd, format_dms, format_mgrs, format_utm
+from ui.geo import format_all
 
 # button label, action name of sartriage.hits.ACTIONS, status it moves the hit to
 BUTTONS = (
@@ -36,7 +37,7 @@ def clipboard_text(hit: Hit) -> str:
     if hit.lon is None or hit.lat is None:
         return f"hit {hit.id}: no ground position (frame {Path(hit.frame_path).name} is not georeferenced)"
     radius = f" ± {hit.error_radius_m:.0f} m" if hit.error_radius_m else ""
-    uri = f"geo:{hit.lat:.6f},{hit.lon:.6f}" + (f";u={hit.error_radius_m:.0f}" if hit.error_radius_m else "")
+    uri = geo_uri(hit.lon, hit.lat, hit.error_radius_m)
     return f"hit {hit.id} ({hit.status}){radius}\n{format_all(hit.lon, hit.lat)}\n{uri}"
 
 
@@ -120,10 +121,10 @@ class HitPanel(QWidget):
             "Source": hit.source,
             "Frame": Path(hit.frame_path).name,
             "Flight": hit.flight_name,
-            "Decimal": format_dd(hit.lon, hit.lat) if located else "not georeferenced",  # type: ignore[arg-type]
-            "DMS": format_dms(hit.lon, hit.lat) if located else "–",  # type: ignore[arg-type]
-            "UTM": format_utm(hit.lon, hit.lat) if located else "–",  # type: ignore[arg-type]
-            "MGRS": format_mgrs(hit.lon, hit.lat) if located else "–",  # type: ignore[arg-type]
+            "Decimal": lat_lon_decimal(hit.lon, hit.lat) if located else "not georeferenced",  # type: ignore[arg-type]
+            "DMS": lat_lon_dms(hit.lon, hit.lat) if located else "–",  # type: ignore[arg-type]
+            "UTM": str(to_utm(hit.lon, hit.lat)) if located else "–",  # type: ignore[arg-type]
+            "MGRS": to_mgrs(hit.lon, hit.lat) if located else "–",  # type: ignore[arg-type]
             "Error": f"± {hit.error_radius_m:.0f} m" if hit.error_radius_m else "unknown",
         }
         for key, text in values.items():

@@ -338,7 +338,7 @@ class MainWindow(QMainWindow):
             if hit is not None:
                 self.frame_panel.view.mark(hit.x, hit.y, max(hit.tile[2], hit.tile[3]) / 4)
 
-        run_in_background(lambda: frame_overlays(store, frame_id), shown, self.show_error)
+        run_in_background(self, lambda: frame_overlays(store, frame_id), shown, self.show_error)
 
     def hit_clicked_on_map(self, hit_id: int) -> None:
         """Pick the hit in the list (which shows its tile) and show the frame."""
@@ -383,7 +383,7 @@ class MainWindow(QMainWindow):
                 float(np.nanmax(lon)) + pad,
                 float(np.nanmax(lat)) + pad,
             )
-        run_in_background(lambda: basemap.load(path, bounds), self.map.set_background, self.show_error)
+        run_in_background(self, lambda: basemap.load(path, bounds), self.map.set_background, self.show_error)
 
     # -- export ------------------------------------------------------------------------------------
     def export_selection(self) -> None:

@@ -38,10 +38,11 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from sartriage.export.coords import lat_lon_decimal
 from sartriage.hits import Hit
 from ui import style
 from ui.basemap import Basemap
-from ui.geo import LocalProjection, format_dd, nice_step
+from ui.geo import LocalProjection, nice_step
 from ui.mission_reads import MapFrames
 
 HIT_ROLE = 0
@@ -203,7 +204,7 @@ class MapView(QGraphicsView):
             marker = _HitMarker(colour, hit.id)
             marker.setPos(centre)
             marker.setToolTip(
-                f"hit {hit.id} · {hit.status} · {hit.confidence:.2f}\n{format_dd(hit.lon, hit.lat)}"  # type: ignore[arg-type]
+                f"hit {hit.id} · {hit.status} · {hit.confidence:.2f}\n{lat_lon_decimal(hit.lon, hit.lat)}"  # type: ignore[arg-type]
                 + (f" ± {hit.error_radius_m:.0f} m" if hit.error_radius_m else "")
             )
             group.addToGroup(marker)
@@ -298,7 +299,7 @@ class MapView(QGraphicsView):
             return
         found = self.lonlat_at(event.position())
         if found is not None:
-            self.hover_text = format_dd(*found)
+            self.hover_text = lat_lon_decimal(*found)
             self.hovered.emit(*found)
             self.viewport().update()
 

@@ -69,7 +69,7 @@ class Mission(QObject):
                 on_open()
 
         self.busy.emit(True)
-        run_in_background(lambda: open_store(path), opened, self._failed)
+        run_in_background(self, lambda: open_store(path), opened, self._failed)
 
     def close(self) -> None:
         if self.store is not None:
@@ -87,7 +87,7 @@ class Mission(QObject):
             return
         self._reading = True
         store = self.store
-        run_in_background(lambda: read_snapshot(store), self._read, self._read_failed)
+        run_in_background(self, lambda: read_snapshot(store), self._read, self._read_failed)
 
     def _read(self, snapshot: Snapshot) -> None:
         self._reading = False
@@ -119,4 +119,4 @@ class Mission(QObject):
                 on_done(result)
             self.refresh()
 
-        run_in_background(lambda: call(store), done, self._failed)
+        run_in_background(self, lambda: call(store), done, self._failed)

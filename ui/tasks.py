@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
+from PyQt6 import sip
 from PyQt6.QtCore import QObject, QRunnable, QThread, QThreadPool, pyqtSignal
 
 from ui.errors import human_message
@@ -48,22 +49,26 @@ _live: set[_CallSignals] = set()
 
 
 def run_in_background(
+    owner: QObject,
     fn: Callable[[], Any],
     on_done: Callable[[Any], None],
     on_failed: Callable[[str], None] | None = None,
 ) -> None:
-    """Call fn on the thread pool; on_done(result) / on_failed(message) run on the GUI thread."""
+    """Call fn on the thread pool; on_done(result) / on_failed(message) run on the GUI thread,
+    unless ``owner`` (the widget that asked) has been deleted by then."""
     signals = _CallSignals()
     _live.add(signals)  # kept alive until a result arrives
 
-    def finish(_: object = None) -> None:
-        _live.discard(signals)
+    def deliver(callback: Callable[[Any], None] | None) -> Callable[[Any], None]:
+        def call(value: Any) -> None:
+            _live.discard(signals)
+            if callback is not None and not sip.isdeleted(owner):
+                callback(value)
 
-    signals.done.connect(on_done)
-    signals.done.connect(finish)
-    if on_failed is not None:
-        signals.failed.connect(on_failed)
-    signals.failed.connect(finish)
+        return call
+
+    signals.done.connect(deliver(on_done))
+    signals.failed.connect(deliver(on_failed))
     QThreadPool.globalInstance().start(_Call(fn, signals))
 
 

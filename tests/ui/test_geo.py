@@ -1,4 +1,4 @@
-"""Coordinate notations and the local projection, against values worked out independently."""
+"""The map's local projection, grid steps and the one-line coordinate summary."""
 
 from __future__ import annotations
 
@@ -7,52 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from ui.geo import LocalProjection, dms, format_dms, format_mgrs, format_utm, nice_step
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (55.75, "55°45′00.0″N"),
-        (-33.5, "33°30′00.0″S"),
-        (37.68431766, "37°41′03.5″N"),
-        (0.0, "0°00′00.0″N"),
-        (59.99999, "60°00′00.0″N"),  # rounding carries into minutes and degrees
-    ],
-)
-def test_dms(value: float, expected: str) -> None:
-    assert dms(value, "N", "S") == expected
-
-
-@pytest.mark.parametrize(
-    ("lon", "lat", "utm", "mgrs_prefix"),
-    [
-        # Moscow region (the Lacmus photo): zone 37, northern hemisphere, band U
-        (37.6843, 55.9736, "37N", "37U"),
-        # DeerVision survey, Pennsylvania: zone 18, band T
-        (-77.2129, 41.5555, "18N", "18T"),
-        # southern hemisphere, band H
-        (-122.4, -33.9, "10S", "10H"),
-    ],
-)
-def test_utm_and_mgrs_zones(lon: float, lat: float, utm: str, mgrs_prefix: str) -> None:
-    assert format_utm(lon, lat).startswith(utm + " ")
-    text = format_mgrs(lon, lat)
-    assert text.startswith(mgrs_prefix + " ")
-    _zone_band, square, easting, northing = text.split()
-    assert len(square) == 2 and len(easting) == 5 and len(northing) == 5
-
-
-def test_utm_easting_matches_mgrs_digits() -> None:
-    # the MGRS easting is the UTM easting modulo 100 km
-    utm = format_utm(37.6843, 55.9736).split()
-    mgrs_text = format_mgrs(37.6843, 55.9736).split()
-    assert int(utm[1].rstrip("E")) % 100_000 == int(mgrs_text[2])
-
-
-def test_polar_positions_say_so() -> None:
-    assert "polar" in format_utm(10.0, 85.0)
-    assert "polar" in format_mgrs(10.0, -81.0)
+from ui.geo import LocalProjection, format_all, nice_step
 
 
 def test_local_projection_round_trip_and_scale() -> None:
@@ -68,14 +23,39 @@ def test_local_projection_round_trip_and_scale() -> None:
     assert y[1] == pytest.approx(-0.005 * 111_195, rel=1e-3)
 
 
+def test_local_projection_agrees_with_utm_over_a_search_area() -> None:
+    """Across 2 km the local projection's distances stay within 0.5 % of UTM's (pyproj)."""
+    from sartriage.export.coords import UtmProjection
+
+    lon = np.array([37.670, 37.700, 37.685])
+    lat = np.array([55.965, 55.980, 55.950])
+    proj = LocalProjection.around(lon, lat)
+    x, y = proj.to_scene(lon, lat)
+    ux, uy = UtmProjection.around(37.68, 55.97).forward(lon, lat)
+    local = np.hypot(np.diff(x), np.diff(y))
+    utm = np.hypot(np.diff(ux), np.diff(uy))
+    np.testing.assert_allclose(local, utm, rtol=5e-3)
+
+
 def test_projection_around_ignores_unknown_positions() -> None:
     proj = LocalProjection.around(np.array([np.nan, 10.0, 12.0]), np.array([np.nan, 50.0, 52.0]))
     assert (proj.lon0, proj.lat0) == (11.0, 51.0)
     assert LocalProjection.around(np.array([np.nan]), np.array([np.nan])) == LocalProjection(0.0, 0.0)
 
 
-def test_format_dms_orders_latitude_first() -> None:
-    assert format_dms(-77.5, 41.25) == "41°15′00.0″N 77°30′00.0″W"
+@pytest.mark.parametrize(
+    ("lon", "lat", "expected"),
+    [
+        (37.6843, 55.9736, ("55.973600, 37.684300", "N", "UTM 37", "MGRS 37U")),
+        (-77.2129, 41.5555, ("41.555500, -77.212900", "W", "UTM 18", "MGRS 18T")),
+        (-122.4, -33.9, ("-33.900000, -122.400000", "S", "UTM 10", "MGRS 10H")),
+        (10.0, 85.0, ("85.000000, 10.000000", "N", "polar", "polar")),
+    ],
+)
+def test_format_all_holds_every_notation(lon: float, lat: float, expected: tuple[str, ...]) -> None:
+    text = format_all(lon, lat)
+    for part in expected:
+        assert part in text
 
 
 @pytest.mark.parametrize(
