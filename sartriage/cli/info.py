@@ -114,6 +114,7 @@ def describe(frame: Frame, pixel: tuple[float, float]) -> dict[str, Any]:
             "lat": _number(plat, 8),
             "error_radius_m": _number(radius, 2),
         },
+        "error_budget": georef.budget.to_dict() if hasattr(georef, "budget") else None,
         "warnings": list(frame.warnings),
     }
 

@@ -16,7 +16,6 @@ from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.errors import RasterioIOError
 from rasterio.warp import transform as warp_transform
-from rasterio.windows import from_bounds
 
 from sartriage.errors import FrameError
 from sartriage.frames import error, geodesy
@@ -41,10 +40,16 @@ def _from_wgs84(crs: CRS, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray,
     return np.asarray(xs).reshape(lon.shape), np.asarray(ys).reshape(lat.shape)
 
 
+def apply_affine(transform: Affine, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``transform`` applied to arrays of points (spelled out: affine's operators change between versions)."""
+    a, b, c, d, e, f = transform[:6]
+    return a * xs + b * ys + c, d * xs + e * ys + f
+
+
 def pixel_size_m(transform: Affine, crs: CRS, width: int, height: int) -> tuple[float, float]:
     """Ground size of one pixel (x, y) in metres at the raster's centre."""
     if crs.is_geographic:
-        _, lat = transform * (width / 2, height / 2)
+        _, lat = apply_affine(transform, width / 2, height / 2)
         m, n = geodesy.radii(lat)
         return (
             math.radians(math.hypot(transform.a, transform.d)) * n * math.cos(math.radians(lat)),
@@ -77,14 +82,14 @@ class RasterGeoref:
 
     def pixel_to_ground(self, xs: ArrayLike, ys: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         x, y = as_arrays(xs, ys)
-        cx, cy = self.transform * (x, y)
+        cx, cy = apply_affine(self.transform, x, y)
         lon, lat = _to_wgs84(self.crs, np.asarray(cx, dtype=np.float64), np.asarray(cy, dtype=np.float64))
         return lon, lat, np.full(x.shape, self.error_radius_m)
 
     def ground_to_pixel(self, lons: ArrayLike, lats: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         lon, lat = as_arrays(lons, lats)
         cx, cy = _from_wgs84(self.crs, lon, lat)
-        x, y = ~self.transform * (cx, cy)
+        x, y = apply_affine(~self.transform, cx, cy)
         x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
         tol = 1e-6 * max(self.width, self.height)
         outside = (
@@ -122,7 +127,7 @@ class TerrainPatch:
         """Bilinear elevations at WGS84 points; NaN outside the patch or over no data."""
         lon_a, lat_a = as_arrays(lon, lat)
         xs, ys = _from_wgs84(self.crs, lon_a, lat_a)
-        cols, rows = ~self.transform * (xs, ys)
+        cols, rows = apply_affine(~self.transform, xs, ys)
         c = np.asarray(cols, dtype=np.float64) - 0.5
         r = np.asarray(rows, dtype=np.float64) - 0.5
         rows_n, cols_n = self.elevations.shape
@@ -173,21 +178,12 @@ def load_terrain(dem: str | PathLike[str], lon: float, lat: float, radius_m: flo
         north = np.array([-radius_m, -radius_m, radius_m, radius_m, 0.0])
         lons, lats = geodesy.enu_to_lonlat(lon, lat, east, north)
         xs, ys = _from_wgs84(dataset.crs, lons, lats)
-        window = from_bounds(xs.min(), ys.min(), xs.max(), ys.max(), transform=dataset.transform)
-        col0, row0 = math.floor(window.col_off), math.floor(window.row_off)
-        window = rasterio.windows.Window(
-            col0,
-            row0,
-            math.ceil(window.col_off + window.width) - col0,
-            math.ceil(window.row_off + window.height) - row0,
-        )
-        full = rasterio.windows.Window(0, 0, dataset.width, dataset.height)
-        try:
-            window = window.intersection(full)
-        except rasterio.errors.WindowError:
+        cols, rows = apply_affine(~dataset.transform, xs, ys)
+        col0, row0 = max(0, math.floor(cols.min())), max(0, math.floor(rows.min()))
+        col1, row1 = min(dataset.width, math.ceil(cols.max())), min(dataset.height, math.ceil(rows.max()))
+        if col1 - col0 < 2 or row1 - row0 < 2:
             return None
-        if window.width < 2 or window.height < 2:
-            return None
+        window = rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
         scale = max(1.0, max(window.width, window.height) / MAX_DEM_SIDE)
         shape = (max(2, round(window.height / scale)), max(2, round(window.width / scale)))
         with warnings.catch_warnings():
@@ -199,8 +195,8 @@ def load_terrain(dem: str | PathLike[str], lon: float, lat: float, radius_m: flo
         elevations[~np.isfinite(elevations)] = np.nan
         if np.all(np.isnan(elevations)):
             return None
-        transform = dataset.window_transform(window) * Affine.scale(
-            window.width / shape[1], window.height / shape[0]
-        )
+        a, b, c, d, e, f = dataset.transform[:6]
+        sx, sy = window.width / shape[1], window.height / shape[0]
+        transform = Affine(a * sx, b * sy, c + a * col0 + b * row0, d * sx, e * sy, f + d * col0 + e * row0)
         px, py = pixel_size_m(transform, dataset.crs, shape[1], shape[0])
         return TerrainPatch(elevations, transform, dataset.crs, path, min(px, py))
