@@ -20,16 +20,19 @@ from PyQt6.QtWidgets import (
 )
 
 from sartriage import hits
+from sartriage.export.files import Written
 from sartriage.scan import ScanProgress
 from ui import basemap
 from ui.candidates import CandidateList
+from ui.export_hits import DIALOG_FILTER, export_hits, with_suffix_from_filter
 from ui.frame_viewer import LAYERS, FramePanel
 from ui.geo import format_all
 from ui.hit_actions import HitPanel
 from ui.map_view import MapView
 from ui.mission import Mission, Snapshot
 from ui.mission_panel import MissionPanel
-from ui.mission_reads import frame_overlays
+from ui.mission_reads import TilePlace, frame_overlays, tile_place
+from ui.review_panel import ReviewPanel
 from ui.scan_runner import ScanJob, ScanQueue
 from ui.settings import Settings
 from ui.tasks import run_in_background
@@ -47,6 +50,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("sartriage")
         self.resize(1500, 950)
         self.last_error = ""
+        self.last_export: Written | None = None
         self.mission = Mission(self)
         self.scans = ScanQueue(self)
 
@@ -66,7 +70,10 @@ class MainWindow(QMainWindow):
         self.hit_panel = HitPanel()
         self.mission_dock = self._dock("Flights", self.mission_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.hit_dock = self._dock("Hit", self.hit_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.review_dock: QDockWidget | None = None
+        self.review_panel = ReviewPanel()
+        self.review_dock = self._dock("Review", self.review_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.mission_dock, self.review_dock)
+        self.mission_dock.raise_()
 
         self.coords = QLabel("")
         self.counts = QLabel("")
@@ -128,11 +135,15 @@ class MainWindow(QMainWindow):
         self._action(hit_menu, "Mark &not found", lambda: self._act_on_current("not-found"))
         self._action(hit_menu, "Add &note…", self.hit_panel._note_clicked)
         self._action(hit_menu, "&Copy coordinates", self.hit_panel.copy_coordinates, "Ctrl+Shift+C")
+        hit_menu.addSeparator()
+        self._action(hit_menu, "&Export selection…", self.export_selection, "Ctrl+E")
+        self._action(hit_menu, "Export all c&onfirmed hits…", self.export_confirmed, "Ctrl+Shift+E")
 
         view = bar.addMenu("&View")
         self._action(view, "Show the &whole mission on the map", self.map.fit_all, "Ctrl+0")
         view.addAction(self.mission_dock.toggleViewAction())
         view.addAction(self.hit_dock.toggleViewAction())
+        view.addAction(self.review_dock.toggleViewAction())
 
         scan = bar.addMenu("&Scan")
         self._action(scan, "Choose &model…", self.choose_model)
@@ -187,6 +198,10 @@ class MainWindow(QMainWindow):
         self.map.hovered.connect(lambda lon, lat: self.coords.setText(format_all(lon, lat)))
         self.map.hit_clicked.connect(self.hit_clicked_on_map)
         self.map.frame_clicked.connect(lambda fid: self.show_frame(fid))
+        r = self.review_panel
+        r.failed.connect(self.show_error)
+        r.decided.connect(self.mission.refresh)
+        r.show_tile.connect(self.show_tile)
         self.frame_panel.view.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
 
     # -- errors ------------------------------------------------------------------------------------
@@ -227,6 +242,7 @@ class MainWindow(QMainWindow):
         self._fill_recent()
         self.setWindowTitle(f"sartriage — {path.name}")
         self.mission_panel.set_mission(location)
+        self.review_panel.set_store(self.mission.store)
         self.map.projection = None
         self.map.set_background(None)
         self.map._fitted = False
@@ -340,6 +356,18 @@ class MainWindow(QMainWindow):
 
         run_in_background(self, lambda: frame_overlays(store, frame_id), shown, self.show_error)
 
+    def show_tile(self, tile_id: int) -> None:
+        """A tile (a disputed one from the review panel) in its frame."""
+        store = self.mission.store
+        if store is None:
+            return
+
+        def found(place: TilePlace) -> None:
+            self.tabs.setCurrentWidget(self.frame_panel)
+            self.show_frame(place.frame_id, QRectF(*place.xywh))
+
+        run_in_background(self, lambda: tile_place(store, tile_id), found, self.show_error)
+
     def hit_clicked_on_map(self, hit_id: int) -> None:
         """Pick the hit in the list (which shows its tile) and show the frame."""
         for i, hit in enumerate(self.candidates.hits()):
@@ -387,7 +415,35 @@ class MainWindow(QMainWindow):
 
     # -- export ------------------------------------------------------------------------------------
     def export_selection(self) -> None:
-        self.show_error("exports are not available in this build yet")
+        """The hits selected in the list, to a GPX/KML/KMZ/GeoJSON/CSV file."""
+        chosen = [h.id for h in self.candidates.selected_hits()]
+        if not chosen:
+            self.show_error("no hits chosen: select one or more hits in the list first")
+            return
+        self._export(chosen)
+
+    def export_confirmed(self) -> None:
+        self._export(None)
+
+    def _export(self, hit_ids: list[int] | None) -> None:
+        start = self.settings.last_folder or Path.home()
+        name, chosen_filter = QFileDialog.getSaveFileName(
+            self, "Export hits", str(start / "hits.gpx"), DIALOG_FILTER
+        )
+        if not name:
+            return
+        path = with_suffix_from_filter(Path(name), chosen_filter)
+        self.export_to(path, hit_ids)
+
+    def export_to(self, path: Path, hit_ids: list[int] | None) -> None:
+        def done(written: Written) -> None:
+            message = written.summary()
+            if written.skipped:
+                message += ": " + "; ".join(written.skipped)
+            self.statusBar().showMessage(message, 15_000)
+            self.last_export = written
+
+        self.mission.act(lambda store: export_hits(store, hit_ids, path), done)
 
     # -- settings ----------------------------------------------------------------------------------
     def choose_model(self) -> None:
@@ -399,6 +455,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
         self.scans.shutdown()
+        self.review_panel.shutdown()
         QThreadPool.globalInstance().waitForDone(10_000)
         self.settings.save_window_state(self.saveGeometry(), self.saveState())
         self.settings.sync()

@@ -7,6 +7,7 @@ while the scan writes from another.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -174,3 +175,25 @@ def frame_overlays(store: Store, frame_id: int) -> FrameOverlays:
         det_xyxy=np.array([r[:4] for r in dets], dtype=np.float64).reshape(-1, 4),
         det_score=np.array([r[4] for r in dets], dtype=np.float64),
     )
+
+
+@dataclass(frozen=True)
+class TilePlace:
+    frame_id: int
+    xywh: tuple[int, int, int, int]
+
+
+def tile_place(store: Store, tile_id: int) -> TilePlace:
+    """Which frame a tile is in and where (to show an escalated tile)."""
+    t = s.tiles
+    with store.connect() as conn:
+        row = conn.execute(select(t.c.frame_id, t.c.x, t.c.y, t.c.w, t.c.h).where(t.c.id == tile_id)).one()
+    return TilePlace(int(row[0]), (int(row[1]), int(row[2]), int(row[3]), int(row[4])))
+
+
+def volunteers_last_seen(store: Store) -> dict[int, datetime | None]:
+    """When each volunteer last reached the server (the core's Volunteer value does not carry it)."""
+    v = s.volunteers
+    with store.connect() as conn:
+        rows = conn.execute(select(v.c.id, v.c.last_seen_at).where(v.c.role == "volunteer")).all()
+    return {int(r[0]): r[1] for r in rows}
