@@ -67,7 +67,7 @@ def add_broken_files(folder: Path, real_jpeg: Path) -> dict[str, str]:
 
 
 def _rounded(row: Any) -> tuple[Any, ...]:
-    return tuple(round(v, 4) if isinstance(v, float) else v for v in row)
+    return tuple(round(v, 6) if isinstance(v, float) else v for v in row)
 
 
 def snapshot(store: Store) -> dict[str, Any]:

@@ -10,7 +10,7 @@ timeout belongs to a dead worker and goes back to pending.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -66,21 +66,65 @@ def ensure_flight(store: Store, name: str, folder: Path) -> int:
         )
 
 
-def known_files(store: Store, flight_id: int) -> dict[str, int]:
-    """Path -> size of every frame the flight already holds (their hashes need not be taken again)."""
+@dataclass(frozen=True)
+class KnownFile:
+    frame_id: int
+    size_bytes: int
+    status: str
+
+
+@dataclass(frozen=True)
+class Registered:
+    added: int  # new pending frames, including failed ones whose file was replaced
+    duplicates: tuple[tuple[Path, str], ...] = ()  # (file, frame already holding the same content)
+
+
+def known_files(store: Store, flight_id: int) -> dict[str, KnownFile]:
+    """Path -> row of every frame the flight holds (an unchanged file need not be hashed again)."""
     with store.connect() as conn:
-        rows = conn.execute(select(frames.c.path, frames.c.size_bytes).where(frames.c.flight_id == flight_id))
-        return {path: size for path, size in rows}
+        rows = conn.execute(
+            select(frames.c.path, frames.c.id, frames.c.size_bytes, frames.c.status).where(
+                frames.c.flight_id == flight_id
+            )
+        )
+        return {path: KnownFile(frame_id, size, status) for path, frame_id, size, status in rows}
 
 
-def register(store: Store, flight_id: int, found: Sequence[NewFrame]) -> int:
-    """Insert new frames as pending, skipping content the mission already holds; returns rows added."""
-    if not found:
-        return 0
+def register(
+    store: Store, flight_id: int, found: Sequence[NewFrame], known: Mapping[str, KnownFile] | None = None
+) -> Registered:
+    """Queue new frames as pending; content the mission already holds is a duplicate and skipped.
+
+    A file at the path of a failed frame (copied off the card again) replaces that frame's content and
+    goes back in the queue.
+    """
+    known = known or {}
     with store.begin() as conn:
-        result = conn.execute(
-            _insert(conn, frames).on_conflict_do_nothing().returning(frames.c.id),
-            [
+        held = dict(
+            conn.execute(
+                select(frames.c.content_hash, frames.c.path).where(
+                    frames.c.content_hash.in_({f.content_hash for f in found})
+                )
+            ).all()
+        )
+        duplicates, rows, replaced = [], [], 0
+        for f in found:
+            if f.content_hash in held:
+                if held[f.content_hash] != str(f.path):
+                    duplicates.append((f.path, held[f.content_hash]))
+                continue
+            held[f.content_hash] = str(f.path)
+            old = known.get(str(f.path))
+            if old is not None and old.status == "failed":
+                replaced += conn.execute(
+                    update(frames)
+                    .where(frames.c.id == old.frame_id, frames.c.status == "failed")
+                    .values(
+                        content_hash=f.content_hash, size_bytes=f.size_bytes, status="pending", error=None
+                    )
+                ).rowcount
+                continue
+            rows.append(
                 {
                     "flight_id": flight_id,
                     "path": str(f.path),
@@ -88,10 +132,15 @@ def register(store: Store, flight_id: int, found: Sequence[NewFrame]) -> int:
                     "size_bytes": f.size_bytes,
                     "status": "pending",
                 }
-                for f in found
-            ],
-        )
-        return len(result.all())
+            )
+        added = 0
+        if rows:  # DO NOTHING: another worker may have queued the same files a moment ago
+            added = len(
+                conn.execute(
+                    _insert(conn, frames).on_conflict_do_nothing().returning(frames.c.id), rows
+                ).all()
+            )
+    return Registered(added=added + replaced, duplicates=tuple(duplicates))
 
 
 def claim_next(store: Store, flight_id: int, worker_id: str) -> Claim | None:

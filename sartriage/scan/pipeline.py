@@ -14,14 +14,13 @@ import queue
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sartriage.detect import Detector, Tile
@@ -34,7 +33,7 @@ from sartriage.scan.discover import content_hash, find_frames
 from sartriage.scan.record import ClaimLost, FrameFacts, Ground, write_done, write_failed
 from sartriage.scan.triage import FLAGGED, REVIEW, TriageRules, triage_tiles
 from sartriage.scan.watch import StableFiles
-from sartriage.store import Store, schema
+from sartriage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +257,8 @@ class _ScanRun:
             except OSError as exc:
                 log.warning("%s: cannot be read (%s); left out", path, exc.strerror)
                 continue
-            if known.get(str(path)) == size:
+            old = known.get(str(path))
+            if old is not None and old.size_bytes == size:
                 continue
             try:
                 batch.append(NewFrame(path, content_hash(path), size))
@@ -266,34 +266,18 @@ class _ScanRun:
                 log.warning("%s; left out", exc)
                 continue
             if len(batch) >= 16:
-                self._register(batch)
+                self._register(batch, known)
                 batch = []
             yield self._progress(FINDING, frame=path)
-        self._register(batch)
+        self._register(batch, known)
 
-    def _register(self, batch: list[NewFrame]) -> None:
+    def _register(self, batch: list[NewFrame], known: Mapping[str, claims.KnownFile]) -> None:
         if not batch:
             return
-        unique = list({f.content_hash: f for f in reversed(batch)}.values())[::-1]
-        with self.store.connect() as conn:
-            held = dict(
-                conn.execute(
-                    select(schema.frames.c.content_hash, schema.frames.c.path).where(
-                        schema.frames.c.content_hash.in_([f.content_hash for f in unique])
-                    )
-                ).all()
-            )
-        for f in batch:
-            if f.content_hash in held and held[f.content_hash] != str(f.path):
-                log.info(
-                    "%s: same content as %s, already in the mission; skipped", f.path, held[f.content_hash]
-                )
-        self.counts["duplicates"] += (
-            len(batch)
-            - len(unique)
-            + sum(1 for f in unique if f.content_hash in held and held[f.content_hash] != str(f.path))
-        )
-        claims.register(self.store, self.flight_id, [f for f in unique if f.content_hash not in held])
+        registered = claims.register(self.store, self.flight_id, batch, known)
+        for path, holder in registered.duplicates:
+            log.info("%s: same content as %s, already in the mission; skipped", path, holder)
+        self.counts["duplicates"] += len(registered.duplicates)
 
     # ── reading ahead ───────────────────────────────────────────────────────
     def _start_threads(self) -> None:

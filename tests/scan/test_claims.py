@@ -15,11 +15,9 @@ from sartriage.scan.claims import NewFrame
 from sartriage.store import Store, open_store, schema, utcnow
 
 
-def _frames(n: int, prefix: str = "f") -> list[NewFrame]:
-    return [
-        NewFrame(Path(f"/card/{prefix}{i:03d}.jpg"), f"{prefix}{i:03d}".ljust(64, "0"), 1000 + i)
-        for i in range(n)
-    ]
+def _frames(n: int, folder: str = "/card") -> list[NewFrame]:
+    """``n`` frames whose content (hash) depends only on their number, not on the folder."""
+    return [NewFrame(Path(f"{folder}/f{i:03d}.jpg"), f"{i:03d}".ljust(64, "0"), 1000 + i) for i in range(n)]
 
 
 @pytest.fixture
@@ -37,8 +35,12 @@ def test_flights_are_made_once_per_folder(store: Store) -> None:
 def test_registering_skips_content_the_mission_holds(store: Store) -> None:
     north = claims.ensure_flight(store, "north", Path("/card/north"))
     south = claims.ensure_flight(store, "south", Path("/card/south"))
-    assert claims.register(store, north, _frames(3)) == 3
-    assert claims.register(store, south, _frames(3)) == 0  # a re-copied card
+    assert claims.register(store, north, _frames(3)).added == 3
+    again = claims.register(store, south, _frames(3, "/copy"))  # a re-copied card
+    assert again.added == 0
+    assert [(str(p), held) for p, held in again.duplicates] == [
+        (f"/copy/f{i:03d}.jpg", f"/card/f{i:03d}.jpg") for i in range(3)
+    ]
     assert claims.status_counts(store, north)["pending"] == 3
     assert claims.status_counts(store, south)["pending"] == 0
     assert set(claims.known_files(store, north)) == {f"/card/f{i:03d}.jpg" for i in range(3)}

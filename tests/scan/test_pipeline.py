@@ -1,0 +1,180 @@
+"""The scan end to end, in process, on real shared frames mixed with broken files."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+from scan_support import FLAG, REVIEW, add_broken_files, copy_frames, deervision, heridal, snapshot
+from sqlalchemy import select
+
+from sartriage.detect import Detector
+from sartriage.frames import open_frame
+from sartriage.scan import ScanOptions, ScanProgress, scan
+from sartriage.scan.claims import status_counts
+from sartriage.store import Store, open_store, schema
+
+pytestmark = pytest.mark.filterwarnings("ignore::sartriage.errors.SartriageWarning")
+
+LACMUS = "geotagged/lacmus_ladd_335/335.jpg"  # a real search photo with two people, georeferenced
+TINY_TIFF = "geotagged/edge_cases/webodm_tiny_drone_image_multispec.tif"
+
+
+@pytest.fixture
+def flight(shared_data: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    folder = tmp_path / "flight 3"
+    copy_frames(shared_data, folder, [LACMUS, TINY_TIFF, *deervision(shared_data, 2)])
+    copy_frames(shared_data, folder / "DCIM" / "100MEDIA", heridal(shared_data, 4))
+    broken = add_broken_files(folder / "DCIM" / "101MEDIA", shared_data / heridal(shared_data, 6)[5])
+    return folder, broken
+
+
+@pytest.fixture
+def small_flight(shared_data: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    folder = tmp_path / "flight 4"
+    copy_frames(shared_data, folder, [TINY_TIFF, *deervision(shared_data, 1), *heridal(shared_data, 4)])
+    broken = add_broken_files(folder / "broken", shared_data / heridal(shared_data, 6)[5])
+    return folder, broken
+
+
+def run(store: Store, folder: Path, detector: Detector, **options: object) -> list[ScanProgress]:
+    return list(scan(store, folder, detector, ScanOptions(**options)))  # type: ignore[arg-type]
+
+
+def test_scan_stores_tiles_states_detections_hits_and_errors(
+    flight: tuple[Path, dict[str, str]], detector: Detector, store_target: str
+) -> None:
+    folder, broken = flight
+    with open_store(store_target) as store:
+        steps = run(store, folder, detector)
+        stored = snapshot(store)
+        with store.connect() as conn:
+            frames = {Path(r.path).name: r for r in conn.execute(select(schema.frames)).mappings()}
+
+    last = steps[-1]
+    assert last.phase == "finished"
+    assert (last.frames_total, last.frames_done, last.frames_failed) == (11, 8, 3)
+    finished = [s.frames_done + s.frames_failed for s in steps if s.phase == "scanning"]
+    assert finished == sorted(finished) and finished[-1] == 11
+
+    for name, words in broken.items():
+        row = frames[name]
+        assert row.status == "failed"
+        assert name in row.error and words in row.error and "\n" not in row.error
+        assert not [t for t in stored["tiles"] if t[0] == row.path]
+
+    for name, row in frames.items():
+        if name in broken:
+            continue
+        assert row.status == "done", row.error
+        with warnings.catch_warnings(), open_frame(row.path) as frame:
+            warnings.simplefilter("ignore")
+            expected = detector.detect(frame)
+            ground = frame.georef.pixel_to_ground(*expected.detections.centres.T)
+            assert (row.width, row.height) == (frame.width, frame.height)
+        tiles = [t for t in stored["tiles"] if t[0] == row.path]
+        assert [t[1:5] for t in tiles] == sorted((t.x, t.y, t.w, t.h) for t in expected.tiles)
+        by_window = {
+            (t.x, t.y, t.w, t.h): float(s) for t, s in zip(expected.tiles, expected.tile_scores, strict=True)
+        }
+        for _, x, y, w, h, _scale, score, state, quality in tiles:
+            assert score == pytest.approx(by_window[(x, y, w, h)], abs=1e-4)
+            if quality:
+                assert state == "review" and score < REVIEW
+            else:
+                assert state == ("flagged" if score >= FLAG else "review" if score >= REVIEW else "cleared")
+        dets = [d for d in stored["detections"] if d[0] == row.path]
+        assert len(dets) == len(expected.detections)
+        if frame.georef:
+            assert sorted(d[-2] for d in dets) == pytest.approx(sorted(ground[0]), abs=1e-6)
+        else:
+            assert all(d[-2] is None and d[-1] is None for d in dets)
+        flagged = {t[1:5] for t in tiles if t[7] == "flagged"}
+        hits = [h for h in stored["hits"] if h[0] == row.path]
+        assert {h[1:5] for h in hits} == flagged
+        for _, x, y, w, h, hx, hy, source, status, _lon, _lat in hits:
+            assert (source, status) == ("detector", "candidate")
+            assert x <= hx < x + w and y <= hy < y + h
+
+    lacmus = frames["335.jpg"]
+    people = [h for h in stored["hits"] if h[0] == lacmus.path]
+    assert people, "the Lacmus photo has people the detector flags"
+    for hit in people:  # on the ground within a few hundred metres of where the drone was
+        assert abs(hit[-2] - lacmus.lon) < 0.005 and abs(hit[-1] - lacmus.lat) < 0.005
+    assert frames["DJI_0002_R.JPG"].lon is not None and frames["DJI_0002_R.JPG"].footprint
+
+
+def test_a_second_run_and_a_recopied_card_add_nothing(
+    small_flight: tuple[Path, dict[str, str]], detector: Detector, tmp_path: Path
+) -> None:
+    folder, _ = small_flight
+    with open_store(tmp_path / "mission.sqlite") as store:
+        run(store, folder, detector)
+        before = snapshot(store)
+        again = run(store, folder, detector)
+        assert snapshot(store) == before
+        assert again[-1].tiles == 0
+        copy = tmp_path / "card copied again"
+        shutil.copytree(folder, copy)
+        recopied = run(store, copy, detector)
+        assert recopied[-1].duplicates == 9
+        assert recopied[-1].frames_total == 0
+        assert snapshot(store) == before
+
+
+def test_a_fixed_file_is_scanned_on_the_next_run(
+    small_flight: tuple[Path, dict[str, str]], detector: Detector, tmp_path: Path, shared_data: Path
+) -> None:
+    folder, _ = small_flight
+    with open_store(tmp_path / "mission.sqlite") as store:
+        run(store, folder, detector)
+        empty = folder / "broken" / "empty.jpg"
+        shutil.copyfile(shared_data / deervision(shared_data, 5)[4], empty)  # copied off the card again
+        last = run(store, folder, detector)[-1]
+        assert (last.frames_done, last.frames_failed, last.frames_total) == (7, 2, 9)
+
+
+def test_closing_the_generator_gives_unfinished_claims_back(
+    small_flight: tuple[Path, dict[str, str]], detector: Detector, tmp_path: Path
+) -> None:
+    folder, _ = small_flight
+    with open_store(tmp_path / "paused.sqlite") as store:
+        with contextlib.closing(scan(store, folder, detector, ScanOptions(readers=2))) as steps:
+            for step in steps:
+                if step.phase == "scanning":
+                    break
+        flight_id = step.flight_id
+        counts = status_counts(store, flight_id)
+        assert counts["claimed"] == 0
+        assert 1 <= counts["done"] + counts["failed"] < 9
+        run(store, folder, detector)
+        resumed = snapshot(store)
+    with open_store(tmp_path / "whole.sqlite") as store:
+        run(store, folder, detector)
+        assert snapshot(store) == resumed
+
+
+def test_quality_checks_are_stored_and_marked(
+    small_flight: tuple[Path, dict[str, str]], detector: Detector, tmp_path: Path
+) -> None:
+    from sartriage.scan import TriageRules
+
+    folder, _ = small_flight
+    with open_store(tmp_path / "mission.sqlite") as store:
+        run(store, folder, detector, rules=TriageRules(REVIEW, FLAG, quality_share=0.5))
+        tiles = snapshot(store)["tiles"]
+    checks = [t for t in tiles if t[8]]
+    cleared = [t for t in tiles if t[7] == "cleared"]
+    assert checks and cleared
+    assert all(t[7] == "review" and t[6] < REVIEW for t in checks)
+    assert 0.2 < len(checks) / (len(checks) + len(cleared)) < 0.8
+
+
+def test_a_missing_folder_is_a_clear_error(tmp_path: Path, detector: Detector) -> None:
+    from sartriage.errors import FrameError
+
+    with open_store(tmp_path / "m.sqlite") as store, pytest.raises(FrameError, match="not a folder"):
+        run(store, tmp_path / "nowhere", detector)
