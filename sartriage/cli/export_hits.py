@@ -15,12 +15,14 @@ from pathlib import Path
 from sartriage.cli.hits import add_filter_arguments, filter_from
 from sartriage.errors import ExportError
 from sartriage.export.cards import write_cards
+from sartriage.export.coverage import Coverage, load_coverage, write_layers
 from sartriage.export.csvfile import write_csv
 from sartriage.export.files import Written
 from sartriage.export.geojson import write_geojson
 from sartriage.export.gpx import write_gpx
 from sartriage.export.kml import write_kml
 from sartriage.export.records import DEFAULT_STATUSES, ExportOptions, load_records
+from sartriage.export.report import PRINT_DPI, report_paths, summarise_mission, write_report
 from sartriage.store import Store, open_store
 
 
@@ -84,12 +86,38 @@ def _cards(store: Store, args: argparse.Namespace, out: Path) -> str:
     return _report(write_cards(records, out, title=_title(store, args)), "hit cards")
 
 
+def _coverage(store: Store, args: argparse.Namespace) -> Coverage:
+    return load_coverage(store, load_records(store, options_from(args)), tuple(args.flight or ()))
+
+
+def _layers(store: Store, args: argparse.Namespace, out: Path) -> str:
+    written = write_layers(_coverage(store, args), out)
+    left = f"; {len(written.skipped)} frames without tiles on the map" if written.skipped else ""
+    return f"{written.count} features in frames, tiles-cleared/-reviewed/-flagged and hits .geojson{left}"
+
+
+def _report_pdf(store: Store, args: argparse.Namespace, out: Path) -> str:
+    coverage = _coverage(store, args)
+    summary = summarise_mission(store, coverage)
+    write_report(coverage, summary, out, title=args.title or "")
+    print("\n".join(summary.lines()))
+    pdf, png = report_paths(out)
+    return f"coverage map and summary in {pdf.name} and {png.name} ({PRINT_DPI} dpi)"
+
+
 FILE_FORMATS: dict[str, FileFormat] = {
     "gpx": FileFormat("hits as GPX 1.1 waypoints for handheld GPS and phone apps", _gpx, ".gpx"),
     "kml": FileFormat("hits as KML placemarks with error circles, tile images beside it", _kml, ".kml"),
     "kmz": FileFormat("hits as KMZ (Google Earth, CalTopo) with the tile images inside", _kml, ".kmz"),
     "hits-geojson": FileFormat("hits as GeoJSON points with every attribute", _geojson, ".geojson"),
     "cards": FileFormat("printable hit cards, all in one PDF (or a folder of PNGs)", _cards, "", "cards.pdf"),
+    "coverage": FileFormat(
+        "GeoJSON layers of what was searched: frames, cleared/reviewed/flagged tiles, hits",
+        _layers,
+        "",
+        "coverage/",
+    ),
+    "report": FileFormat("coverage map (PDF and 300 dpi PNG) with mission summary", _report_pdf, ".pdf"),
     "hits-csv": FileFormat("hits as CSV: lat, lon, MGRS, UTM, time, frame, score, status", _csv, ".csv"),
 }
 

@@ -25,6 +25,7 @@ def mission(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Miss
         ("hits-geojson", "hits.geojson", "3 hits"),
         ("hits-csv", "hits.csv", "3 hits"),
         ("cards", "cards.pdf", "3 hit cards"),
+        ("report", "report.pdf", "coverage map and summary in report.pdf and report.png (300 dpi)"),
     ],
 )
 def test_each_hit_format_writes_its_file(
@@ -36,6 +37,23 @@ def test_each_hit_format_writes_its_file(
     assert f"{fmt}: {expected} written to" in printed
     written = Path(printed.rsplit(" written to ", 1)[1].strip())
     assert written.is_file() and written.stat().st_size > 0
+
+
+def test_coverage_layers_and_report_summary(
+    mission: Mission, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "layers"
+    assert main(["export", "--db", str(mission.path), "--format", "coverage", "--out", str(out)]) == 0
+    assert "123 features" in capsys.readouterr().out  # 24 frames, 96 tiles, 3 hits
+    assert len(list(out.glob("*.geojson"))) == 5
+    assert (
+        main(["export", "--db", str(mission.path), "--format", "report", "--out", str(tmp_path / "r")]) == 0
+    )
+    printed = capsys.readouterr().out
+    assert (
+        "Area covered: 0.050 km²" in printed and "Tiles reviewed: 1 (3 answers from 3 volunteers)" in printed
+    )
+    assert (tmp_path / "r.pdf").is_file() and (tmp_path / "r.png").is_file()
 
 
 def test_filters_grouping_and_anonymity_reach_the_file(mission: Mission, tmp_path: Path) -> None:

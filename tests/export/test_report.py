@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+from xt2_mission import Mission
+
+from sartriage.export.coverage import load_coverage
+from sartriage.export.records import load_records
+from sartriage.export.report import PRINT_DPI, nice_step, summarise_mission, write_report
+from sartriage.store import schema
+
+
+@pytest.mark.parametrize(
+    ("span", "target", "expected"),
+    [(1000, 5, 200), (900, 5, 200), (430, 6, 100), (60, 6, 10), (12_000, 6, 2000), (3, 6, 0.5)],
+)
+def test_nice_steps(span: float, target: int, expected: float) -> None:
+    assert nice_step(span, target) == pytest.approx(expected)
+
+
+@pytest.fixture(scope="module")
+def written(mission: Mission, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("report") / "report.pdf"
+    with mission.open() as store:
+        coverage = load_coverage(store, load_records(store))
+        summary = summarise_mission(store, coverage)
+    write_report(coverage, summary, out, title="XT2 test line")
+    return out, summary
+
+
+def test_summary_counts_match_the_store(mission: Mission, written: tuple[Path, object]) -> None:
+    _, summary = written
+    t = schema.tiles
+    with mission.open() as store, store.connect() as conn:
+        flagged = conn.execute(select(func.count()).where(t.c.state == "flagged")).scalar_one()
+        reviewed = conn.execute(
+            select(func.count()).where(
+                (t.c.state == "review") | ((t.c.state == "cleared") & t.c.quality_check)
+            )
+        ).scalar_one()
+    assert summary.frames == {"done": 24} and summary.frames_located == 24
+    assert summary.tiles == {"cleared": 96 - flagged - reviewed, "reviewed": reviewed, "flagged": flagged}
+    assert (summary.tiles_reviewed, summary.answers, summary.volunteers) == (1, 3, 3)
+    assert summary.hits["confirmed"] == sum(len(v) for v in mission.views.values())
+    assert summary.hits["rejected"] == 1 and summary.persons == 3
+    assert summary.models == ("test-model",)
+    assert summary.thresholds == {"clear_below": 0.1, "flag_above": 0.6} and not summary.thresholds_observed
+    # the XT2 line: 24 frames of about 84 x 67 m, 25 m apart
+    assert 40_000 < summary.area_m2 < 60_000
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils)")
+def test_pdf_and_png_are_one_printable_page(written: tuple[Path, object], tmp_path: Path) -> None:
+    pdf, _ = written
+    png = pdf.with_suffix(".png")
+    image = cv2.imread(str(png))
+    assert image.shape[:2] == (round(8.27 * PRINT_DPI), round(11.69 * PRINT_DPI))  # A4 landscape at 300 dpi
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 1
+    page = cv2.imread(str(pages[0]))
+    # the three tile classes and the hit markers are drawn in their colours (BGR)
+    for rgb in ("#a6d96a", "#fdae61", "#d7191c", "#2b0a8c"):
+        target = np.array([int(rgb[i : i + 2], 16) for i in (5, 3, 1)])
+        close = np.abs(page.astype(int) - target).sum(axis=2) < 60
+        assert close.sum() > 20, rgb
