@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -87,7 +86,7 @@ def _handle_errors(app: FastAPI) -> None:
         (NotFound, 404),
         (Forbidden, 403),
         (Conflict, 409),
-        (ReviewError, 422),
+        (ReviewError, 400),
         (FrameError, 503),
         (StoreError, 503),
     ]
@@ -102,11 +101,3 @@ def _handle_errors(app: FastAPI) -> None:
             return JSONResponse({"detail": detail}, status_code=code)
 
         app.add_exception_handler(kind, handler)
-
-    def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()
-        ]
-        return JSONResponse({"detail": problems}, status_code=422)
-
-    app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]

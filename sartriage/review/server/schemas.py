@@ -15,6 +15,25 @@ Longitude = Annotated[float, Field(ge=-180, le=180)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 
 
+class ErrorOut(BaseModel):
+    detail: str = Field(description="what went wrong and what to do, in one line")
+
+
+_ERROR_MEANINGS = {
+    400: "the request breaks a rule of the queue",
+    401: "no valid token",
+    403: "this token may not do this",
+    404: "not found among what this token may see",
+    409: "clashes with the queue's state (lease expired, already answered, too many open tiles)",
+    413: "request body too large",
+    429: "too many requests; see Retry-After",
+    503: "the mission store or a frame cannot be read right now",
+}
+ERRORS: dict[int | str, dict] = {
+    code: {"model": ErrorOut, "description": meaning} for code, meaning in _ERROR_MEANINGS.items()
+}
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

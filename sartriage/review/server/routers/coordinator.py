@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from sartriage.review.server.deps import Context, Coordinator
 from sartriage.review.server.schemas import (
+    ERRORS,
     AggregateIn,
     AggregateOut,
     AreaRaiseIn,
@@ -24,7 +25,7 @@ from sartriage.review.server.schemas import (
 )
 from sartriage.review.values import NO_ACCURACY, NotFound
 
-router = APIRouter(prefix="/api/v1/coordinator", tags=["coordinator"])
+router = APIRouter(prefix="/api/v1/coordinator", tags=["coordinator"], responses=ERRORS)
 JPEG = {200: {"content": {"image/jpeg": {}}, "description": "the picture"}}
 
 

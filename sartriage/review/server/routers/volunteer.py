@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Response
 
 from sartriage.review.server.deps import Context, CurrentVolunteer
 from sartriage.review.server.schemas import (
+    ERRORS,
     AnswerIn,
     AnswerOut,
     AssignmentOut,
@@ -19,7 +20,7 @@ from sartriage.review.server.schemas import (
 )
 from sartriage.review.values import Lease
 
-router = APIRouter(prefix="/api/v1", tags=["volunteer"])
+router = APIRouter(prefix="/api/v1", tags=["volunteer"], responses=ERRORS)
 JPEG = {200: {"content": {"image/jpeg": {}}, "description": "the picture"}}
 NOTHING_NOW = "no tile needs review right now; new tiles arrive as flights are scanned"
 
