@@ -71,10 +71,11 @@ def main(model: Path = MODEL) -> None:
     session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
     rows = []  # (label longer side in model px, best person score, other person boxes >= 0.2)
     for xml in sorted((CROPS / "labels").glob("*.xml")):
-        image = cv2.imread(str(CROPS / "images" / f"{xml.stem}.jpg"))
+        path = CROPS / "images" / f"{xml.stem}.jpg"
         boxes = label_boxes(xml)
-        if image is None or not boxes:  # one label file has no image
+        if not path.exists() or not boxes:  # one label file has no image
             continue
+        image = cv2.imread(str(path))
         views = [window(image[:, :, ::-1], boxes[0], s) for s in SCALES]
         batch = np.stack([pixels for pixels, _ in views]).astype(np.float32)
         detections = session.run(["tower_0/detections"], {"tower_0/images:0": batch})[0]
