@@ -9,6 +9,7 @@ PERSON_HEIGHT_M = 1.7
 # Resampling beyond these factors only magnifies noise (or bad altitude metadata) instead of people.
 MIN_SCALE = 0.25
 MAX_SCALE = 4.0
+SLACK = 0.01  # fraction of a stride the last tile may overrun before another tile is added
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ def _starts(length: int, window: int, overlap: float) -> list[int]:
     if length <= window:
         return [0]
     stride = max(1, math.floor(window * (1.0 - overlap)))
-    starts = list(range(0, length - window, stride))
+    # a pixel or two short of the overlap is not worth a whole extra row of tiles
+    steps = math.ceil((length - window) / stride - SLACK)
+    starts = [i * stride for i in range(steps)]
     starts.append(length - window)  # the last row/column is shifted back so it stays full size
     return starts
 

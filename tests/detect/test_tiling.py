@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from sartriage.detect.tiling import MAX_SCALE, Tile, plan_tiles, scale_for_gsd
+from sartriage.detect.tiling import MAX_SCALE, SLACK, Tile, plan_tiles, scale_for_gsd
 
 
 @pytest.mark.parametrize(
@@ -30,11 +30,17 @@ def test_tiles_are_full_cover_the_frame_and_overlap(
     assert covered.all()
     xs = sorted({t.x for t in tiles})
     window = tiles[0].w
-    assert all(b - a <= window * (1 - overlap) + 1 for a, b in itertools.pairwise(xs))
+    stride = window * (1 - overlap)
+    assert all(b - a <= stride * (1 + SLACK) + 1 for a, b in itertools.pairwise(xs))
 
 
 def test_frame_smaller_than_a_tile_gives_one_short_tile() -> None:
     assert plan_tiles(340, 340, 512, 512) == [Tile(0, 0, 340, 340, 1.0)]
+
+
+def test_a_pixel_short_of_the_overlap_adds_no_near_duplicate_tile() -> None:
+    # 922 = 512 + 410: stride 409 would put tiles at 0, 409 and 410
+    assert [t.x for t in plan_tiles(922, 512, 512, 512)] == [0, 410]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,138 @@
+"""sartriage next to SAHI + Ultralytics, the tool users pick today: same model, slices, overlap and frames.
+
+Both sides run ../shared/models/yolov8n_coco_int8_640.onnx over 640-px slices with 20 % overlap (no extra
+full-frame pass), keep person boxes scoring >= the threshold, and merge across slices by intersection over
+the smaller box at 0.5. Both are scored by sartriage's own rule (IoU >= 0.3 or centre inside the label).
+SAHI lives in its own virtual environment, never in the product's: it runs as a subprocess.
+
+    python3 -m venv /work/sahivenv && /work/sahivenv/bin/pip install sahi==0.12.8 ultralytics
+    .venv/bin/python benchmarks/sahi_compare.py [--frames 2] [--sahi-python /work/sahivenv/bin/python]
+
+(or set SAHI_PYTHON). Prints seconds per frame and recall of both, and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from sartriage.detect import Detector
+from sartriage.detect.inspect import draft_card
+from sartriage.errors import SartriageWarning
+from sartriage.evaluate import Tally, match, read_labels
+from sartriage.frames import open_frame
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+MODEL = SHARED / "models" / "yolov8n_coco_int8_640.onnx"
+DATA = SHARED / "data" / "labelled" / "unicamp_uav"
+SLICE, OVERLAP, MATCH_IOS = 640, 0.2, 0.5
+
+# Runs inside the SAHI venv: reads a JSON job on stdin, writes per-image boxes and seconds on stdout.
+SAHI_SIDE = r"""
+import json, os, sys, time
+os.environ.setdefault("YOLO_OFFLINE", "1")
+from sahi import AutoDetectionModel
+from sahi.predict import get_sliced_prediction
+job = json.load(sys.stdin)
+model = AutoDetectionModel.from_pretrained(
+    model_type="ultralytics", model_path=job["model"], confidence_threshold=job["threshold"], device="cpu"
+)
+def run(path):
+    return get_sliced_prediction(
+        path, model, slice_height=job["slice"], slice_width=job["slice"],
+        overlap_height_ratio=job["overlap"], overlap_width_ratio=job["overlap"], perform_standard_pred=False,
+        postprocess_type="GREEDYNMM", postprocess_match_metric="IOS", postprocess_match_threshold=job["ios"],
+        verbose=0,
+    )
+run(job["images"][0])  # warm-up: model load and first-run costs are not counted
+out = {}
+for path in job["images"]:
+    start = time.perf_counter()
+    result = run(path)
+    seconds = time.perf_counter() - start
+    people = [p for p in result.object_prediction_list if p.category.id == 0]
+    boxes = [list(p.bbox.to_xyxy()) + [p.score.value] for p in people]
+    out[path] = {"seconds": seconds, "boxes": boxes}
+json.dump(out, sys.stdout)
+"""
+
+
+def run_sahi(python: str, images: list[Path], threshold: float) -> dict[str, dict]:
+    job = {
+        "model": str(MODEL),
+        "images": [str(p) for p in images],
+        "threshold": threshold,
+        "slice": SLICE,
+        "overlap": OVERLAP,
+        "ios": MATCH_IOS,
+    }
+    env = dict(os.environ, YOLO_OFFLINE="1")
+    done = subprocess.run(
+        [python, "-c", SAHI_SIDE], input=json.dumps(job), capture_output=True, text=True, env=env, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(f"SAHI side failed ({python}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--frames", type=int, default=2, help="how many Unicamp frames (3840x2160)")
+    parser.add_argument("--threshold", type=float, default=0.25, help="person score threshold for both")
+    parser.add_argument("--threads", type=int, help="CPU threads for sartriage's session (default: all)")
+    parser.add_argument("--sahi-python", default=os.environ.get("SAHI_PYTHON", "/work/sahivenv/bin/python"))
+    args = parser.parse_args()
+
+    labelled = read_labels(DATA / "images", DATA / "labels")[: args.frames]
+    images = [item.image for item in labelled]
+    with tempfile.TemporaryDirectory() as folder:
+        card = draft_card(MODEL, Path(folder) / "yolov8n.card.toml")
+        detector = Detector.open(card.path, device="cpu", threads=args.threads)
+    detector.floor = args.threshold
+
+    ours, theirs = Tally(), Tally()
+    ours_s: list[float] = []
+    sahi = run_sahi(args.sahi_python, images, args.threshold)
+    for index, item in enumerate(labelled):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SartriageWarning)
+            with open_frame(item.image) as frame:
+                if index == 0:
+                    detector.detect(frame)  # warm-up, as on the SAHI side
+                start = time.perf_counter()
+                found = detector.detect(frame).detections
+                ours_s.append(time.perf_counter() - start)
+                labels = item.in_pixels(frame.width, frame.height)
+        ours.add(found.scores, match(found.xyxy, found.scores, labels), len(labels))
+        other = np.asarray(sahi[str(item.image)]["boxes"], np.float32).reshape(-1, 5)
+        theirs.add(other[:, 4], match(other[:, :4], other[:, 4], labels), len(labels))
+        print(
+            f"  {item.image.name}: sartriage {len(found)} boxes in {ours_s[-1]:.2f} s, "
+            f"SAHI {len(other)} boxes in {sahi[str(item.image)]['seconds']:.2f} s"
+        )
+
+    sahi_s = [sahi[str(p)]["seconds"] for p in images]
+    a, b = ours.at(args.threshold), theirs.at(args.threshold)
+    fps_ours, fps_sahi = len(ours_s) / sum(ours_s), len(sahi_s) / sum(sahi_s)
+    print(f"{len(images)} frames, {ours.labels} people, slices {SLICE} px, overlap {OVERLAP}", end="")
+    print(f", threshold {args.threshold}")
+    print(f"sartriage  : {fps_ours:.3f} frames/s  recall {a.recall:.3f}  precision {a.precision:.3f}")
+    print(f"SAHI+YOLO  : {fps_sahi:.3f} frames/s  recall {b.recall:.3f}  precision {b.precision:.3f}")
+    recall_ratio = a.recall / b.recall if b.recall else float("inf")
+    print(f"speed ratio (sartriage / SAHI) = {fps_ours / fps_sahi:.2f}  recall ratio = {recall_ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
