@@ -37,6 +37,8 @@ class Mission:
     rejected: int = 0
     missed: int = 0  # the volunteers' hit on a quality-check tile
     tiles: dict[int, str] = field(default_factory=dict)  # tile id -> state
+    reviewed_empty: list[int] = field(default_factory=list)  # volunteers finished them as empty
+    escalated: int = 0  # a disputed tile the coordinator decided had no person
 
     def open(self) -> Store:
         return open_store(self.path, create=False)
@@ -201,5 +203,45 @@ def build_mission(xt2_frames: list[Path], path: Path) -> Mission:
                 )
             )
         out.people["P3"] = (lon, lat)
+        # volunteers finished two review tiles of DJI_0014_R as empty; a dispute on a third was decided
+        frame_14 = out.frames["DJI_0014_R.JPG"]
+        review_14 = (
+            conn.execute(
+                select(schema.tiles.c.id).where(
+                    schema.tiles.c.frame_id == frame_14, schema.tiles.c.state == "review"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        out.reviewed_empty = list(review_14)
+        for tile_id in review_14:
+            conn.execute(
+                insert(schema.review_tiles).values(
+                    tile_id=tile_id,
+                    flight_id=flight,
+                    score=0.3,
+                    boost=0,
+                    flight_created_at=now,
+                    needed=3,
+                    answers=3,
+                    inflight=0,
+                    state="done",
+                    posterior=0.05,
+                    updated_at=now,
+                )
+            )
+        disputed = next(t for t, s in out.tiles.items() if s == "review" and t > 4 * 20)
+        conn.execute(
+            insert(schema.escalations).values(
+                tile_id=disputed,
+                created_at=now,
+                posterior=0.5,
+                reason="split answers",
+                decision="no_person",
+                decided_at=now,
+            )
+        )
+        out.escalated = disputed
         out.views["P3"] = [out.missed]
     return out

@@ -23,6 +23,7 @@ from sartriage.export.gpx import write_gpx
 from sartriage.export.kml import write_kml
 from sartriage.export.records import DEFAULT_STATUSES, ExportOptions, load_records
 from sartriage.export.report import PRINT_DPI, report_paths, summarise_mission, write_report
+from sartriage.export.training import write_training
 from sartriage.store import Store, open_store
 
 
@@ -105,6 +106,16 @@ def _report_pdf(store: Store, args: argparse.Namespace, out: Path) -> str:
     return f"coverage map and summary in {pdf.name} and {png.name} ({PRINT_DPI} dpi)"
 
 
+def _training(store: Store, args: argparse.Namespace, out: Path) -> str:
+    done = write_training(store, out, flights=tuple(args.flight or ()), anonymous=args.anonymous)
+    left = f"; {len(done.skipped)} frames could not be read" if done.skipped else ""
+    return (
+        f"{done.images} tiles ({done.positives} with people, {done.boxes} boxes; {done.negatives} empty) "
+        f"as COCO and YOLO, {done.needs_boxes} person tiles needing a box "
+        f"({done.model_misses} missed by the detector){left}"
+    )
+
+
 FILE_FORMATS: dict[str, FileFormat] = {
     "gpx": FileFormat("hits as GPX 1.1 waypoints for handheld GPS and phone apps", _gpx, ".gpx"),
     "kml": FileFormat("hits as KML placemarks with error circles, tile images beside it", _kml, ".kml"),
@@ -118,6 +129,9 @@ FILE_FORMATS: dict[str, FileFormat] = {
         "coverage/",
     ),
     "report": FileFormat("coverage map (PDF and 300 dpi PNG) with mission summary", _report_pdf, ".pdf"),
+    "training": FileFormat(
+        "reviewed tiles cut out with COCO and YOLO labels, for fine-tuning", _training, "", "training/"
+    ),
     "hits-csv": FileFormat("hits as CSV: lat, lon, MGRS, UTM, time, frame, score, status", _csv, ".csv"),
 }
 

@@ -56,6 +56,18 @@ def test_coverage_layers_and_report_summary(
     assert (tmp_path / "r.pdf").is_file() and (tmp_path / "r.png").is_file()
 
 
+def test_training_export(mission: Mission, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "training"
+    argv = ["export", "--db", str(mission.path), "--format", "training", "--out", str(out), "--anonymous"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "training: 12 tiles (8 with people, 8 boxes; 4 empty) as COCO and YOLO, 1 person tiles needing"
+        in printed
+    )
+    assert "Ana" not in (out / "needs_boxes.json").read_text()
+
+
 def test_filters_grouping_and_anonymity_reach_the_file(mission: Mission, tmp_path: Path) -> None:
     out = tmp_path / "all.csv"
     argv = ["export", "--db", str(mission.path), "--format", "hits-csv", "--out", str(out)]
