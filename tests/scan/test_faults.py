@@ -43,6 +43,15 @@ def folder(shared_data: Path, tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def long_folder(shared_data: Path, tmp_path: Path) -> Path:
+    """Frames of a dozen tiles each, so the scan lasts long enough for two workers to share it."""
+    folder = tmp_path / "long flight"
+    copy_frames(shared_data, folder, heridal(shared_data, 4) + deervision(shared_data, 8))
+    add_broken_files(folder, shared_data / heridal(shared_data, 15)[14])
+    return folder
+
+
 def reference(folder: Path, card_path: Path, tmp_path: Path) -> dict:
     db = tmp_path / "reference.sqlite"
     done = run_scan(folder, str(db), card_path)
@@ -131,11 +140,12 @@ def test_sigkill_at_random_points_then_the_same_command_equals_an_uninterrupted_
 
 @pytest.mark.postgres
 def test_two_workers_split_a_postgresql_mission_and_equal_one(
-    folder: Path, card_path: Path, tmp_path: Path, pg_url: str
+    long_folder: Path, card_path: Path, tmp_path: Path, pg_url: str
 ) -> None:
+    folder = long_folder
     expected = reference(folder, card_path, tmp_path)
+    open_store(pg_url).close()  # the coordinator sets the mission up; then both workers start at once
     first = start(folder, pg_url, card_path, "--worker-id", "laptop-a")
-    assert wait_until(first, pg_count(pg_url, "status IN ('done', 'failed')"), 2), first.stderr.read()
     second = start(folder, pg_url, card_path, "--worker-id", "laptop-b")
     for process in (first, second):
         _, err = process.communicate(timeout=300)
@@ -153,8 +163,9 @@ def test_two_workers_split_a_postgresql_mission_and_equal_one(
 
 @pytest.mark.postgres
 def test_a_dead_workers_claims_are_taken_over_after_the_timeout(
-    folder: Path, card_path: Path, tmp_path: Path, pg_url: str
+    long_folder: Path, card_path: Path, tmp_path: Path, pg_url: str
 ) -> None:
+    folder = long_folder
     expected = reference(folder, card_path, tmp_path)
     dying = start(folder, pg_url, card_path, "--worker-id", "dies", "--claim-timeout", "3")
     assert wait_until(dying, pg_count(pg_url, "status IN ('done', 'failed')"), 3), dying.stderr.read()
