@@ -63,7 +63,7 @@ def footprint_colour(status: str, tiles: int, review: int, flagged: int) -> QCol
     return style.FRAME_CLEARED
 
 
-class _HitMarker(QGraphicsEllipseItem):
+class HitMarker(QGraphicsEllipseItem):
     """A dot of constant screen size; the error circle is a separate item in metres."""
 
     def __init__(self, colour: QColor, hit_id: int) -> None:
@@ -95,7 +95,7 @@ class MapView(QGraphicsView):
         self._track: QGraphicsPathItem | None = None
         self._hits_group: QGraphicsItemGroup | None = None
         self._background: list[QGraphicsPixmapItem] = []
-        self._markers: dict[int, _HitMarker] = {}
+        self._markers: dict[int, HitMarker] = {}
         self._fitted = False
         self._press: QPointF | None = None
         self.hover_text = ""
@@ -201,7 +201,7 @@ class MapView(QGraphicsView):
                 circle.setData(HIT_ROLE, hit.id)
                 circle.setZValue(5)
                 group.addToGroup(circle)
-            marker = _HitMarker(colour, hit.id)
+            marker = HitMarker(colour, hit.id)
             marker.setPos(centre)
             marker.setToolTip(
                 f"hit {hit.id} · {hit.status} · {hit.confidence:.2f}\n{lat_lon_decimal(hit.lon, hit.lat)}"  # type: ignore[arg-type]
@@ -321,11 +321,12 @@ class MapView(QGraphicsView):
             if hit_id is not None:
                 self.hit_clicked.emit(int(hit_id))
                 return
-        for item in self.items(event.position().toPoint()):
-            frame_id = item.data(FRAME_ROLE)
-            if frame_id is not None:
-                self.frame_clicked.emit(int(frame_id))
-                return
+        # overlapping footprints: the frame whose centre is nearest shows the spot best
+        at = self.mapToScene(event.position().toPoint())
+        frames = [i for i in self.items(event.position().toPoint()) if i.data(FRAME_ROLE) is not None]
+        if frames:
+            nearest = min(frames, key=lambda i: (i.sceneBoundingRect().center() - at).manhattanLength())
+            self.frame_clicked.emit(int(nearest.data(FRAME_ROLE)))
 
     # -- screen-space furniture: grid, scale bar, north arrow ---------------------------------------
     def drawForeground(self, painter: QPainter | None, rect: QRectF) -> None:
