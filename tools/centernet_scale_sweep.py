@@ -76,6 +76,8 @@ def main(model: Path = MODEL) -> None:
         if not path.exists() or not boxes:  # one label file has no image
             continue
         image = cv2.imread(str(path))
+        if image is None:
+            continue
         views = [window(image[:, :, ::-1], boxes[0], s) for s in SCALES]
         batch = np.stack([pixels for pixels, _ in views]).astype(np.float32)
         detections = session.run(["tower_0/detections"], {"tower_0/images:0": batch})[0]

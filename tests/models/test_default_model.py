@@ -49,7 +49,9 @@ def test_graph_matches_the_card(card: ModelCard, session: ort.InferenceSession) 
 def heridal_crop(shared_data: Path, stem: str, card: ModelCard) -> tuple[np.ndarray, np.ndarray]:
     """A 340x340 HERIDAL crop letterboxed into the model input as the card says, and its person box."""
     folder = shared_data / "labelled" / "heridal_crops_340"
-    pixels = cv2.imread(str(folder / "images" / f"{stem}.jpg"))[:, :, ::-1]  # RGB, as the card says
+    image = cv2.imread(str(folder / "images" / f"{stem}.jpg"))
+    assert image is not None, f"cannot read the HERIDAL crop {stem}"
+    pixels = image[:, :, ::-1]  # RGB, as the card says
     box = ElementTree.parse(folder / "labels" / f"{stem}.xml").getroot().find("object/bndbox")
     label = np.array([float(box.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax")])
     size = card.input.width
