@@ -30,7 +30,7 @@ BOX_W, BOX_H = 10, 16  # a person at 0.13 m per pixel
 
 @dataclass
 class Mission:
-    path: Path
+    path: Path | str  # a SQLite file or a database URL
     frames: dict[str, int] = field(default_factory=dict)  # frame name -> id
     people: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (lon, lat)
     views: dict[str, list[int]] = field(default_factory=dict)  # person -> confirmed hit ids
@@ -52,7 +52,7 @@ def _state(frame_index: int, tile_index: int) -> str:
     return ("cleared", "review", "cleared", "review")[(frame_index + tile_index) % 4]
 
 
-def build_mission(xt2_frames: list[Path], path: Path) -> Mission:
+def build_mission(xt2_frames: list[Path], path: Path | str) -> Mission:
     out = Mission(path)
     rng = np.random.default_rng(7)
     with warnings.catch_warnings():
