@@ -72,3 +72,15 @@ def test_preprocess_follows_the_card(shared_cards: dict[str, ModelCard]) -> None
     # BGR order, normalised by NanoDet's mean and std: red is the last channel
     assert tensor[0, 2, 0, 0] == pytest.approx((255 - 123.675) / 58.395, rel=1e-5)
     assert tensor[0, 0, 0, 0] == pytest.approx((0 - 103.53) / 57.375, rel=1e-5)
+
+
+def test_inverted_and_broken_boxes_from_a_head_are_repaired_or_dropped(
+    shared_cards: dict[str, ModelCard],
+) -> None:
+    card = replace(shared_cards["yolov8n_coco_int8_640"], output=OutputSpec(boxes="pixels"))
+    head = np.zeros((1, 84, 8400), np.float32)
+    head[0, :4, 0] = [100, 100, -20, -40]  # negative size
+    head[0, :4, 1] = [np.nan, 100, 10, 10]
+    head[0, 4, :2] = 0.8
+    (found,) = adapter_for(card).decode([head], min_score=0.1)
+    assert found.xyxy.tolist() == [[90, 80, 110, 120]]

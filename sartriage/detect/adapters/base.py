@@ -60,8 +60,12 @@ class Adapter:
         self, xyxy: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, min_score: float
     ) -> Detections:
         """Keep confident boxes, clip to the input, suppress overlaps unless the model already did."""
-        keep = scores >= min_score
+        keep = (scores >= min_score) & np.isfinite(xyxy).all(axis=1) & np.isfinite(scores)
         xyxy, scores, class_ids = xyxy[keep], scores[keep], class_ids[keep]
+        # a regression head can predict a negative size: take the corners in order
+        xyxy = np.concatenate(
+            [np.minimum(xyxy[:, :2], xyxy[:, 2:]), np.maximum(xyxy[:, :2], xyxy[:, 2:])], axis=1
+        )
         spec = self.card.input
         xyxy = np.clip(xyxy, 0, [spec.width, spec.height, spec.width, spec.height])
         if len(scores) and not self.card.output.nms_inside:
