@@ -137,15 +137,17 @@ def load_coverage(store: Store, hits: Sequence[HitRecord] = (), flights: Sequenc
             .where(t.c.frame_id.in_([r.id for r in frame_rows]))
             .order_by(t.c.frame_id, t.c.id)
         ).all()
-        answered = dict(
+        answered: dict[int, int] = dict(
             conn.execute(
                 select(a.c.tile_id, func.count()).where(a.c.tile_id.is_not(None)).group_by(a.c.tile_id)
             ).all()
         )
     by_frame: dict[int, list[Any]] = {}
-    for row in tile_rows:
-        by_frame.setdefault(row.frame_id, []).append(row)
-    frames, tiles, notes = [], [], []
+    for tile_row in tile_rows:
+        by_frame.setdefault(tile_row.frame_id, []).append(tile_row)
+    frames: list[FrameArea] = []
+    tiles: list[TileArea] = []
+    notes: list[str] = []
     for row in frame_rows:
         name = PurePath(row.path).name
         footprint = Polygon(row.footprint) if row.footprint and len(row.footprint) >= 3 else None

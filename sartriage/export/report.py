@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
@@ -147,14 +148,16 @@ def summarise_mission(store: Store, coverage: Coverage) -> MissionSummary:
     with store.connect() as conn:
         mission = conn.execute(select(m.c.name, m.c.settings).order_by(m.c.id)).first()
         flights = conn.execute(select(func.count()).select_from(fl)).scalar_one()
-        frames = dict(conn.execute(select(f.c.status, func.count()).group_by(f.c.status)).all())
+        frames: dict[str, int] = dict(
+            conn.execute(select(f.c.status, func.count()).group_by(f.c.status)).all()
+        )
         first, last = conn.execute(select(func.min(f.c.captured_at), func.max(f.c.captured_at))).one()
         reviewed, answers, volunteers = conn.execute(
             select(func.count(a.c.tile_id.distinct()), func.count(), func.count(a.c.volunteer_id.distinct()))
             .select_from(a)
             .where(a.c.tile_id.is_not(None))
         ).one()
-        hits = dict(conn.execute(select(h.c.status, func.count()).group_by(h.c.status)).all())
+        hits: dict[str, int] = dict(conn.execute(select(h.c.status, func.count()).group_by(h.c.status)).all())
         models = tuple(
             str(v) for v in conn.execute(select(f.c.model).where(f.c.model.is_not(None)).distinct()).scalars()
         )
@@ -350,7 +353,7 @@ def report_figure(coverage: Coverage, summary: MissionSummary, *, title: str = "
         )
     )
     _north_arrow(ax, proj, ((x0 + x1) / 2, (y0 + y1) / 2))
-    handles = [Patch(fc="none", ec="#4d4d4d", lw=0.8, label="frame footprint")]
+    handles: list[Artist] = [Patch(fc="none", ec="#4d4d4d", lw=0.8, label="frame footprint")]
     handles += [Patch(fc=FILLS[c], alpha=0.85, label=LABELS[c]) for c in CLASSES]
     handles += [
         Line2D([], [], marker="*", ms=12, color=HIT_COLOUR, mec="white", lw=0, label="hit (one per person)"),

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 PERSON_STATUSES = ("confirmed", "found", "not_found")
 CATEGORY = {"id": 1, "name": "person", "supercategory": "person"}
 MIN_BOX_PX = 2.0
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class TrainingTile:
     quality_check: bool
     label: str  # "person" | "no_person"
     label_source: str  # "coordinator" | "escalation" | "volunteers"
-    boxes: tuple[tuple[float, float, float, float], ...]  # x1, y1, x2, y2 in tile pixels
+    boxes: tuple[Box, ...]  # x1, y1, x2, y2 in tile pixels
     box_hits: tuple[int, ...]  # the hit behind each box
     posterior: float | None
     answers: dict[str, int]  # answer -> count
@@ -102,9 +103,7 @@ class TrainingSet:
     skipped: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _clip(
-    box: tuple[float, float, float, float], window: tuple[int, int, int, int]
-) -> tuple[float, ...] | None:
+def _clip(box: Box, window: tuple[int, int, int, int]) -> Box | None:
     x, y, w, h = window
     x1, y1, x2, y2 = (
         min(max(box[0] - x, 0.0), w),
@@ -177,7 +176,8 @@ def reviewed_tiles(
             label, source = ("person" if reviewed[row.id] >= 0.5 else "no_person"), "volunteers"
         else:
             continue  # still undecided
-        boxes, box_hits = [], []
+        boxes: list[Box] = []
+        box_hits: list[int] = []
         for hit in decided:
             clipped = _clip(hit.box, window) if hit.box is not None else None
             if clipped is not None:
@@ -275,7 +275,9 @@ def write_training(
         "date_created": datetime.now(UTC).isoformat(timespec="seconds"),
         "contributor": "" if anonymous else "sartriage volunteers and coordinators",
     }
-    images, annotations, pending = [], [], []
+    images: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    pending: list[dict[str, Any]] = []
     for tile in tiles:
         if tile.needs_boxes:
             pending.append(_image_entry(len(pending) + 1, tile))
