@@ -1,0 +1,190 @@
+"""`sartriage scan` on real frames: what it prints, and one clear line when the store cannot be written."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from scan_support import (
+    REVIEW,
+    add_broken_files,
+    copy_frames,
+    deervision,
+    heridal,
+    make_card,
+    run_scan,
+    snapshot,
+)
+from sqlalchemy import event
+
+from sartriage.cli import main
+from sartriage.cli import scan as scan_cli
+from sartriage.store import Store, open_store
+
+pytestmark = pytest.mark.filterwarnings("ignore::sartriage.errors.SartriageWarning")
+
+
+@pytest.fixture(scope="module")
+def card(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_card(shared_models, tmp_path_factory.mktemp("card"))
+
+
+@pytest.fixture
+def folder(shared_data: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "north ridge"
+    copy_frames(shared_data, folder, heridal(shared_data, 6) + deervision(shared_data, 1))
+    add_broken_files(folder, shared_data / heridal(shared_data, 8)[7])
+    return folder
+
+
+def test_scan_prints_what_it_found_and_where(folder: Path, card: Path, tmp_path: Path) -> None:
+    db = tmp_path / "mission.sqlite"
+    done = run_scan(folder, str(db), card)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert 'flight "north ridge"' in out
+    assert "10 frames: 7 done, 3 failed, 0 pending" in out
+    assert "failed: empty.jpg: empty file" in out
+    assert f"results are in {db}" in out
+    assert "Traceback" not in done.stderr
+    with open_store(db, create=False) as store:
+        tiles = snapshot(store)["tiles"]
+    states = {t[7] for t in tiles}
+    assert "flagged" in states and "cleared" in states
+    again = run_scan(folder, str(db), card)  # nothing left to do: same summary, same store
+    assert again.returncode == 0 and "7 done, 3 failed, 0 pending" in again.stdout
+
+
+def test_thresholds_given_on_the_command_line_win(folder: Path, card: Path, tmp_path: Path) -> None:
+    db = tmp_path / "strict.sqlite"
+    done = run_scan(folder, str(db), card, "--flag-threshold", "0.99", "--quality-share", "0")
+    assert done.returncode == 0, done.stderr
+    with open_store(db, create=False) as store:
+        tiles = snapshot(store)["tiles"]
+    assert not [t for t in tiles if t[7] == "flagged"]
+    assert [t for t in tiles if t[7] == "review" and t[6] >= REVIEW]
+    assert not [t for t in tiles if t[8]]
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--flag-threshold", "0.05"], "must not be below the review threshold"),
+        (["--model", "/nowhere/model.onnx"], "model file not found"),
+    ],
+)
+def test_bad_settings_are_one_clear_line(
+    folder: Path, card: Path, tmp_path: Path, argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = [] if "--model" in argv else ["--card", str(card)]
+    code = main(["scan", str(folder), "--db", str(tmp_path / "m.sqlite"), "--device", "cpu", *model, *argv])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert words in err and "Traceback" not in err
+
+
+def test_a_missing_folder_is_one_clear_line(
+    tmp_path: Path, card: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["scan", str(tmp_path / "nowhere"), "--db", str(tmp_path / "m.sqlite"), "--card", str(card)])
+        == 1
+    )
+    assert "nowhere: not a folder" in capsys.readouterr().err
+
+
+def _pragma(sql: str) -> Callable[[Store], None]:
+    """Every new connection of the store runs ``sql`` ({pages}: the store's size now, in pages)."""
+
+    def apply(store: Store) -> None:
+        with sqlite3.connect(store.location) as conn:
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        statement = sql.format(pages=pages)
+        event.listen(store.engine, "connect", lambda dbapi, _record: dbapi.execute(statement))
+
+    return apply
+
+
+def _disk_fills_up_after(frames: int) -> Callable[[Store], None]:
+    """The disk fills up inside the transaction of frame ``frames + 1``, after its row was updated."""
+
+    def apply(store: Store) -> None:
+        tiled: set[object] = set()
+
+        def before(_conn: object, _cursor: object, statement: str, parameters: tuple, *_args: object) -> None:
+            if statement.lstrip().upper().startswith("INSERT INTO TILES"):
+                tiled.add(parameters[0])  # frame_id, the first column of a tile
+                if len(tiled) > frames:
+                    raise sqlite3.OperationalError("database or disk is full")
+
+        event.listen(store.engine, "before_cursor_execute", before)
+
+    return apply
+
+
+@pytest.mark.parametrize(
+    ("fault", "words", "done_before"),
+    [
+        (
+            _pragma("PRAGMA max_page_count = {pages}"),
+            "the disk is full: free space, then run the same command",
+            0,
+        ),
+        (_disk_fills_up_after(3), "the disk is full: free space, then run the same command again", 3),
+        (_pragma("PRAGMA query_only = 1"), "the store is read-only", 0),
+    ],
+    ids=["full-from-the-start", "full-mid-scan", "read-only"],
+)
+def test_a_full_disk_or_read_only_store_is_one_clear_line_and_no_damage(
+    folder: Path,
+    card: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    fault: Callable[[Store], None],
+    words: str,
+    done_before: int,
+) -> None:
+    db = tmp_path / "mission.sqlite"
+    open_store(db).close()
+
+    def faulty_store(target: str | Path, **kwargs: object) -> Store:
+        store = open_store(target, **kwargs)  # type: ignore[arg-type]
+        store.engine.dispose()
+        fault(store)
+        return store
+
+    monkeypatch.setattr(scan_cli, "open_store", faulty_store)
+    code = main(["scan", str(folder), "--db", str(db), "--card", str(card), "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert words in err and str(db) in err and "Traceback" not in err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        done = conn.execute("SELECT id FROM frames WHERE status = 'done'").fetchall()
+        tiled = conn.execute("SELECT DISTINCT frame_id FROM tiles").fetchall()
+    assert len(done) == done_before, err
+    assert sorted(tiled) == sorted(done)  # no frame half-written
+    monkeypatch.undo()  # space freed, permissions fixed: the same command finishes the job
+    assert main(["scan", str(folder), "--db", str(db), "--card", str(card), "--device", "cpu"]) == 0
+    with open_store(db, create=False) as store:
+        finished = snapshot(store)
+    reference = tmp_path / "reference.sqlite"
+    assert main(["scan", str(folder), "--db", str(reference), "--card", str(card), "--device", "cpu"]) == 0
+    with open_store(reference, create=False) as store:
+        assert finished == snapshot(store)
+
+
+def test_status_json_after_a_scan(
+    folder: Path, card: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "mission.sqlite")
+    assert main(["scan", str(folder), "--db", db, "--card", str(card), "--device", "cpu"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--db", db, "--json"]) == 0
+    [flight] = json.loads(capsys.readouterr().out)
+    assert (flight["frames_done"], flight["frames_failed"], flight["frames_pending"]) == (7, 3, 0)
+    assert set(flight["tiles"]) == {"cleared", "review", "flagged"}
