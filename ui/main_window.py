@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self._frame_shown: int | None = None
+        self._shown: Snapshot | None = None
         self.refresh_timer = QTimer(self, interval=2000)
         self.refresh_timer.timeout.connect(self.mission.refresh)
         geometry, state = self.settings.window_state()
@@ -241,6 +242,7 @@ class MainWindow(QMainWindow):
         self.settings.last_folder = path.parent
         self._fill_recent()
         self.setWindowTitle(f"sartriage — {path.name}")
+        self._shown = None
         self.mission_panel.set_mission(location)
         self.review_panel.set_store(self.mission.store)
         self.map.projection = None
@@ -251,10 +253,14 @@ class MainWindow(QMainWindow):
             self.set_background(background)
 
     def _refreshed(self, snapshot: Snapshot) -> None:
+        previous, self._shown = self._shown, snapshot
         self.mission_panel.set_snapshot(snapshot)
-        self.candidates.set_hits(snapshot.hits)
-        self.map.set_frames(snapshot.frames)
-        self.map.set_hits(snapshot.hits)
+        # rebuild only what changed: a scan step changes frames, a decision changes hits
+        if previous is None or previous.hits != snapshot.hits:
+            self.candidates.set_hits(snapshot.hits)
+            self.map.set_hits(snapshot.hits)
+        if previous is None or not previous.frames.same_as(snapshot.frames):
+            self.map.set_frames(snapshot.frames)
         c = snapshot.hit_counts
         self.counts.setText(
             f"{c['candidate']} to decide · {c['confirmed']} confirmed · {c['found']} found · "
@@ -299,7 +305,7 @@ class MainWindow(QMainWindow):
         self.mission_panel.set_progress(progress)
         if progress.error:
             self.statusBar().showMessage(f"frame failed: {progress.error}", 8000)
-        self.mission.refresh()
+        self.mission.refresh_soon()
 
     def _scan_state(self, folder: str, state: str) -> None:
         self.mission_panel.set_state(folder, state)

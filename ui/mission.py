@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QObject, pyqtSignal
+from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
 from sartriage import hits
 from sartriage.store import Store, open_store
@@ -23,6 +23,7 @@ from ui.tasks import run_in_background
 log = logging.getLogger(__name__)
 
 SHOWN_STATUSES = ("candidate", "confirmed", "found", "not_found")
+REFRESH_COALESCE_MS = 400
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class Mission(QObject):
         self.snapshot: Snapshot | None = None
         self._reading = False
         self._again = False
+        self._soon = QTimer(self, singleShot=True, interval=REFRESH_COALESCE_MS)
+        self._soon.timeout.connect(self.refresh)
 
     def open(self, path: Path, on_open: Callable[[], None] | None = None) -> None:
         """Open (or create) the mission store at path, off the GUI thread."""
@@ -78,6 +81,11 @@ class Mission(QObject):
             self.path = None
             self.snapshot = None
             self.closed.emit()
+
+    def refresh_soon(self) -> None:
+        """Refresh once shortly: many scan steps in a burst make one read, not one each."""
+        if not self._soon.isActive():
+            self._soon.start()
 
     def refresh(self) -> None:
         if self.store is None:

@@ -48,6 +48,17 @@ class MapFrames:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def same_as(self, other: MapFrames) -> bool:
+        """Nothing the map draws differs (dataclass == cannot compare numpy arrays)."""
+        return (
+            len(self) == len(other)
+            and all(
+                np.array_equal(getattr(self, name), getattr(other, name))
+                for name in ("ids", "status", "tiles_total", "tiles_review", "tiles_flagged", "order")
+            )
+            and self.footprints == other.footprints
+        )
+
 
 @dataclass(frozen=True)
 class FrameOverlays:
