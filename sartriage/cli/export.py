@@ -65,10 +65,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_db_argument(parser)
     parser.add_argument("--format", required=True, choices=sorted(every), help="what to write")
-    parser.add_argument("--out", type=Path, help="file (or folder) to write; detection formats default to standard output")
+    parser.add_argument(
+        "--out", type=Path, help="file (or folder) to write; detection formats default to stdout"
+    )
     parser.add_argument("--flight", action="append", help="only this flight (name or id; repeatable)")
     parser.add_argument(
-        "--min-score", type=float, default=0.0, help="only detections (or hits) scoring at least this (default: all)"
+        "--min-score", type=float, default=0.0, help="only detections (or hits) scoring at least this"
     )
     export_hits.add_arguments(parser)
     parser.set_defaults(func=run)
