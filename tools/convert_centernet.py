@@ -21,9 +21,9 @@ The one command (after ``npm pack @vladmandic/human@3.3.6`` in a scratch folder 
 It writes ``models/centernet_mobilenetv3_512.onnx`` (override with ``--output``), prints its sha256 and
 whether it matches the sha256 in ``models/centernet_mobilenetv3_512.card.toml``. The same inputs and
 versions give a byte-identical file. ``--verify IMAGE[@X,Y] ...`` then compares the ONNX model with the
-original graph run by TensorFlow itself (fused ops unfused into stock TF ops, batch 1) on 512x512 crops of
-the images (centred on pixel X,Y when given), checks batch 4 against four batch-1 runs, and prints the
-person detections per crop.
+original graph run by TensorFlow itself (fused ops unfused into stock TF ops, batch 1) on 512x512 crops
+of the images (centred on pixel X,Y when given), checks batch 4 against four batch-1 runs, and prints
+the person detections per crop.
 
 What the conversion changes, and why (all in memory; the package files are checked by sha256):
 
@@ -304,11 +304,14 @@ def finish(proto: object) -> None:
         entry.key, entry.value = key, value
 
 
-def card_sha256(output: Path) -> str | None:
-    card = output.with_name(f"{output.stem}.card.toml")
-    if not card.exists():
+CARD = DEFAULT_OUTPUT.with_name(f"{DEFAULT_OUTPUT.stem}.card.toml")
+
+
+def card_sha256() -> str | None:
+    """The sha256 recorded in the committed card of the default model (None without a card)."""
+    if not CARD.exists():
         return None
-    return tomllib.loads(card.read_text(encoding="utf-8"))["model"]["sha256"]
+    return tomllib.loads(CARD.read_text(encoding="utf-8"))["model"]["sha256"]
 
 
 # ---------------------------------------------------------------- verification (TensorFlow as reference)
@@ -448,9 +451,10 @@ def main(argv: list[str] | None = None) -> int:
     convert(TfjsModel.from_package(args.package), args.output)
     digest = hashlib.sha256(args.output.read_bytes()).hexdigest()
     print(f"wrote {args.output} ({args.output.stat().st_size} bytes) sha256 {digest}")
-    expected = card_sha256(args.output)
+    expected = card_sha256()
     if expected is not None:
-        print("matches the card" if expected == digest else f"DIFFERS from the card's sha256 {expected}")
+        verdict = "matches" if expected == digest else f"DIFFERS from the sha256 {expected} in"
+        print(f"{verdict} {CARD.relative_to(REPO)}")
     if args.verify:
         verify(args.package, args.output, args.verify)
     return 0
