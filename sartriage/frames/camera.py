@@ -217,10 +217,11 @@ class CameraGeoref:
 
     def _terrain(self, rays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """East/north and ground elevation where rays first meet the DEM (NaN where they do not)."""
-        assert self.terrain is not None and self.camera_altitude_m is not None
+        terrain, camera_altitude = self.terrain, self.camera_altitude_m
+        assert terrain is not None and camera_altitude is not None
         flat_rays = rays.reshape(-1, 3)
-        top = self.camera_altitude_m - self.terrain.max_elevation
-        bottom = self.camera_altitude_m - self.terrain.min_elevation
+        top = camera_altitude - terrain.max_elevation
+        bottom = camera_altitude - terrain.min_elevation
         down = -flat_rays[:, 2]
         usable = down > math.cos(math.radians(MAX_OFF_NADIR_DEG))
         safe_down = np.where(usable, down, 1.0)
@@ -236,8 +237,8 @@ class CameraGeoref:
                 else (s_values[:, None] * flat_rays)
             )
             lon, lat = geodesy.enu_to_lonlat(self.lon, self.lat, points[..., 0], points[..., 1])
-            ground = self.terrain.heights(lon, lat)
-            return self.camera_altitude_m + points[..., 2] - ground, ground
+            ground = terrain.heights(lon, lat)
+            return camera_altitude + points[..., 2] - ground, ground
 
         above, _ = clearance(s)
         below = above <= 0

@@ -37,7 +37,9 @@ logging.getLogger("rasterio._base").addFilter(_QuietUndecodableTags())
 MAX_PHOTO_PIXELS = 200_000_000
 # Rasters are read window by window; anything above this (about 224,000 px square) is not a real mosaic.
 MAX_RASTER_PIXELS = 50_000_000_000
-_DECODED_WHOLE = {"JPEG", "PNG", "BMP", "WEBP", "GIF"}
+# GDAL drivers of files decoded whole by OpenCV, and of rasters read window by window.
+_DECODED_WHOLE = {"JPEG", "PNG", "BMP", "WEBP"}
+_WINDOWED = {"GTiff", "COG", "JP2OpenJPEG"}
 _JPEG_SOI = b"\xff\xd8"
 _JPEG_EOI = b"\xff\xd9"
 
@@ -75,7 +77,7 @@ class Frame:
             raise ValueError(f"{window} reaches outside {self.path.name} ({self.width}x{self.height})")
         if out_size is not None and (out_size[0] <= 0 or out_size[1] <= 0):
             raise ValueError(f"out_size {out_size} must be positive (width, height)")
-        return self._pixels.read(window, tuple(out_size) if out_size else None)
+        return self._pixels.read(window, (int(out_size[0]), int(out_size[1])) if out_size else None)
 
     def close(self) -> None:
         self._pixels.close()
@@ -146,6 +148,10 @@ def open_frame(path: str | PathLike[str], dem: str | PathLike[str] | None = None
 def _build(path: Path, dataset: rasterio.io.DatasetReader, dem: str | PathLike[str] | None) -> Frame:
     from sartriage.frames.geolocate import georeference
 
+    if dataset.driver not in _DECODED_WHOLE | _WINDOWED:
+        raise FrameError(
+            f"{path}: a {dataset.driver} file, not a photo (JPEG, PNG, TIFF) or a GeoTIFF orthomosaic"
+        )
     raw_w, raw_h = dataset.width, dataset.height
     whole = dataset.driver in _DECODED_WHOLE
     limit = MAX_PHOTO_PIXELS if whole else MAX_RASTER_PIXELS

@@ -63,11 +63,11 @@ def georeference(
 ) -> GeorefResult:
     """(georef, ground sample distance in metres at the centre, warnings)."""
     if raster is not None:
-        georef = RasterGeoref(raster.transform, raster.crs, raster.width, raster.height)
-        extra = (
+        raster_georef = RasterGeoref(raster.transform, raster.crs, raster.width, raster.height)
+        extra: tuple[str, ...] = (
             () if dem is None else ("a DEM is not used for orthomosaics, which are already on the ground",)
         )
-        return georef, georef.gsd_m, extra
+        return raster_georef, raster_georef.gsd_m, extra
     if not meta.has_position:
         return NotGeoreferenced(_no_position_reason(meta)), None, ()
     assert meta.lat is not None and meta.lon is not None

@@ -19,8 +19,13 @@ class Georef(Protocol):
     frame, the centre of pixel (col, row) is (col + 0.5, row + 0.5).
     """
 
-    kind: str
-    warnings: tuple[str, ...]
+    @property
+    def kind(self) -> str:
+        """``raster``, ``camera``, ``camera+dem`` or ``position_only``."""
+        ...
+
+    @property
+    def warnings(self) -> tuple[str, ...]: ...
 
     def pixel_to_ground(self, xs: ArrayLike, ys: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(lon, lat, error_radius_m) arrays; NaN lon/lat and inf radius where a pixel has no ground."""

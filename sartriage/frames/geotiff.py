@@ -40,19 +40,20 @@ def _from_wgs84(crs: CRS, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray,
     return np.asarray(xs).reshape(lon.shape), np.asarray(ys).reshape(lat.shape)
 
 
-def apply_affine(transform: Affine, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def apply_affine(transform: Affine, xs: ArrayLike, ys: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """``transform`` applied to arrays of points (spelled out: affine's operators change between versions)."""
     a, b, c, d, e, f = transform[:6]
-    return a * xs + b * ys + c, d * xs + e * ys + f
+    x, y = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    return a * x + b * y + c, d * x + e * y + f
 
 
 def pixel_size_m(transform: Affine, crs: CRS, width: int, height: int) -> tuple[float, float]:
     """Ground size of one pixel (x, y) in metres at the raster's centre."""
     if crs.is_geographic:
         _, lat = apply_affine(transform, width / 2, height / 2)
-        m, n = geodesy.radii(lat)
+        m, n = geodesy.radii(float(lat))
         return (
-            math.radians(math.hypot(transform.a, transform.d)) * n * math.cos(math.radians(lat)),
+            math.radians(math.hypot(transform.a, transform.d)) * n * math.cos(math.radians(float(lat))),
             math.radians(math.hypot(transform.b, transform.e)) * m,
         )
     unit = crs.linear_units_factor[1] if crs.is_projected else 1.0

@@ -5,6 +5,7 @@ Both give HxWx3 uint8 RGB in displayed (EXIF-oriented) frame pixels.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -13,11 +14,42 @@ import cv2
 import numpy as np
 import rasterio
 from rasterio.enums import ColorInterp, Resampling
+from rasterio.env import get_gdal_config, set_gdal_config
 from rasterio.windows import Window as RioWindow
 
 from sartriage.errors import FrameError
 from sartriage.frames import orientation
 from sartriage.frames.window import Window
+
+# GDAL keeps decoded raster blocks in a process-wide cache sized 5 % of RAM by default: scanning a
+# mosaic window by window would fill it with the whole raster. Bounded here unless the user set it.
+GDAL_BLOCK_CACHE_MB = 256
+_cache_bounded = False
+_cache_lock = threading.Lock()
+
+
+def bound_gdal_cache() -> None:
+    """Cap GDAL's block cache at :data:`GDAL_BLOCK_CACHE_MB` (once; a user's GDAL_CACHEMAX wins)."""
+    global _cache_bounded
+    with _cache_lock:
+        if _cache_bounded:
+            return
+        _cache_bounded = True
+        if (
+            os.environ.get("GDAL_CACHEMAX") is None
+            and _megabytes(get_gdal_config("GDAL_CACHEMAX")) > GDAL_BLOCK_CACHE_MB
+        ):
+            set_gdal_config("GDAL_CACHEMAX", GDAL_BLOCK_CACHE_MB)
+
+
+def _megabytes(value: object) -> float:
+    """GDAL_CACHEMAX as megabytes: GDAL reads values under 100,000 as MB and larger ones as bytes."""
+    try:
+        number = float(str(value))
+    except ValueError:
+        return float("inf")  # a percentage of RAM, or unset
+    return number / 2**20 if number >= 100_000 else number
+
 
 # Pixel statistics for scaling 16-bit / float rasters are taken from an overview this size at most.
 _STATS_SIDE = 1024
@@ -98,6 +130,7 @@ class RasterPixels:
     """A TIFF/GeoTIFF read by rasterio one window at a time; the whole raster is never held."""
 
     def __init__(self, dataset: rasterio.io.DatasetReader, orient: int) -> None:
+        bound_gdal_cache()
         self._ds = dataset
         self._orientation = orient
         self._raw_size = (dataset.width, dataset.height)
@@ -126,6 +159,11 @@ class RasterPixels:
             self._scale = (np.array(lows), np.array(highs))
         return self._scale
 
+    def _to_uint8(self, data: np.ndarray) -> np.ndarray:
+        lows, highs = self._stretch()
+        scaled = (data.astype(np.float32) - lows[:, None, None]) / (highs - lows)[:, None, None]
+        return np.clip(np.nan_to_num(scaled * 255.0), 0, 255).astype(np.uint8)
+
     def read(self, window: Window, out_size: tuple[int, int] | None) -> np.ndarray:
         rw, rh = self._raw_size
         xs, ys = orientation.to_raw(
@@ -138,6 +176,7 @@ class RasterPixels:
         col0, row0 = int(xs.min()), int(ys.min())
         raw_window = RioWindow(col0, row0, int(xs.max()) - col0, int(ys.max()) - row0)
         out_shape = None
+        shrinking = False
         if out_size is not None:
             ow, oh = out_size
             if orientation.swaps_axes(self._orientation):
@@ -152,14 +191,13 @@ class RasterPixels:
                     out_shape=out_shape,
                     resampling=Resampling.average if out_shape and shrinking else Resampling.bilinear,
                 )
+                if self._needs_scaling:
+                    data = self._to_uint8(data)
             except rasterio.errors.RasterioIOError as exc:
                 raise FrameError(
-                    f"{self._ds.name}: cannot read pixels of {window} ({exc}); the file is damaged"
+                    f"{self._ds.name}: cannot read the pixels of {window}: the file is damaged or truncated; "
+                    "copy it again"
                 ) from exc
-            if self._needs_scaling:
-                lows, highs = self._stretch()
-                scaled = (data.astype(np.float32) - lows[:, None, None]) / (highs - lows)[:, None, None]
-                data = np.clip(np.nan_to_num(scaled * 255.0), 0, 255).astype(np.uint8)
         rgb = np.moveaxis(data[self._pick], 0, -1)
         return np.ascontiguousarray(orientation.apply(rgb, self._orientation))
 

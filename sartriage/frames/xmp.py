@@ -9,7 +9,7 @@ with ``/`` (``CameraOrientationNED/Pitch``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
@@ -71,7 +71,7 @@ class Xmp(Mapping[tuple[str, str], str]):
     def __getitem__(self, key: tuple[str, str]) -> str:
         return self._properties[key]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self._properties)
 
     def __len__(self) -> int:

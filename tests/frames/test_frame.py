@@ -15,11 +15,13 @@ from frame_builders import (
     with_exif_orientation,
     write_tiff,
 )
+from rasterio.env import get_gdal_config
 from rasterio.windows import Window as RioWindow
 
 from sartriage.errors import FrameError, MetadataWarning, NotGeoreferencedWarning
-from sartriage.frames import NotGeoreferenced, Window, open_frame
+from sartriage.frames import NotGeoreferenced, Window, open_frame, pixels
 from sartriage.frames.frame import MAX_PHOTO_PIXELS
+from sartriage.frames.pixels import _megabytes
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sartriage.errors.SartriageWarning"),
@@ -211,6 +213,11 @@ def _truncated(shared: Path) -> bytes:
         ("cut.jpg", _truncated, "truncated"),
         ("bomb.jpg", lambda shared: with_claimed_size(jpeg_bytes(quadrants()), 60000, 60000), "refusing"),
         ("bomb2.jpg", lambda shared: with_claimed_size(jpeg_bytes(quadrants()), 65000, 3100), "MP limit"),
+        (
+            "grid.jpg",
+            lambda shared: b"ncols 2\nnrows 2\nxllcorner 0\nyllcorner 0\ncellsize 1\n1 2\n3 4\n",
+            "AAIGrid",
+        ),
     ],
 )
 def test_bad_files_give_one_clear_error_naming_the_file(
@@ -222,6 +229,29 @@ def test_bad_files_give_one_clear_error_naming_the_file(
         pass
     assert str(path) in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_truncated_geotiff_fails_where_its_data_ends(tmp_path: Path) -> None:
+    noise = np.random.default_rng(0).integers(0, 255, (3, 1000, 1000), dtype=np.uint8)
+    whole = write_tiff(
+        tmp_path / "whole.tif",
+        noise,
+        crs="EPSG:32633",
+        transform=Affine(0.1, 0, 500000, 0, -0.1, 5000000),
+        tiled=True,
+        blockxsize=256,
+        blockysize=256,
+        compress="deflate",
+    )
+    cut = tmp_path / "cut.tif"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with open_frame(cut) as frame:
+        np.testing.assert_array_equal(
+            frame.read(Window(0, 0, 100, 100)), np.moveaxis(noise[:, :100, :100], 0, -1)
+        )
+        with pytest.raises(FrameError, match="damaged or truncated") as caught:
+            frame.read(Window(900, 900, 100, 100))
+    assert str(cut) in str(caught.value)
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:
@@ -247,3 +277,19 @@ def test_metadata_warnings_name_the_file(shared_data: Path) -> None:
     ]
     assert messages and all(path.name in m for m in messages)
     assert any("no satellite fix" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("value", "megabytes"),
+    [(256, 256.0), ("64", 64.0), (1263825715, 1263825715 / 2**20), ("5%", float("inf"))],
+)
+def test_gdal_cache_setting_is_read_as_gdal_does(value: object, megabytes: float) -> None:
+    assert _megabytes(value) == pytest.approx(megabytes)
+
+
+def test_opening_a_mosaic_bounds_gdal_block_cache(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GDAL_CACHEMAX", raising=False)
+    monkeypatch.setattr(pixels, "_cache_bounded", False)
+    with open_frame(shared_data / "geotiff/deepforest_neon/OSBS_029.tif"):
+        pass
+    assert _megabytes(get_gdal_config("GDAL_CACHEMAX")) <= pixels.GDAL_BLOCK_CACHE_MB
