@@ -177,7 +177,13 @@ def load_coverage(store: Store, hits: Sequence[HitRecord] = (), flights: Sequenc
                 )
             )
     for note in notes:
-        log.warning("coverage: %s", note)
+        log.debug("coverage: %s", note)
+    if notes:
+        log.warning(
+            "coverage: %d frames could not be opened, their tiles are not on the map (first: %s)",
+            len(notes),
+            notes[0],
+        )
     return Coverage(tuple(frames), tuple(tiles), tuple(hits), tuple(notes))
 
 

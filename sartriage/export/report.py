@@ -35,7 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
 from sartriage.export.coords import UtmProjection
-from sartriage.export.coverage import CLASSES, Coverage, to_metric
+from sartriage.export.coverage import CLASSES, Coverage, tile_class, to_metric
 from sartriage.export.files import Written, atomic
 from sartriage.store import Store, schema
 
@@ -48,6 +48,7 @@ LABELS = {
     "flagged": "flagged by the detector",
 }
 HIT_COLOUR = "#2b0a8c"
+MAX_NOTES = 3  # on the page; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,9 @@ class MissionSummary:
             out.append(
                 f"Thresholds: {values}" + (" (observed from tile scores)" if self.thresholds_observed else "")
             )
-        out += [f"Note: {n}" for n in self.notes]
+        out += [f"Note: {n}" for n in self.notes[:MAX_NOTES]]
+        if len(self.notes) > MAX_NOTES:
+            out.append(f"Note: {len(self.notes) - MAX_NOTES} more frames whose tiles could not be placed")
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -161,6 +164,9 @@ def summarise_mission(store: Store, coverage: Coverage) -> MissionSummary:
         models = tuple(
             str(v) for v in conn.execute(select(f.c.model).where(f.c.model.is_not(None)).distinct()).scalars()
         )
+        tile_counts = conn.execute(
+            select(t.c.state, t.c.quality_check, func.count()).group_by(t.c.state, t.c.quality_check)
+        ).all()
         minimum = dict(conn.execute(select(t.c.state, func.min(t.c.score)).group_by(t.c.state)).all())
     settings = (mission.settings if mission else None) or {}
     thresholds = dict(settings.get("thresholds") or {})
@@ -173,7 +179,9 @@ def summarise_mission(store: Store, coverage: Coverage) -> MissionSummary:
         }
     if not models and settings.get("model"):
         models = (str(settings["model"]),)
-    tiles = {c: sum(1 for tile in coverage.tiles if tile.cls == c) for c in CLASSES}
+    tiles = dict.fromkeys(CLASSES, 0)
+    for state, quality_check, n in tile_counts:
+        tiles[tile_class(state, bool(quality_check))] += int(n)
     return MissionSummary(
         mission=mission.name if mission else "mission",
         first_seen=_aware(first),
@@ -182,7 +190,7 @@ def summarise_mission(store: Store, coverage: Coverage) -> MissionSummary:
         frames={k: int(v) for k, v in frames.items()},
         frames_located=sum(1 for fr in coverage.frames if fr.footprint is not None),
         tiles=tiles,
-        quality_checks=sum(1 for tile in coverage.tiles if tile.quality_check),
+        quality_checks=sum(int(n) for _, quality_check, n in tile_counts if quality_check),
         tiles_reviewed=int(reviewed),
         answers=int(answers),
         volunteers=int(volunteers),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,7 +13,7 @@ from xt2_mission import Mission
 
 from sartriage.export.coverage import load_coverage
 from sartriage.export.records import load_records
-from sartriage.export.report import PRINT_DPI, nice_step, summarise_mission, write_report
+from sartriage.export.report import PRINT_DPI, MissionSummary, nice_step, summarise_mission, write_report
 from sartriage.store import schema
 
 
@@ -25,7 +26,7 @@ def test_nice_steps(span: float, target: int, expected: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def written(mission: Mission, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+def written(mission: Mission, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, MissionSummary]:
     out = tmp_path_factory.mktemp("report") / "report.pdf"
     with mission.open() as store:
         coverage = load_coverage(store, load_records(store))
@@ -34,7 +35,7 @@ def written(mission: Mission, tmp_path_factory: pytest.TempPathFactory) -> tuple
     return out, summary
 
 
-def test_summary_counts_match_the_store(mission: Mission, written: tuple[Path, object]) -> None:
+def test_summary_counts_match_the_store(mission: Mission, written: tuple[Path, MissionSummary]) -> None:
     _, summary = written
     t = schema.tiles
     with mission.open() as store, store.connect() as conn:
@@ -56,7 +57,7 @@ def test_summary_counts_match_the_store(mission: Mission, written: tuple[Path, o
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils)")
-def test_pdf_and_png_are_one_printable_page(written: tuple[Path, object], tmp_path: Path) -> None:
+def test_pdf_and_png_are_one_printable_page(written: tuple[Path, MissionSummary], tmp_path: Path) -> None:
     pdf, _ = written
     png = pdf.with_suffix(".png")
     image = cv2.imread(str(png))
@@ -70,3 +71,13 @@ def test_pdf_and_png_are_one_printable_page(written: tuple[Path, object], tmp_pa
         target = np.array([int(rgb[i : i + 2], 16) for i in (5, 3, 1)])
         close = np.abs(page.astype(int) - target).sum(axis=2) < 60
         assert close.sum() > 20, rgb
+
+
+def test_many_unreadable_frames_are_counted_not_listed(written: tuple[Path, MissionSummary]) -> None:
+    _, summary = written
+    notes = tuple(f"DJI_{i:04d}.JPG: tiles not placed (no such file)" for i in range(24))
+    lines = dataclasses.replace(summary, notes=notes).lines()
+    assert [line for line in lines if line.startswith("Note:")] == [
+        *(f"Note: {n}" for n in notes[:3]),
+        "Note: 21 more frames whose tiles could not be placed",
+    ]
