@@ -36,6 +36,7 @@ from ui.review_panel import ReviewPanel
 from ui.scan_runner import ScanJob, ScanQueue
 from ui.settings import Settings
 from ui.tasks import run_in_background
+from ui.thresholds_dialog import ThresholdsDialog
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
 
         scan = bar.addMenu("&Scan")
         self._action(scan, "Choose &model…", self.choose_model)
+        self._action(scan, "&Thresholds…", self.choose_thresholds)
         devices = scan.addMenu("&Device")
         for device in ("auto", "cpu", "cuda"):
             action = QAction(device, self, checkable=True)
@@ -295,9 +297,16 @@ class MainWindow(QMainWindow):
         if not folder.is_dir():
             self.show_error(f"{folder}: not a folder; choose the folder the photos were copied to")
             return
-        self.scans.add(
-            ScanJob(folder.resolve(), watch=watch, model=self.settings.model, device=self.settings.device)
+        s = self.settings
+        job = ScanJob(
+            folder.resolve(),
+            watch=watch,
+            model=s.model,
+            device=s.device,
+            review=s.threshold("review"),
+            flag=s.threshold("flag"),
         )
+        self.scans.add(job)
         self.mission_panel.set_running(self.scans.running, self.scans.paused)
         self.refresh_timer.start()
 
@@ -458,6 +467,13 @@ class MainWindow(QMainWindow):
         )
         self.settings.model = Path(name) if name else None
         self.statusBar().showMessage(f"model: {name or 'the default model'}", 5000)
+
+    def choose_thresholds(self) -> None:
+        dialog = ThresholdsDialog(self.settings.threshold("review"), self.settings.threshold("flag"), self)
+        if dialog.exec():
+            review, flag = dialog.values()
+            self.settings.set_threshold("review", review)
+            self.settings.set_threshold("flag", flag)
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
         self.scans.shutdown()

@@ -18,7 +18,7 @@ from pathlib import Path
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from sartriage.detect import Detector
-from sartriage.scan import ScanOptions, ScanProgress, scan
+from sartriage.scan import ScanOptions, ScanProgress, TriageRules, scan
 from sartriage.store import Store
 from ui.tasks import GeneratorWorker
 
@@ -31,6 +31,8 @@ class ScanJob:
     watch: bool = False  # a card still being copied: keep taking new files until stopped
     model: Path | None = None  # None: the default model
     device: str = "auto"
+    review: float | None = None  # triage thresholds; None: the model card's
+    flag: float | None = None
 
 
 class ScanQueue(QObject):
@@ -84,7 +86,8 @@ class ScanQueue(QObject):
         def run() -> Iterator[ScanProgress]:
             detector = Detector.open(job.model, device=job.device)
             log.info("scanning %s on %s", job.folder, detector.provider)
-            return scan(store, job.folder, detector, ScanOptions(watch=job.watch))
+            rules = TriageRules.from_card(detector.card, review=job.review, flag=job.flag)
+            return scan(store, job.folder, detector, ScanOptions(watch=job.watch, rules=rules))
 
         worker = GeneratorWorker(run)
         worker.progressed.connect(self._progress)

@@ -55,6 +55,14 @@ class Settings:
     def device(self, value: str) -> None:
         self.q.setValue("scan/device", value)
 
+    def threshold(self, name: str) -> float | None:
+        """The review or flag threshold the coordinator set; None: the model card's."""
+        value = self.q.value(f"scan/{name}", "", type=str)
+        return float(value) if value else None
+
+    def set_threshold(self, name: str, value: float | None) -> None:
+        self.q.setValue(f"scan/{name}", "" if value is None else f"{value:g}")
+
     @staticmethod
     def _mission_key(mission: Path) -> str:
         return hashlib.sha1(str(mission).encode()).hexdigest()[:16]

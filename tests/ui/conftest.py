@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import QSettings
-from real_frames import LACMUS, XT2, flight_folder, make_model
+from real_frames import FLAG_THRESHOLD, LACMUS, XT2, flight_folder, make_model
 
 from sartriage.detect import Detector
-from sartriage.scan import scan
+from sartriage.scan import ScanOptions, TriageRules, scan
 from sartriage.store import Store, open_store
 from ui.settings import Settings
 
@@ -24,6 +24,7 @@ from ui.settings import Settings
 def settings(tmp_path: Path) -> Settings:
     s = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     s.device = "cpu"
+    s.set_threshold("flag", FLAG_THRESHOLD)
     return s
 
 
@@ -41,7 +42,8 @@ def scanned_mission(shared_data: Path, model: Path, tmp_path_factory: pytest.Tem
     store = open_store(path)
     try:
         detector = Detector.open(model, device="cpu")
-        for _ in scan(store, folder, detector):
+        rules = TriageRules.from_card(detector.card, flag=FLAG_THRESHOLD)
+        for _ in scan(store, folder, detector, ScanOptions(rules=rules)):
             pass
     finally:
         store.close()

@@ -68,6 +68,7 @@ def test_scan_to_confirmed_hit_on_the_map(
     with qtbot.waitSignal(window.scans.idle, timeout=300_000):
         window.start_scan(folder)
 
+    assert not window.last_error
     qtbot.waitUntil(lambda: window.candidates.count() > 0, timeout=15_000)
     with open_store(mission, create=False) as store, store.connect() as conn:
         statuses = dict(

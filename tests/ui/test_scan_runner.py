@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from PyQt6.QtCore import QTimer
-from real_frames import LACMUS, XT2, flight_folder
+from real_frames import FLAG_THRESHOLD, LACMUS, XT2, flight_folder
 from sqlalchemy import func, select
 
 from sartriage.store import open_store, schema
@@ -57,7 +57,7 @@ def test_cancel_keeps_what_was_committed_and_drops_the_queue(
     second = flight_folder(shared_data, tmp_path / "b", XT2)
     states: list[tuple[str, str]] = []
     scans.state.connect(lambda folder, state: states.append((Path(folder).name, state)))
-    scans.add(ScanJob(first, model=model, device="cpu"))
+    scans.add(ScanJob(first, model=model, device="cpu", flag=FLAG_THRESHOLD))
     scans.add(ScanJob(second, model=model, device="cpu"))
     assert [j.folder for j in scans.queued()] == [second]
     qtbot.waitUntil(lambda: scans.last is not None and scans.last.frames_done >= 1, timeout=120_000)
