@@ -30,7 +30,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -332,31 +332,38 @@ class ReviewQueue:
         now = utcnow()
         with self._tx() as conn:
             me = self._touch(conn, volunteer_id, now)
-            if me.role != "volunteer":
-                raise Forbidden("the coordinator token cannot review tiles; use a volunteer invite")
-            open_leases = conn.execute(
-                select(A)
-                .where(A.c.volunteer_id == volunteer_id, A.c.state == "active", A.c.expires_at >= now)
-                .order_by(A.c.id)
-            ).all()
-            for lease in open_leases:
-                if lease.public_id not in holding:
-                    return _to_lease(lease)
-            if len(open_leases) >= self.settings.max_open_leases:
-                raise Conflict(f"answer one of your {len(open_leases)} open tiles before asking for another")
-            exam_state = self._exam_state(conn, volunteer_id, me.exam_state)
-            if exam_state == "pending":
-                honeypot = self._pick_honeypot(conn, volunteer_id)
-                if honeypot is not None:
-                    return self._lease(conn, volunteer_id, now, kind="exam", honeypot_id=honeypot)
-                # known tiles ran out part-way: judge on what was answered
-                exam_state = self._exam_state(conn, volunteer_id, "pending", out_of_items=True)
-            if exam_state in ("passed", "waived"):
-                return self._lease_work(conn, volunteer_id, now)
+            lease, exam_state = self._pick_next(conn, me, holding, now)
         # outside the transaction, so that a failed entry check stays recorded
-        if exam_state == "failed":
+        if lease is None and exam_state == "failed":
             raise Forbidden("your entry check was not passed; ask the coordinator to invite you again")
-        return None  # an exam item is being answered in another tab
+        return lease
+
+    def _pick_next(
+        self, conn: Connection, me: Any, holding: set[str], now: datetime
+    ) -> tuple[Lease | None, str]:
+        """The lease to show next and the volunteer's exam state, inside the caller's transaction."""
+        if me.role != "volunteer":
+            raise Forbidden("the coordinator token cannot review tiles; use a volunteer invite")
+        open_leases = conn.execute(
+            select(A)
+            .where(A.c.volunteer_id == me.id, A.c.state == "active", A.c.expires_at >= now)
+            .order_by(A.c.id)
+        ).all()
+        for lease in open_leases:
+            if lease.public_id not in holding:
+                return _to_lease(lease), me.exam_state
+        if len(open_leases) >= self.settings.max_open_leases:
+            raise Conflict(f"answer one of your {len(open_leases)} open tiles before asking for another")
+        exam_state = self._exam_state(conn, me.id, me.exam_state)
+        if exam_state == "pending":
+            honeypot = self._pick_honeypot(conn, me.id)
+            if honeypot is not None:
+                return self._lease(conn, me.id, now, kind="exam", honeypot_id=honeypot), exam_state
+            # known tiles ran out part-way: judge on what was answered
+            exam_state = self._exam_state(conn, me.id, "pending", out_of_items=True)
+        if exam_state in ("passed", "waived"):
+            return self._lease_work(conn, me.id, now), exam_state
+        return None, exam_state  # failed, or an exam item is being answered in another tab
 
     def _lease_work(self, conn: Connection, volunteer_id: int, now: datetime) -> Lease | None:
         if self._roll() < self.settings.honeypot_rate:
@@ -449,51 +456,85 @@ class ReviewQueue:
         return _to_lease(row)
 
     # ── answering ────────────────────────────────────────────────────────────────────────────
-    def answer(self, volunteer_id: int, public_id: str, value: str) -> AnswerOutcome:
-        """Store one answer; a retried identical answer is acknowledged again, never stored twice."""
+    def answer(
+        self,
+        volunteer_id: int,
+        public_id: str,
+        value: str,
+        *,
+        then_next: bool = False,
+        holding: Iterable[str] = (),
+    ) -> AnswerOutcome:
+        """Store one answer; a retried identical answer is acknowledged again, never stored twice.
+
+        With ``then_next`` the volunteer's next lease (not among ``holding``) is taken in the same
+        transaction: one commit per tile instead of two.
+        """
         if value not in ANSWER_VALUES:
             raise ReviewError(f"answer must be one of {', '.join(ANSWER_VALUES)}, not {value!r}")
+        if then_next:
+            self._maybe_sync()
+        holding = {*holding, public_id}
+        for _ in range(_CLAIM_RETRIES):
+            try:
+                return self._answer(volunteer_id, public_id, value, then_next, holding)
+            except IntegrityError:
+                continue  # the next lease clashed with another request of this volunteer: the answer is kept
+        raise Conflict("the queue is busy; send the answer again")
+
+    def _answer(
+        self, volunteer_id: int, public_id: str, value: str, then_next: bool, holding: set[str]
+    ) -> AnswerOutcome:
         now = utcnow()
         with self._tx() as conn:
-            self._touch(conn, volunteer_id, now)
+            me = self._touch(conn, volunteer_id, now)
             query = select(A).where(A.c.public_id == public_id, A.c.volunteer_id == volunteer_id)
             if self._is_pg:
                 query = query.with_for_update()
             lease = conn.execute(query).first()
             if lease is None:
                 raise NotFound(f"no tile {public_id!r} among your assignments")
-            if lease.state == "answered":
+            repeated = lease.state == "answered"
+            if repeated:
                 stored = conn.execute(select(ANS.c.answer).where(ANS.c.assignment_id == lease.id)).scalar()
-                if stored == value:
-                    return AnswerOutcome(public_id, value, repeated=True)
-                raise Conflict(
-                    f"tile {public_id!r} was already answered {stored!r}; answers cannot be changed"
-                )
-            if lease.state != "active":
+                if stored != value:
+                    raise Conflict(
+                        f"tile {public_id!r} was already answered {stored!r}; answers cannot be changed"
+                    )
+            elif lease.state != "active":
                 raise Conflict(
                     f"tile {public_id!r} was {lease.state} and went back to the queue; take the next"
                 )
-            conn.execute(update(A).where(A.c.id == lease.id).values(state="answered", answered_at=now))
-            conn.execute(
-                insert(ANS).values(
-                    assignment_id=lease.id,
-                    volunteer_id=volunteer_id,
-                    tile_id=lease.tile_id,
-                    honeypot_id=lease.honeypot_id,
-                    answer=value,
-                    created_at=now,
-                )
+            else:
+                self._store_answer(conn, lease, value, now)
+            upcoming = None
+            if then_next:
+                me = conn.execute(select(V).where(V.c.id == volunteer_id)).one()  # the exam may have ended
+                with suppress(Conflict):  # enough tiles open on the page already
+                    upcoming, _ = self._pick_next(conn, me, holding, now)
+        return AnswerOutcome(public_id, value, repeated=repeated, next=upcoming)
+
+    def _store_answer(self, conn: Connection, lease: Any, value: str, now: datetime) -> None:
+        conn.execute(update(A).where(A.c.id == lease.id).values(state="answered", answered_at=now))
+        conn.execute(
+            insert(ANS).values(
+                assignment_id=lease.id,
+                volunteer_id=lease.volunteer_id,
+                tile_id=lease.tile_id,
+                honeypot_id=lease.honeypot_id,
+                answer=value,
+                created_at=now,
             )
-            if lease.tile_id is not None:
-                conn.execute(
-                    update(RT)
-                    .where(RT.c.tile_id == lease.tile_id)
-                    .values(answers=RT.c.answers + 1, inflight=RT.c.inflight - 1)
-                )
-                self._decide(conn, lease.tile_id, now)
-            elif lease.kind == "exam":
-                self._exam_state(conn, volunteer_id, "pending")
-        return AnswerOutcome(public_id, value, repeated=False)
+        )
+        if lease.tile_id is not None:
+            conn.execute(
+                update(RT)
+                .where(RT.c.tile_id == lease.tile_id)
+                .values(answers=RT.c.answers + 1, inflight=RT.c.inflight - 1)
+            )
+            self._decide(conn, lease.tile_id, now)
+        elif lease.kind == "exam":
+            self._exam_state(conn, lease.volunteer_id, "pending")
 
     def _decide(self, conn: Connection, tile_id: int, now: datetime) -> None:
         """Close, extend or escalate one tile from its answers so far."""

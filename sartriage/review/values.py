@@ -143,6 +143,7 @@ class AnswerOutcome:
     public_id: str
     answer: str
     repeated: bool  # the same answer was already stored (a retried request)
+    next: Lease | None = None  # the next lease, when asked for with the answer
 
 
 @dataclass(frozen=True)

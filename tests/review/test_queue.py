@@ -373,3 +373,22 @@ def test_aggregated_answers_beat_a_single_volunteer(tmp_path: Path, heridal_imag
                 .all()
             )
         assert candidates and np.mean([truth[t] for t in candidates]) > 0.8
+
+
+def test_an_answer_can_bring_the_next_tile_in_the_same_transaction(store: Store, heridal_image: Path) -> None:
+    mission = grid_mission(store, heridal_image, 1)
+    queue = make_queue(store, overlap=1, max_overlap=1)
+    v = queue.invite("v")[0].id
+    shown = queue.next_lease(v)
+    prefetched = queue.next_lease(v, holding=[shown.public_id])
+    outcome = queue.answer(v, shown.public_id, "no_person", then_next=True, holding=[prefetched.public_id])
+    assert outcome.next is not None
+    assert outcome.next.tile_id not in (shown.tile_id, prefetched.tile_id)
+    again = queue.answer(v, shown.public_id, "no_person", then_next=True, holding=[prefetched.public_id])
+    assert again.repeated and again.next.public_id == outcome.next.public_id  # a retry gets the same tile
+    served = [shown.tile_id, prefetched.tile_id, outcome.next.tile_id]
+    last = queue.answer(v, prefetched.public_id, "unsure", then_next=True, holding=[outcome.next.public_id])
+    served.append(last.next.tile_id)
+    assert sorted(served) == sorted(mission.tile_ids)
+    final = queue.answer(v, outcome.next.public_id, "unsure", then_next=True, holding=[last.next.public_id])
+    assert final.next is None  # every tile is served or answered

@@ -100,6 +100,9 @@ class NextOut(BaseModel):
 
 class AnswerIn(Strict):
     answer: Literal["person", "no_person", "unsure"]
+    next: NextIn | None = Field(
+        default=None, description="also take the next tile (one round trip and one commit per tile)"
+    )
 
 
 class AnswerOut(BaseModel):
@@ -107,6 +110,7 @@ class AnswerOut(BaseModel):
     answer: Literal["person", "no_person", "unsure"]
     repeated: bool = Field(description="this answer was already stored (a retried request)")
     progress: ProgressOut
+    next: NextOut | None = Field(default=None, description="the next tile, when asked for with the answer")
 
 
 # ── coordinator ────────────────────────────────────────────────────────────────────────────────

@@ -19,6 +19,7 @@
     zoom: 0,
     answered: 0,
     waitTimer: null,
+    chain: Promise.resolve(), // answers go out one at a time, in order
   };
 
   function takeToken() {
@@ -88,13 +89,15 @@
       : "Your accuracy appears here once you have answered some known tiles.";
   }
 
-  async function fetchAssignment(holding) {
-    const data = await api("/api/v1/assignments", { method: "POST", body: { holding } });
-    if (!data.assignment) return { none: data.message };
-    const a = data.assignment;
+  async function withPicture(a) {
     const picture = await api(a.image, { blob: true });
     return { id: a.id, imageUrl: URL.createObjectURL(picture), context: a.context, contextUrl: null,
              entryCheck: a.entry_check };
+  }
+
+  async function fetchAssignment(holding) {
+    const data = await api("/api/v1/assignments", { method: "POST", body: { holding } });
+    return data.assignment ? withPicture(data.assignment) : { none: data.message };
   }
 
   function release(item) {
@@ -107,7 +110,11 @@
     if (state.next || state.prefetching || !state.current) return state.prefetching;
     const holding = [state.current.id];
     state.prefetching = fetchAssignment(holding)
-      .then((item) => { if (!item.none) state.next = item; })
+      .then((item) => {
+        if (item.none) return;
+        const known = [state.current, state.next].some((x) => x && x.id === item.id);
+        if (known) release(item); else state.next = item;
+      })
       .catch(() => { /* the next answer asks again */ })
       .finally(() => { state.prefetching = null; });
     return state.prefetching;
@@ -164,41 +171,52 @@
     }
   }
 
-  async function answer(value) {
+  // A key press switches to the prefetched tile at once; the answers themselves are sent one after
+  // another, each bringing the following tile back with it (one round trip per tile).
+  function answer(value) {
     const item = state.current;
-    if (!item || $("btn-person").disabled) return;
-    setButtons(false);
-    const sent = api(`/api/v1/assignments/${item.id}/answer`, { method: "POST", body: { answer: value } });
-    // show the prefetched tile at once; the answer travels in the background
+    if (!item || item.answered || $("btn-person").disabled) return;
+    item.answered = true;
     if (state.next) {
       const next = state.next;
       state.next = null;
       show(next);
+    } else {
+      setButtons(false);
     }
+    state.chain = state.chain.then(() => send(item, value));
+  }
+
+  async function send(item, value) {
+    const holding = [state.current, state.next]
+      .filter((x) => x && x !== item && !x.answered)
+      .map((x) => x.id);
+    let result;
     try {
-      const result = await sent;
-      state.answered += 1;
-      document.body.dataset.answered = String(state.answered);
-      showProgress(result.progress);
+      result = await api(`/api/v1/assignments/${item.id}/answer`,
+                         { method: "POST", body: { answer: value, next: { holding } } });
     } catch (err) {
-      if (err.status === 409) say(err.message); // the lease ran out; that tile went back to the queue
-      else return fail(err);
-    } finally {
       release(item);
+      if (err.status !== 409) return fail(err);
+      say(err.message); // the lease ran out; that tile went back to the queue
+      return state.current === item ? loadFirst() : prefetch();
+    }
+    state.answered += 1;
+    document.body.dataset.answered = String(state.answered);
+    showProgress(result.progress);
+    release(item);
+    const upcoming = result.next && result.next.assignment;
+    let nextItem = null;
+    if (upcoming) {
+      try { nextItem = await withPicture(upcoming); } catch (err) { return fail(err); }
     }
     if (state.current === item) {
-      // nothing was prefetched: wait for the one in flight, else ask now
-      await (state.prefetching || Promise.resolve());
-      if (state.next) {
-        const next = state.next;
-        state.next = null;
-        show(next);
-      } else {
-        state.current = null;
-        return loadFirst();
-      }
+      if (nextItem) { show(nextItem); prefetch(); } else { state.current = null; loadFirst(); }
+    } else if (nextItem && !state.next) {
+      state.next = nextItem;
+    } else if (nextItem) {
+      release(nextItem);
     }
-    prefetch();
   }
 
   async function toggleContext() {

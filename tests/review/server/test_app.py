@@ -311,3 +311,21 @@ def test_the_coordinator_invites_decides_raises_and_aggregates(tmp_path: Path, h
             )
             listed = c.get("/api/v1/coordinator/volunteers", headers=head).json()
             assert [(v["name"], v["answers"]) for v in listed] == [("Vera", 4)]
+
+
+def test_an_answer_brings_the_next_tile_in_one_round_trip(server: Server) -> None:
+    token = server.invite("Quick")
+    c = server.client
+    first = c.post("/api/v1/assignments", headers=auth(token)).json()["assignment"]
+    reply = c.post(
+        f"/api/v1/assignments/{first['id']}/answer",
+        json={"answer": "unsure", "next": {"holding": []}},
+        headers=auth(token),
+    ).json()
+    upcoming = reply["next"]["assignment"]
+    assert upcoming["id"] != first["id"]
+    assert c.get(upcoming["image"], headers=auth(token)).headers["content-type"] == "image/jpeg"
+    plain = c.post(
+        f"/api/v1/assignments/{upcoming['id']}/answer", json={"answer": "unsure"}, headers=auth(token)
+    )
+    assert plain.json()["next"] is None  # not asked for

@@ -120,6 +120,20 @@ def test_a_volunteer_joins_and_answers_with_the_keyboard(live: LiveServer, brows
     assert len({t for _, t in answers}) == 3
     assert "3 answered" in page.inner_text("#progress")
 
+    for key in [
+        "2",
+        "2",
+    ]:  # no waiting for answers: each press shows the prefetched tile, answers go in order
+        before = page.get_attribute("body", "data-assignment")
+        page.keyboard.press(key)
+        page.wait_for_function("(before) => document.body.dataset.assignment !== before", arg=before)
+    page.keyboard.press("1")
+    page.wait_for_selector("body[data-answered='6']")
+    answers = stored_answers(live.store)
+    assert [a for a, _ in answers] == ["person", "no_person", "unsure", "no_person", "no_person", "person"]
+    assert len({t for _, t in answers}) == 6
+    page.wait_for_function("document.getElementById('message').textContent.includes('no tile needs review')")
+
 
 def test_the_page_works_by_touch_on_a_phone(live: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
     _, token = live.queue.invite("Phone Pavel")

@@ -65,13 +65,26 @@ def assignment_image(
 
 @router.post("/assignments/{assignment_id}/answer", response_model=AnswerOut)
 def answer(assignment_id: PublicId, body: AnswerIn, me: CurrentVolunteer, context: Context) -> AnswerOut:
-    """Answer one of your tiles: person, no_person or unsure. Answers cannot be changed."""
-    outcome = context.queue.answer(me.id, assignment_id, body.answer)
+    """Answer one of your tiles: person, no_person or unsure. Answers cannot be changed.
+
+    With ``next`` the answer also brings your next tile, as ``POST /assignments`` would.
+    """
+    holding = body.next.holding if body.next else ()
+    outcome = context.queue.answer(
+        me.id, assignment_id, body.answer, then_next=body.next is not None, holding=holding
+    )
+    upcoming = None
+    if body.next is not None:
+        upcoming = NextOut(assignment=None, message=NOTHING_NOW)
+        if outcome.next is not None:
+            context.warmer.submit(_warm, context, outcome.next)
+            upcoming = NextOut(assignment=_assignment(outcome.next))
     return AnswerOut(
         id=outcome.public_id,
         answer=body.answer,
         repeated=outcome.repeated,
         progress=ProgressOut.of(context.queue.progress(me.id)),
+        next=upcoming,
     )
 
 
