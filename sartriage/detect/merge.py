@@ -42,14 +42,22 @@ def _cut_by_tile(xyxy: np.ndarray, tile_index: np.ndarray, tiles: Sequence[Tile]
 
 
 def merge_tiles(
-    per_tile: Sequence[Detections], tiles: Sequence[Tile], seam_ios: float = SEAM_IOS
+    per_tile: Sequence[Detections],
+    tiles: Sequence[Tile],
+    seam_ios: float = SEAM_IOS,
+    average_views: bool = True,
 ) -> FrameDetections:
     """Boxes in frame pixels, one per person, best first.
 
     A box joins the cluster it overlaps most (intersection over the smaller box >= ``seam_ios``) only if no
     box of that cluster came from the same tile: a tile's own boxes are already suppressed by the model,
-    so two boxes of one tile are two people and are never fused. A cluster keeps its best score; its box is
-    its best member not cut by a tile edge, or the union of its members when all are cut.
+    so two boxes of one tile are two people and are never fused. A cluster's box is its best member not cut
+    by a tile edge, or the union of its members when all are cut.
+
+    Where tiles overlap, a person is seen several times. With ``average_views`` a cluster scores the mean of
+    its members' scores over every view that could see it (each tile that holds its box whole or reported
+    it; a view that saw nothing counts 0): a chance peak in one of two views is halved, a person seen by
+    every view keeps its score. Otherwise it keeps its best member's score.
     """
     if len(per_tile) != len(tiles):
         raise ValueError(f"{len(per_tile)} detection sets for {len(tiles)} tiles")
@@ -93,5 +101,24 @@ def merge_tiles(
             part = xyxy[cluster]
             boxes[k] = [part[:, 0].min(), part[:, 1].min(), part[:, 2].max(), part[:, 3].max()]
     firsts = np.array([cluster[0] for cluster in members])
-    merged = Detections(boxes, everything.scores[order][firsts], everything.class_ids[order][firsts])
-    return FrameDetections(merged, tiles, origin[firsts], tile_scores(merged, tiles))
+    scores = everything.scores[order]
+    if average_views:
+        totals = np.array([scores[cluster].sum() for cluster in members], np.float32)
+        scores = totals / _views(boxes, seen_tile[: len(members)], tiles)
+    else:
+        scores = scores[firsts]
+    ranked = score_order(boxes, scores)
+    merged = Detections(boxes[ranked], scores[ranked], everything.class_ids[order][firsts][ranked])
+    return FrameDetections(merged, tiles, origin[firsts][ranked], tile_scores(merged, tiles))
+
+
+def _views(boxes: np.ndarray, seen_tile: np.ndarray, tiles: Sequence[Tile]) -> np.ndarray:
+    """How many tiles saw each box whole, or reported it: the views whose evidence is averaged."""
+    win = np.array([[t.x, t.y, t.x + t.w, t.y + t.h] for t in tiles], np.float32)
+    whole = (
+        (boxes[:, None, 0] >= win[None, :, 0] - EDGE_PX)
+        & (boxes[:, None, 1] >= win[None, :, 1] - EDGE_PX)
+        & (boxes[:, None, 2] <= win[None, :, 2] + EDGE_PX)
+        & (boxes[:, None, 3] <= win[None, :, 3] + EDGE_PX)
+    )
+    return np.maximum((whole | seen_tile).sum(axis=1), 1).astype(np.float32)

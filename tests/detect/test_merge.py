@@ -21,7 +21,7 @@ def test_person_on_a_seam_is_reported_once_with_its_whole_box() -> None:
     right = dets((5, 40, 17, 70, 0.8))
     merged = merge_tiles([left, right], [LEFT, RIGHT])
     assert len(merged.detections) == 1
-    assert merged.detections.scores.tolist() == pytest.approx([0.8])
+    assert merged.detections.scores.tolist() == pytest.approx([0.7])  # both tiles saw it whole: their mean
     assert merged.detections.xyxy.tolist() == [[85, 40, 97, 70]]
     assert merged.tile_ids.tolist() == [1]
 
@@ -44,7 +44,20 @@ def test_two_people_in_the_overlap_stay_two() -> None:
     right = dets((2, 10, 10, 30, 0.85), (8, 12, 18, 32, 0.75))
     merged = merge_tiles([left, right], [LEFT, RIGHT])
     assert len(merged.detections) == 2
-    assert merged.detections.scores.tolist() == pytest.approx([0.9, 0.75])
+    assert merged.detections.scores.tolist() == pytest.approx([0.875, 0.725])
+
+
+@pytest.mark.parametrize(("average_views", "expected"), [(True, 0.3), (False, 0.6)])
+def test_a_peak_only_one_of_two_views_saw_is_discounted(average_views: bool, expected: float) -> None:
+    # frame box 85..97 lies whole in both tiles, but only the left one reported it
+    merged = merge_tiles([dets((85, 40, 97, 70, 0.6)), dets()], [LEFT, RIGHT], average_views=average_views)
+    assert merged.detections.scores.tolist() == pytest.approx([expected])
+
+
+def test_a_person_cut_by_the_other_tile_is_not_held_against_it() -> None:
+    # frame box 60..90 is whole in the left tile only (the right one starts at 80)
+    merged = merge_tiles([dets((60, 40, 90, 70, 0.6)), dets()], [LEFT, RIGHT])
+    assert merged.detections.scores.tolist() == pytest.approx([0.6])
 
 
 def test_order_does_not_depend_on_input_order() -> None:
