@@ -110,10 +110,8 @@ def intrinsics_from_meta(meta: FrameMeta) -> tuple[Intrinsics | None, list[str]]
         cy = meta.calibrated_cy_px if meta.calibrated_cy_px is not None else exif_h / 2
         source = "dji_calibrated_focal"
     elif meta.focal_length_mm is not None and meta.sensor is not None:
-        fx = meta.focal_length_mm / meta.sensor.width_mm * exif_w
-        fy = meta.focal_length_mm / meta.sensor.height_mm * exif_h
-        if abs(fx / fy - 1.0) > 0.05:  # square pixels: a sensor height that disagrees is not trusted
-            fy = fx
+        # square pixels: the width fixes both (published sensor heights are rounded, and some are 16:9 crops)
+        fx = fy = meta.focal_length_mm / meta.sensor.width_mm * exif_w
         cx, cy = exif_w / 2, exif_h / 2
         source = meta.sensor.source
     else:

@@ -40,6 +40,10 @@ MAX_RASTER_PIXELS = 50_000_000_000
 # GDAL drivers of files decoded whole by OpenCV, and of rasters read window by window.
 _DECODED_WHOLE = {"JPEG", "PNG", "BMP", "WEBP"}
 _WINDOWED = {"GTiff", "COG", "JP2OpenJPEG"}
+# One read may return at most this many pixels (about 750 MB of RGB): read mosaics by window or with out_size.
+MAX_READ_PIXELS = 250_000_000
+# Errors from metadata no check foresaw: they cost the frame its metadata or georeferencing, not the scan.
+_UNEXPECTED = (ValueError, TypeError, ArithmeticError, LookupError)
 _JPEG_SOI = b"\xff\xd8"
 _JPEG_EOI = b"\xff\xd9"
 
@@ -77,6 +81,12 @@ class Frame:
             raise ValueError(f"{window} reaches outside {self.path.name} ({self.width}x{self.height})")
         if out_size is not None and (out_size[0] <= 0 or out_size[1] <= 0):
             raise ValueError(f"out_size {out_size} must be positive (width, height)")
+        out_w, out_h = out_size or (window.w, window.h)
+        if out_w * out_h > MAX_READ_PIXELS:
+            raise ValueError(
+                f"reading {out_w}x{out_h} px of {self.path.name} at once is too much memory; "
+                "read it window by window or pass a smaller out_size"
+            )
         return self._pixels.read(window, (int(out_size[0]), int(out_size[1])) if out_size else None)
 
     def close(self) -> None:
@@ -160,8 +170,12 @@ def _build(path: Path, dataset: rasterio.io.DatasetReader, dem: str | PathLike[s
             f"{path}: header claims {raw_w}x{raw_h} pixels, over the {limit / 1e6:,.0f} MP limit "
             f"(a damaged or hostile file); refusing to decode it"
         )
-    tags, xmp = _tags(dataset)
-    meta = read_meta(tags, xmp, raw_w, raw_h)
+    try:
+        tags, xmp = _tags(dataset)
+        meta = read_meta(tags, xmp, raw_w, raw_h)
+    except _UNEXPECTED as exc:  # odd metadata must never stop a scan: keep the pixels
+        log.warning("%s: metadata not read", path, exc_info=True)
+        meta = FrameMeta(raw_w, raw_h, warnings=(f"metadata could not be read ({exc}); ignored",))
     pixels: PixelSource
     if whole:
         try:
@@ -175,7 +189,11 @@ def _build(path: Path, dataset: rasterio.io.DatasetReader, dem: str | PathLike[s
         pixels = RasterPixels(dataset, meta.orientation)
 
     raster = dataset if _is_georeferenced(dataset) else None
-    georef, gsd_m, georef_warnings = georeference(path, meta, pixels.width, pixels.height, raster, dem)
+    try:
+        georef, gsd_m, georef_warnings = georeference(path, meta, pixels.width, pixels.height, raster, dem)
+    except _UNEXPECTED as exc:
+        log.warning("%s: georeferencing failed", path, exc_info=True)
+        georef, gsd_m, georef_warnings = NotGeoreferenced(f"georeferencing failed ({exc})"), None, ()
     if whole:
         dataset.close()
     frame_warnings = (*meta.warnings, *georef_warnings)

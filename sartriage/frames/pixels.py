@@ -39,7 +39,7 @@ def bound_gdal_cache() -> None:
             os.environ.get("GDAL_CACHEMAX") is None
             and _megabytes(get_gdal_config("GDAL_CACHEMAX")) > GDAL_BLOCK_CACHE_MB
         ):
-            set_gdal_config("GDAL_CACHEMAX", GDAL_BLOCK_CACHE_MB)
+            set_gdal_config("GDAL_CACHEMAX", GDAL_BLOCK_CACHE_MB * 2**20)  # an int is taken as bytes
 
 
 def _megabytes(value: object) -> float:

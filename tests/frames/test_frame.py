@@ -293,3 +293,29 @@ def test_opening_a_mosaic_bounds_gdal_block_cache(shared_data: Path, monkeypatch
     with open_frame(shared_data / "geotiff/deepforest_neon/OSBS_029.tif"):
         pass
     assert _megabytes(get_gdal_config("GDAL_CACHEMAX")) <= pixels.GDAL_BLOCK_CACHE_MB
+
+
+def test_unforeseen_metadata_failures_cost_the_georeferencing_not_the_frame(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sartriage.frames import geolocate
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(geolocate, "georeference", broken)
+    with open_frame(shared_data / "geotagged/deervision_dji_xt2/DJI_0002_R.JPG") as frame:
+        assert isinstance(frame.georef, NotGeoreferenced)
+        assert "georeferencing failed" in frame.georef.reason
+        assert frame.read(Window(0, 0, 4, 4)).shape == (4, 4, 3)
+
+
+def test_whole_reads_of_huge_mosaics_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sartriage.frames import frame as frame_module
+
+    monkeypatch.setattr(frame_module, "MAX_READ_PIXELS", 100 * 100)
+    path = write_tiff(tmp_path / "small.tif", np.zeros((3, 200, 200), np.uint8))
+    with open_frame(path) as frame:
+        with pytest.raises(ValueError, match="window by window"):
+            frame.read()
+        assert frame.read(out_size=(100, 100)).shape == (100, 100, 3)
