@@ -41,6 +41,7 @@ LAYER_LABELS = {
     "detections": "Detections",
 }
 ZOOM_STEP = 1.25
+LABEL_MIN_SCORE = 0.2  # fainter detections are drawn dimmed and without a score, to keep the frame readable
 MAX_ZOOM = 16.0  # screen pixels per frame pixel
 
 
@@ -169,12 +170,18 @@ class FrameView(QGraphicsView):
         group = QGraphicsItemGroup()
         pen = QPen(style.DETECTION, 2)
         pen.setCosmetic(True)
+        faint = QColor(style.DETECTION)
+        faint.setAlpha(110)
+        faint_pen = QPen(faint, 1)
+        faint_pen.setCosmetic(True)
         font = QFont()
         font.setPointSize(9)
         for (x1, y1, x2, y2), score in zip(overlays.det_xyxy, overlays.det_score, strict=True):
             box = QGraphicsRectItem(QRectF(QPointF(x1, y1), QPointF(x2, y2)))
-            box.setPen(pen)
+            box.setPen(pen if score >= LABEL_MIN_SCORE else faint_pen)
             group.addToGroup(box)
+            if score < LABEL_MIN_SCORE:
+                continue
             label = QGraphicsSimpleTextItem(f"{score:.2f}")
             label.setBrush(QBrush(style.DETECTION))
             label.setFont(font)

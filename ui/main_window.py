@@ -23,7 +23,7 @@ from sartriage import hits
 from sartriage.export.files import Written
 from sartriage.scan import ScanProgress
 from ui import basemap
-from ui.candidates import CandidateList
+from ui.candidates import THUMB, CandidateList
 from ui.export_hits import DIALOG_FILTER, export_hits, with_suffix_from_filter
 from ui.frame_viewer import LAYERS, FramePanel
 from ui.geo import format_all
@@ -41,6 +41,7 @@ from ui.thresholds_dialog import ThresholdsDialog
 log = logging.getLogger(__name__)
 
 STORE_FILTER = "Mission store (*.sqlite *.db);;All files (*)"
+CANDIDATES_WIDTH = 2 * (THUMB + 28) + 40  # two columns of thumbnails
 CONTEXT_SIDE = 1200  # frame pixels around a candidate when looking at its context
 
 
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self.scans = ScanQueue(self)
 
         self.candidates = CandidateList()
+        self.candidates.setMinimumWidth(THUMB + 60)
         self.frame_panel = FramePanel()
         self.map = MapView()
         self.tabs = QTabWidget()
@@ -64,10 +66,12 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.candidates)
         splitter.addWidget(self.tabs)
-        splitter.setSizes([330, 1000])
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([CANDIDATES_WIDTH, 1000])
         self.setCentralWidget(splitter)
 
         self.mission_panel = MissionPanel()
+        self.mission_panel.setMinimumWidth(420)
         self.hit_panel = HitPanel()
         self.mission_dock = self._dock("Flights", self.mission_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.hit_dock = self._dock("Hit", self.hit_panel, Qt.DockWidgetArea.RightDockWidgetArea)

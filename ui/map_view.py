@@ -270,6 +270,10 @@ class MapView(QGraphicsView):
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         self._fitted = True
 
+    def show_area(self, rect: QRectF) -> None:
+        """Fit a scene rectangle (metres) in view; north stays up and circles stay round."""
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+
     def centre_on_hit(self, hit_id: int) -> None:
         marker = self._markers.get(hit_id)
         if marker is not None:
@@ -364,7 +368,8 @@ class MapView(QGraphicsView):
             painter.setPen(pen)
             painter.drawLine(x, 0, x, height)
             painter.setPen(text)
-            painter.drawText(x + 3, 12, f"{lon:.{decimals}f}°")
+            if x < width - 130:  # clear of the north arrow
+                painter.drawText(x + 3, 12, f"{lon:.{decimals}f}°")
             lon += step
         lat = math.floor(lat0 / step) * step
         while lat >= lat1:

@@ -57,7 +57,9 @@ class MissionPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._show_failures)
         self.bar = QProgressBar()
         self.bar.setFormat("%v / %m frames")
@@ -187,8 +189,12 @@ class MissionPanel(QWidget):
         row = self.table.currentRow()
         self.failures.clear()
         if 0 <= row < len(self._flights):
-            for name, reason in self._flights[row].failures:
-                self.failures.addItem(f"{name}: {reason}")
+            flight = self._flights[row]
+            for name, reason in flight.failures:
+                # the core's reasons start with the file's path; the name is enough here
+                short = reason.split(": ", 1)[1] if reason.startswith(str(Path(flight.folder))) else reason
+                self.failures.addItem(f"{name}: {short}")
+                self.failures.item(self.failures.count() - 1).setToolTip(reason)
 
     def _unfinished(self) -> list[str]:
         busy = {k for k, s in self._states.items() if s not in ("finished", "stopped")}

@@ -135,7 +135,7 @@ def test_click_on_a_footprint_picks_its_frame(qtbot, view: MapView, store: Store
     i = 1
     x, y = proj.to_scene(frames.lon[i], frames.lat[i])  # the frame's ground centre lies inside it
     # zoomed to the survey (the mission also holds a frame 7,500 km away), where footprints overlap
-    view.fitInView(QRectF(float(x) - 60, float(y) - 60, 120, 120))
+    view.show_area(QRectF(float(x) - 60, float(y) - 60, 120, 120))
     view.centerOn(float(x), float(y))
     pos = view.mapFromScene(QPointF(float(x), float(y)))
     under = [item for item in view.items(pos) if item.data(FRAME_ROLE) is not None]

@@ -1,0 +1,135 @@
+"""Hit actions on real scanned hits: buttons follow the allowed moves, coordinates to the clipboard,
+the selection exported through the core's writers and read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gpxpy
+import pytest
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QApplication
+
+from sartriage import hits
+from sartriage.store import Store
+from ui.export_hits import export_hits, with_suffix_from_filter
+from ui.hit_actions import HitPanel, clipboard_text
+from ui.main_window import MainWindow
+from ui.settings import Settings
+
+
+@pytest.fixture
+def panel(qtbot) -> HitPanel:  # type: ignore[no-untyped-def]
+    p = HitPanel()
+    qtbot.addWidget(p)
+    return p
+
+
+@pytest.mark.parametrize(
+    ("status", "enabled"),
+    [
+        ("candidate", {"confirm", "reject"}),
+        ("confirmed", {"reject", "found", "not-found", "reopen"}),
+        ("rejected", {"confirm", "reopen"}),
+        ("found", {"reopen"}),
+    ],
+)
+def test_buttons_follow_the_moves_the_core_allows(
+    panel: HitPanel, store: Store, status: str, enabled: set[str]
+) -> None:
+    hit = hits.list_hits(store)[0]
+    if status == "confirmed":
+        hit = hits.confirm(store, hit.id)
+    elif status == "rejected":
+        hit = hits.reject(store, hit.id)
+    elif status == "found":
+        hits.confirm(store, hit.id)
+        hit = hits.mark_found(store, hit.id)
+    panel.set_hit(hit)
+    assert {a for a, b in panel.buttons.items() if b.isEnabled()} == enabled
+    assert panel.fields["Status"].text() == status
+
+
+def test_copy_coordinates(panel: HitPanel, store: Store) -> None:
+    hit = hits.list_hits(store)[0]
+    panel.set_hit(hit)
+    panel.copy_coordinates()
+    text = QApplication.clipboard().text()
+    assert text == clipboard_text(hit)
+    assert f"{hit.lat:.6f}, {hit.lon:.6f}" in text
+    assert f"geo:{hit.lat:.6f},{hit.lon:.6f};u={hit.error_radius_m:.0f}" in text
+    assert "MGRS 37U" in text and "°" in text
+    assert panel.fields["MGRS"].text().startswith("37U ")
+
+
+def test_note_button_emits_the_text(
+    qtbot, panel: HitPanel, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from ui import hit_actions
+
+    monkeypatch.setattr(
+        hit_actions.QInputDialog, "getMultiLineText", lambda *a, **k: ("seen from the road", True)
+    )
+    hit = hits.list_hits(store)[0]
+    panel.set_hit(hit)
+    with qtbot.waitSignal(panel.note, timeout=1_000) as noted:
+        qtbot.mouseClick(panel.note_button, Qt.MouseButton.LeftButton)
+    assert noted.args == [hit.id, "seen from the road"]
+
+
+def test_export_selection_to_gpx_from_the_window(
+    qtbot, settings: Settings, mission_copy: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.mission.refreshed, timeout=30_000):
+        window.open_mission(mission_copy)
+    shown = window.candidates.hits()
+    window.candidates.item(0).setSelected(True)
+    window.candidates.item(1).setSelected(True)
+    chosen = sorted(h.id for h in window.candidates.selected_hits())
+    assert chosen == sorted(h.id for h in shown[:2])
+    out = tmp_path / "team2.gpx"
+    window.export_to(out, chosen)
+    qtbot.waitUntil(lambda: window.last_export is not None, timeout=30_000)
+    with out.open() as f:
+        gpx = gpxpy.parse(f)
+    # views of one person in overlapping tiles become one waypoint (the core groups them)
+    assert 1 <= len(gpx.waypoints) <= len(chosen)
+    for point in gpx.waypoints:
+        assert any(
+            abs(point.latitude - h.lat) < 1e-4 and abs(point.longitude - h.lon) < 1e-4 for h in shown[:2]
+        )
+    assert window.statusBar().currentMessage().startswith(str(out))
+
+
+def test_export_all_formats(store: Store, tmp_path: Path) -> None:
+    ids = [h.id for h in hits.list_hits(store)]
+    geojson = export_hits(store, ids, tmp_path / "hits.geojson")
+    data = json.loads(geojson.path.read_text())
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == geojson.count >= 1
+    for suffix in (".kmz", ".csv"):
+        written = export_hits(store, ids, tmp_path / f"hits{suffix}")
+        assert written.path.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("name", "chosen", "expected"),
+    [
+        ("team", "GPX waypoints for handheld GPS (*.gpx)", "team.gpx"),
+        ("team", "KMZ for Google Earth / CalTopo (*.kmz)", "team.kmz"),
+        ("team.csv", "GPX waypoints for handheld GPS (*.gpx)", "team.csv"),
+    ],
+)
+def test_suffix_follows_the_dialog_filter(name: str, chosen: str, expected: str) -> None:
+    assert with_suffix_from_filter(Path(name), chosen).name == expected
+
+
+def test_export_errors_are_sentences(store: Store, tmp_path: Path) -> None:
+    from sartriage.errors import ExportError
+
+    with pytest.raises(ExportError, match="unknown export type"):
+        export_hits(store, [1], tmp_path / "hits.docx")
+    with pytest.raises(ExportError, match="no hits chosen"):
+        export_hits(store, [], tmp_path / "hits.gpx")
