@@ -176,6 +176,7 @@ def _build(path: Path, dataset: rasterio.io.DatasetReader, dem: str | PathLike[s
     except _UNEXPECTED as exc:  # odd metadata must never stop a scan: keep the pixels
         log.warning("%s: metadata not read", path, exc_info=True)
         meta = FrameMeta(raw_w, raw_h, warnings=(f"metadata could not be read ({exc}); ignored",))
+    raster = dataset if _is_georeferenced(dataset) else None
     pixels: PixelSource
     if whole:
         try:
@@ -186,9 +187,9 @@ def _build(path: Path, dataset: rasterio.io.DatasetReader, dem: str | PathLike[s
             _check_jpeg(path, data)
         pixels = PhotoPixels(path, data, raw_w, raw_h, meta.orientation)
     else:
-        pixels = RasterPixels(dataset, meta.orientation)
+        # an orthomosaic's affine transform addresses its stored pixels: no EXIF turn applies
+        pixels = RasterPixels(dataset, 1 if raster is not None else meta.orientation)
 
-    raster = dataset if _is_georeferenced(dataset) else None
     try:
         georef, gsd_m, georef_warnings = georeference(path, meta, pixels.width, pixels.height, raster, dem)
     except _UNEXPECTED as exc:
