@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
         self.scans = ScanQueue(self)
 
         self.candidates = CandidateList()
-        self.candidates.setMinimumWidth(THUMB + 60)
+        self.candidates.setMinimumWidth(CANDIDATES_WIDTH)
         self.frame_panel = FramePanel()
         self.map = MapView()
         self.tabs = QTabWidget()
@@ -251,9 +251,7 @@ class MainWindow(QMainWindow):
         self._shown = None
         self.mission_panel.set_mission(location)
         self.review_panel.set_store(self.mission.store)
-        self.map.projection = None
-        self.map.set_background(None)
-        self.map._fitted = False
+        self.map.reset()
         background = self.settings.background(path)
         if background is not None:
             self.set_background(background)

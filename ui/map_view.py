@@ -257,6 +257,11 @@ class MapView(QGraphicsView):
         self._fit_once()
 
     def _fit_once(self) -> None:
+        """Fit the first data that arrives; later data only widens where one may pan to."""
+        rect = self.scene().itemsBoundingRect()
+        if rect.isEmpty():
+            return
+        self.setSceneRect(rect.adjusted(-rect.width(), -rect.height(), rect.width(), rect.height()))
         if not self._fitted:
             self.fit_all()
 
@@ -265,10 +270,14 @@ class MapView(QGraphicsView):
         if rect.isEmpty():
             return
         pad = max(rect.width(), rect.height()) * 0.08 + 10
-        rect = rect.adjusted(-pad, -pad, pad, pad)
-        self.setSceneRect(rect.adjusted(-rect.width(), -rect.height(), rect.width(), rect.height()))
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        self.show_area(rect.adjusted(-pad, -pad, pad, pad))
         self._fitted = True
+
+    def reset(self) -> None:
+        """A new mission: a new projection, fitted again when its data arrives."""
+        self.set_background(None)
+        self.projection = None
+        self._fitted = False
 
     def show_area(self, rect: QRectF) -> None:
         """Fit a scene rectangle (metres) in view; north stays up and circles stay round."""
@@ -378,7 +387,8 @@ class MapView(QGraphicsView):
             painter.setPen(pen)
             painter.drawLine(0, y, width, y)
             painter.setPen(text)
-            painter.drawText(3, y - 3, f"{lat:.{decimals}f}°")
+            if y < height - 50:  # clear of the scale bar
+                painter.drawText(3, y - 3, f"{lat:.{decimals}f}°")
             lat -= step
 
     def scale_bar_metres(self) -> float:

@@ -23,7 +23,7 @@ from sartriage.scan import ScanProgress
 from ui.mission import Snapshot
 from ui.mission_reads import FlightProgress
 
-COLUMNS = ("Flight", "Frames", "Failed", "Flagged", "Review", "Cleared", "Tiles/s", "Time left", "State")
+COLUMNS = ("Flight", "Frames", "Failed", "Tiles flagged · review · cleared", "Tiles/s", "Time left", "State")
 
 
 def duration(seconds: float | None) -> str:
@@ -68,6 +68,7 @@ class MissionPanel(QWidget):
         self.now = QLabel("")
         self.now.setWordWrap(True)
         self.failures = QListWidget()
+        self.failures.setWordWrap(True)
         self.failures.setToolTip("Frames that could not be scanned, and why")
 
         self.add_button = QPushButton("Add flight folder…")
@@ -162,9 +163,7 @@ class MissionPanel(QWidget):
                 flight.name,
                 f"{flight.done + flight.failed} / {flight.frames}",
                 str(flight.failed),
-                str(flight.tiles.get("flagged", 0)),
-                str(flight.tiles.get("review", 0)),
-                str(flight.tiles.get("cleared", 0)),
+                " · ".join(str(flight.tiles.get(state, 0)) for state in ("flagged", "review", "cleared")),
                 f"{live.tiles_per_s:.1f}" if live and state in ("scanning", "watching") else "–",
                 duration(live.eta_s) if live and state == "scanning" else "–",
                 state,

@@ -83,3 +83,36 @@ def test_a_folder_already_queued_is_refused(qtbot, model: Path, shared_data: Pat
         scans.add(ScanJob(folder, model=model))
     assert "already being scanned" in refused.args[0]
     assert len(scans.queued()) == 1
+
+
+def test_watching_a_card_being_copied(
+    qtbot, settings: Settings, model: Path, shared_data: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Frames that appear while watching are scanned once their copy is complete; stop ends the watch."""
+    settings.model = model
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.mission.refreshed, timeout=30_000):
+        window.open_mission(tmp_path / "m.sqlite")
+    card = tmp_path / "card"
+    card.mkdir()
+    window.start_scan(card, watch=True)
+    qtbot.waitUntil(
+        lambda: window.scans.last is not None and window.scans.last.phase == "watching", timeout=60_000
+    )
+    assert window.mission_panel.table.item(0, 6).text() == "watching"
+
+    # a copy in progress: half a file first, the rest a moment later
+    data = (shared_data / XT2[0]).read_bytes()
+    target = card / "DJI_0002_R.JPG"
+    target.write_bytes(data[: len(data) // 2])
+    qtbot.wait(500)
+    target.write_bytes(data)
+    qtbot.waitUntil(
+        lambda: window.scans.last is not None and window.scans.last.frames_done == 1, timeout=120_000
+    )
+    with qtbot.waitSignal(window.scans.idle, timeout=60_000):
+        window.mission_panel.cancel_button.click()
+    with open_store(tmp_path / "m.sqlite", create=False) as store, store.connect() as conn:
+        rows = conn.execute(select(schema.frames.c.status, schema.frames.c.size_bytes)).all()
+    assert [tuple(r) for r in rows] == [("done", len(data))]  # the whole file, scanned once
