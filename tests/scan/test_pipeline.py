@@ -178,3 +178,24 @@ def test_a_missing_folder_is_a_clear_error(tmp_path: Path, detector: Detector) -
 
     with open_store(tmp_path / "m.sqlite") as store, pytest.raises(FrameError, match="not a folder"):
         run(store, tmp_path / "nowhere", detector)
+
+
+@pytest.mark.timeout(180)
+def test_watch_takes_frames_as_they_appear_until_closed(
+    shared_data: Path, detector: Detector, tmp_path: Path
+) -> None:
+    folder = tmp_path / "card being copied"
+    copy_frames(shared_data, folder, heridal(shared_data, 1))
+    phases, copied = set(), False
+    with open_store(tmp_path / "mission.sqlite") as store:
+        steps = scan(store, folder, detector, ScanOptions(watch=True, poll_s=0.2))
+        with contextlib.closing(steps):
+            for step in steps:
+                phases.add(step.phase)
+                if step.frames_done == 1 and not copied:  # more of the card arrives
+                    copy_frames(shared_data, folder / "DCIM", heridal(shared_data, 3)[1:])
+                    copied = True
+                if step.frames_done == 3:
+                    break
+        assert status_counts(store, step.flight_id) == {"pending": 0, "claimed": 0, "done": 3, "failed": 0}
+    assert "watching" in phases and "finished" not in phases
