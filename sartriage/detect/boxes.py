@@ -49,3 +49,22 @@ def nms(xyxy: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarra
         overlap = iou(xyxy[best : best + 1], xyxy[order[1:]])[0]
         order = order[1:][overlap < iou_threshold]
     return np.asarray(keep, dtype=np.int64)
+
+
+def suppress_parts(
+    xyxy: np.ndarray, scores: np.ndarray, ios_threshold: float = 0.8, area_ratio: float = 0.6
+) -> np.ndarray:
+    """Indices of the boxes kept, best first, dropping each box that lies almost wholly
+    (``ios_threshold``) inside a better-scoring box of over 1 / ``area_ratio`` its area: a second peak
+    on part of one person, which peak-based suppression (CenterNet's max-pool) lets through."""
+    order = score_order(xyxy, scores)
+    area = areas(xyxy)
+    keep: list[int] = []
+    for i in order:
+        if keep:
+            kept = np.asarray(keep)
+            inside = ios(xyxy[i : i + 1], xyxy[kept])[0] >= ios_threshold
+            if (inside & (area[i] < area_ratio * area[kept])).any():
+                continue
+        keep.append(int(i))
+    return np.asarray(keep, dtype=np.int64)

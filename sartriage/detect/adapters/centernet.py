@@ -1,4 +1,8 @@
-"""CenterNet with decoding and NMS inside the graph: [B, K, 6] = x1, y1, x2, y2, score, class."""
+"""CenterNet with decoding and peak suppression inside the graph: [B, K, 6] = x1, y1, x2, y2, score, class.
+
+Max-pool peak suppression keeps a second peak on part of a person (head, legs); those parts are dropped
+here. Overlapping boxes of similar size stay: side by side they are two people.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sartriage.detect.adapters.base import Adapter
+from sartriage.detect.boxes import suppress_parts
 from sartriage.detect.detections import Detections
 from sartriage.errors import ModelError
 
@@ -22,5 +27,6 @@ class CenterNetAdapter(Adapter):
             xyxy = item[:, :4] * size if self.card.output.boxes == "normalised" else item[:, :4]
             class_ids = np.rint(item[:, 5]).astype(np.int64)
             person = np.isin(class_ids, self.person_ids)
-            result.append(self._finish(xyxy[person], item[person, 4], class_ids[person], min_score))
+            found = self._finish(xyxy[person], item[person, 4], class_ids[person], min_score)
+            result.append(found[suppress_parts(found.xyxy, found.scores)])
         return result
