@@ -41,8 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="print JSON with the stable keys lon, lat, relative_altitude_m, gsd_m, footprint, pixel "
-        "{lon, lat, error_radius_m}, warnings (and more)",
+        help="print JSON with the stable keys lon, lat (the camera's GPS position; an orthomosaic's centre), "
+        "relative_altitude_m, gsd_m, footprint, pixel {lon, lat, error_radius_m}, warnings (and more)",
     )
     parser.set_defaults(func=run)
 

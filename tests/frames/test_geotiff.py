@@ -43,7 +43,7 @@ def test_orthophoto_pixel_to_lonlat_to_pixel(
     np.testing.assert_allclose(back_y, ys, atol=1e-6)
     # the same corners as GDAL's own transform + PROJ
     with rasterio.open(path) as src:
-        x0, y0 = src.transform * (0, 0)
+        x0, y0 = src.transform.c, src.transform.f  # the top-left corner
         ref_lon, ref_lat = warp_transform(src.crs, "EPSG:4326", [x0], [y0])
     assert (lon[0], lat[0]) == pytest.approx((ref_lon[0], ref_lat[0]), abs=1e-9)
     assert np.all(radius == radius[0]) and 3.0 < radius[0] < 4.0
