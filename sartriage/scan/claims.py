@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import ColumnElement, Connection, Table, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sartriage.store import Store, schema, utcnow
@@ -42,7 +42,7 @@ class NewFrame:
     size_bytes: int
 
 
-def _insert(conn: Connection, table):  # type: ignore[no-untyped-def]
+def _insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can skip rows breaking a unique rule, on either backend."""
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
@@ -165,7 +165,7 @@ def claim_next(store: Store, flight_id: int, worker_id: str) -> Claim | None:
     return Claim(frame_id=int(row[0]), path=Path(row[1]), content_hash=str(row[2]))
 
 
-def _back_to_pending(conn: Connection, *where) -> int:  # type: ignore[no-untyped-def]
+def _back_to_pending(conn: Connection, *where: ColumnElement[bool]) -> int:
     result = conn.execute(
         update(frames)
         .where(frames.c.status == "claimed", *where)

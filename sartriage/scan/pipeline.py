@@ -14,7 +14,7 @@ import queue
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -168,7 +168,7 @@ def ground_of(georef: Georef | NotGeoreferenced, detections: Detections, path: P
 
 def scan(
     store: Store, folder: Path, detector: Detector, options: ScanOptions | None = None
-) -> Iterator[ScanProgress]:
+) -> Generator[ScanProgress, None, None]:
     """Scan ``folder`` into the store's mission, yielding progress after every frame (see module doc)."""
     return _ScanRun(store, Path(folder), detector, options or ScanOptions()).progress()
 
@@ -223,7 +223,7 @@ class _ScanRun:
             **self.counts,
         )
 
-    def progress(self) -> Iterator[ScanProgress]:
+    def progress(self) -> Generator[ScanProgress, None, None]:
         self.flight_id = claims.ensure_flight(self.store, self.flight, self.folder)
         if self.store.is_sqlite:
             claims.release_all(self.store, self.flight_id)  # one worker per SQLite store: old claims are dead

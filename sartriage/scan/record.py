@@ -202,7 +202,7 @@ def _write_hits(
     centres = found.detections.centres
     now = utcnow()
     rows = []
-    for j in flagged:
+    for j in map(int, flagged):
         i = int(best[j])
         if i < 0:  # a tile is flagged by a detection centred in it, so this does not happen
             log.warning("flagged tile %d has no detection centred in it; no candidate hit made", tile_ids[j])

@@ -90,7 +90,7 @@ def summarise(store: Store, flight_ids: list[int] | None = None, failures: int =
         )
         hit_tiles = hi.join(ti, hi.c.tile_id == ti.c.id).join(fr, ti.c.frame_id == fr.c.id)
         hits = _grouped(conn, fr.c.flight_id, hi.c.status, hit_tiles)
-        dets = dict(
+        dets: dict[int, int] = dict(
             conn.execute(
                 select(fr.c.flight_id, func.count())
                 .select_from(de.join(fr, de.c.frame_id == fr.c.id))
