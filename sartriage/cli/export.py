@@ -1,17 +1,14 @@
 """``sartriage export --format F``: a mission's results as files other tools read.
 
 Each format is one entry of ``FORMATS``: a help line and a function writing the
-mission to an open text stream and returning a one-line report. The file is
-written next to its target and moved into place at the end, so an interrupted
-export never leaves a half-written file behind.
+mission to an open text stream and returning a one-line report. Files are
+written whole or not at all (``export.files.atomic``).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +16,7 @@ from typing import TextIO
 
 from sartriage.cli import export_hits
 from sartriage.cli.status import add_db_argument
-from sartriage.errors import ExportError
-from sartriage.export import detections
+from sartriage.export import detections, files
 from sartriage.store import Store, open_store
 
 
@@ -76,26 +72,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def write_atomically(target: Path, write: Callable[[TextIO], str]) -> str:
-    """Write through a temporary file beside ``target`` and move it into place once complete."""
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise ExportError(f"{target}: folder {folder} does not exist; create it or choose another --out")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise ExportError(f"{target}: cannot write here ({exc.strerror}); choose another --out") from exc
-    try:
-        with open(fd, "w", encoding="utf-8", newline="") as stream:
-            report = write(stream)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise ExportError(f"{target}: writing failed ({exc.strerror}); nothing was written") from exc
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return report
-
-
 def run(args: argparse.Namespace) -> int:
     if args.format in export_hits.FILE_FORMATS:
         return export_hits.run(args)
@@ -105,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             report = fmt.write(store, args, sys.stdout)
             print(f"{args.format}: {report}", file=sys.stderr)
             return 0
-        report = write_atomically(args.out, lambda stream: fmt.write(store, args, stream))
+        with files.atomic(args.out) as tmp, tmp.open("w", encoding="utf-8", newline="") as stream:
+            report = fmt.write(store, args, stream)
     print(f"{args.format}: {report} written to {args.out}")
     return 0
