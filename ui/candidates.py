@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PyQt6.QtCore import QSize, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPen, QPixmap
+from PyQt6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PyQt6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
 from sartriage.hits import Hit
@@ -19,6 +19,10 @@ from ui import imagery, style
 from ui.tasks import run_in_background
 
 THUMB = 128
+EMPTY_TEXT = (
+    "No candidates yet.\n\nTiles the detector flags and tiles volunteers confirm appear here, best first.\n\n"
+    "Keys: arrows move · y confirm · n reject · space context"
+)
 HIT_ID = Qt.ItemDataRole.UserRole
 STATUS_LABELS = {
     "candidate": "to decide",
@@ -133,6 +137,18 @@ class CandidateList(QListWidget):
 
     def _moved(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         self.current_hit.emit(None if current is None else self._hits.get(current.data(HIT_ID)))
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:
+        super().paintEvent(event)
+        if self.count() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(QColor(120, 120, 120))
+            painter.drawText(
+                self.viewport().rect().adjusted(12, 12, -12, -12),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                EMPTY_TEXT,
+            )
+            painter.end()
 
     def keyPressEvent(self, event: QKeyEvent | None) -> None:
         if event is None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from PyQt6.QtCore import QRectF, Qt, QThreadPool, QTimer
-from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence
+from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PyQt6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
         self.scans = ScanQueue(self)
 
         self.candidates = CandidateList()
-        self.candidates.setMinimumWidth(CANDIDATES_WIDTH)
+        self.candidates.setMinimumWidth(THUMB + 60)
         self.frame_panel = FramePanel()
         self.map = MapView()
         self.tabs = QTabWidget()
@@ -67,11 +67,11 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.candidates)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([CANDIDATES_WIDTH, 1000])
+        self.splitter = splitter
         self.setCentralWidget(splitter)
 
         self.mission_panel = MissionPanel()
-        self.mission_panel.setMinimumWidth(420)
+        self.mission_panel.setMinimumWidth(380)
         self.hit_panel = HitPanel()
         self.mission_dock = self._dock("Flights", self.mission_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.hit_dock = self._dock("Hit", self.hit_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._frame_shown: int | None = None
         self._shown: Snapshot | None = None
+        self._sized = False
         self.refresh_timer = QTimer(self, interval=2000)
         self.refresh_timer.timeout.connect(self.mission.refresh)
         geometry, state = self.settings.window_state()
@@ -101,6 +102,13 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+
+    def showEvent(self, event: QShowEvent | None) -> None:
+        super().showEvent(event)
+        if not self._sized:  # two columns of thumbnails at first; the person may drag it after
+            self._sized = True
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([CANDIDATES_WIDTH, max(total - CANDIDATES_WIDTH, 200)])
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

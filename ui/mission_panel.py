@@ -23,7 +23,7 @@ from sartriage.scan import ScanProgress
 from ui.mission import Snapshot
 from ui.mission_reads import FlightProgress
 
-COLUMNS = ("Flight", "Frames", "Failed", "Tiles flagged · review · cleared", "Tiles/s", "Time left", "State")
+COLUMNS = ("Flight", "Frames", "Failed", "Flagged · review · cleared", "State")
 
 
 def duration(seconds: float | None) -> str:
@@ -37,6 +37,18 @@ def duration(seconds: float | None) -> str:
         return f"{minutes} min {seconds:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+def describe(progress: ScanProgress) -> str:
+    """The running scan in two lines: what it does now, and how fast and how long still."""
+    where = f" · {progress.frame.name}" if progress.frame else ""
+    lines = [f"{progress.flight}: {progress.phase}{where}"]
+    if progress.phase in ("scanning", "watching") and progress.tiles:
+        left = f" · about {duration(progress.eta_s)} left" if progress.eta_s is not None else ""
+        lines.append(f"{progress.tiles_per_s:.1f} tiles/s · {progress.megapixels_per_s:.1f} MP/s{left}")
+    if progress.error:
+        lines.append(f"failed: {progress.error}")
+    return "\n".join(lines)
 
 
 class MissionPanel(QWidget):
@@ -130,11 +142,7 @@ class MissionPanel(QWidget):
     def set_progress(self, progress: ScanProgress) -> None:
         folder = self._folder_of(progress)
         self._live[folder] = progress
-        where = f" · {progress.frame.name}" if progress.frame else ""
-        self.now.setText(
-            f"{progress.flight}: {progress.phase}{where}"
-            + (f"\nfailed: {progress.error}" if progress.error else "")
-        )
+        self.now.setText(describe(progress))
         self.bar.setRange(0, max(progress.frames_total, 1))
         self.bar.setValue(progress.frames_done + progress.frames_failed)
         self._render()
@@ -155,7 +163,6 @@ class MissionPanel(QWidget):
         self.table.setRowCount(len(self._flights))
         for row, flight in enumerate(self._flights):
             key = str(Path(flight.folder).resolve())
-            live = self._live.get(key)
             state = self._states.get(key, "done" if flight.pending == 0 and flight.frames else "not running")
             if state == "not running" and flight.pending:
                 state = f"{flight.pending} left"
@@ -164,8 +171,6 @@ class MissionPanel(QWidget):
                 f"{flight.done + flight.failed} / {flight.frames}",
                 str(flight.failed),
                 " · ".join(str(flight.tiles.get(state, 0)) for state in ("flagged", "review", "cleared")),
-                f"{live.tiles_per_s:.1f}" if live and state in ("scanning", "watching") else "–",
-                duration(live.eta_s) if live and state == "scanning" else "–",
                 state,
             )
             for col, text in enumerate(cells):

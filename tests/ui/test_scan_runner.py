@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from sartriage.store import open_store, schema
 from ui.main_window import MainWindow
+from ui.mission_panel import COLUMNS
 from ui.scan_runner import ScanJob, ScanQueue
 from ui.settings import Settings
 
@@ -100,7 +101,12 @@ def test_watching_a_card_being_copied(
     qtbot.waitUntil(
         lambda: window.scans.last is not None and window.scans.last.phase == "watching", timeout=60_000
     )
-    assert window.mission_panel.table.item(0, 6).text() == "watching"
+    table = window.mission_panel.table
+
+    def watching() -> None:
+        assert table.rowCount() == 1 and table.item(0, COLUMNS.index("State")).text() == "watching"
+
+    qtbot.waitUntil(watching, timeout=10_000)
 
     # a copy in progress: half a file first, the rest a moment later
     data = (shared_data / XT2[0]).read_bytes()

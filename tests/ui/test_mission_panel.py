@@ -1,0 +1,49 @@
+"""What the flights panel says about a running scan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sartriage.scan import ScanProgress
+from ui.mission_panel import describe, duration
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(None, "–"), (0.4, "0 s"), (59.6, "1 min 00 s"), (754, "12 min 34 s"), (3 * 3600 + 125, "3 h 02 min")],
+)
+def test_duration(seconds: float | None, text: str) -> None:
+    assert duration(seconds) == text
+
+
+def _progress(**values) -> ScanProgress:  # type: ignore[no-untyped-def]
+    base = dict(
+        flight="card-2", flight_id=1, phase="scanning", frames_total=10, frames_done=3, frames_failed=1
+    )
+    return ScanProgress(**(base | values))
+
+
+@pytest.mark.parametrize(
+    ("progress", "lines"),
+    [
+        (
+            _progress(
+                frame=Path("/c/DJI_0010.JPG"), tiles=120, tiles_per_s=14.26, megapixels_per_s=3.1, eta_s=95
+            ),
+            ["card-2: scanning · DJI_0010.JPG", "14.3 tiles/s · 3.1 MP/s · about 1 min 35 s left"],
+        ),
+        (
+            _progress(frame=Path("/c/bad.jpg"), tiles=120, tiles_per_s=2.0, error="bad.jpg: damaged"),
+            ["card-2: scanning · bad.jpg", "2.0 tiles/s · 0.0 MP/s", "failed: bad.jpg: damaged"],
+        ),
+        (_progress(phase="finding", frame=Path("/c/a.jpg")), ["card-2: finding · a.jpg"]),
+        (
+            _progress(phase="watching", tiles=48, tiles_per_s=1.5),
+            ["card-2: watching", "1.5 tiles/s · 0.0 MP/s"],
+        ),
+    ],
+)
+def test_describe(progress: ScanProgress, lines: list[str]) -> None:
+    assert describe(progress).split("\n") == lines
