@@ -3,8 +3,9 @@
 Pulling the generator drives the scan; not pulling pauses it (the readers fill
 their bounded queue and wait); closing it stops it and gives unfinished claims
 back. Reader threads open frames and cut tiles ahead of the detector, so
-inference never waits for the disk, and at most ``queue_frames`` decoded
-frames (plus one per reader) are in memory whatever the folder size.
+inference never waits for the disk. Tiles travel in chunks of at most
+``CHUNK_TILES``; at most ``queue_chunks`` chunks wait, plus one open frame and
+chunk per reader, so memory stays bounded whatever the folder or frame size.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ from sartriage.store import Store
 log = logging.getLogger(__name__)
 
 FINDING, SCANNING, WATCHING, FINISHED = "finding", "scanning", "watching", "finished"
+# Tiles cut at once: a 20,000 px orthomosaic is read and detected chunk by chunk, so memory stays bounded by
+# frame size as well as by folder size (32 tiles of 512 x 512 RGB: 25 MB).
+CHUNK_TILES = 32
 
 
 def default_worker_id() -> str:
@@ -51,14 +55,14 @@ class ScanOptions:
     rules: TriageRules | None = None  # default: the model card's thresholds, 2 % quality checks
     worker_id: str = field(default_factory=default_worker_id)
     readers: int = 2  # threads that open frames and cut tiles ahead of the detector
-    queue_frames: int = 2  # cut frames waiting for the detector
+    queue_chunks: int = 2  # chunks of cut tiles waiting for the detector
     claim_timeout_s: float = 300.0  # a claim not refreshed for this long belongs to a dead worker
     watch: bool = False  # keep taking new files as they appear, until the generator is closed
     poll_s: float = 2.0  # how often --watch (and a worker waiting for others' claims) looks again
     retry_failed: bool = False  # put the flight's failed frames back in the queue first
 
     def __post_init__(self) -> None:
-        if self.readers < 1 or self.queue_frames < 1:
+        if self.readers < 1 or self.queue_chunks < 1:
             raise ValueError("a scan needs at least one reader and a queue of at least one frame")
         if self.claim_timeout_s <= 0 or self.poll_s <= 0:
             raise ValueError("claim timeout and poll interval must be positive")
@@ -95,13 +99,23 @@ class ScanProgress:
 
 @dataclass(frozen=True)
 class _Cut:
-    """A frame read and cut on a reader thread, waiting for the detector."""
+    """Up to ``CHUNK_TILES`` tiles of a frame cut on a reader thread, waiting for the detector. The last
+    chunk of a frame carries what the frame's row needs."""
 
     claim: Claim
-    facts: FrameFacts
-    georef: Georef | NotGeoreferenced
     tiles: tuple[Tile, ...]
     batch: np.ndarray
+    last: bool
+    facts: FrameFacts | None = None
+    georef: Georef | NotGeoreferenced | None = None
+
+
+@dataclass
+class _Partial:
+    """A frame whose chunks are coming through the detector."""
+
+    tiles: list[Tile] = field(default_factory=list)
+    found: list[Detections] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -186,7 +200,7 @@ class _ScanRun:
         self.flight = options.flight or self.folder.name
         self.flight_id = 0
         self.stop = threading.Event()
-        self.queue: queue.Queue[Any] = queue.Queue(maxsize=options.queue_frames)
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=options.queue_chunks)
         self.threads: list[threading.Thread] = []
         self.counts: dict[str, Any] = {
             "files_seen": 0,
@@ -196,7 +210,9 @@ class _ScanRun:
             "tiles_review": 0,
             "detections": 0,
         }
+        self.partial: dict[int, _Partial] = {}  # frame id -> chunks detected so far
         self.frames_finished = 0
+        self.inferred = 0  # tiles through the detector in this run
         self.pixels = 0
         self.started = 0.0
 
@@ -215,7 +231,7 @@ class _ScanRun:
             frames_total=total,
             frames_done=status["done"],
             frames_failed=status["failed"],
-            tiles_per_s=self.counts["tiles"] / elapsed if elapsed > 0 else 0.0,
+            tiles_per_s=self.inferred / elapsed if elapsed > 0 else 0.0,
             megapixels_per_s=self.pixels / 1e6 / elapsed if elapsed > 0 else 0.0,
             eta_s=eta,
             frame=frame,
@@ -323,24 +339,37 @@ class _ScanRun:
     def _reader(self) -> None:
         try:
             while (claim := self._next_claim()) is not None:
-                if not self._put(self._cut(claim)):
+                if not self._read(claim):
                     return
         except BaseException as exc:  # reported to the consumer, which raises it on the scan's thread
             self._put(_ReaderCrashed(exc))
         finally:
             self._put(_READER_DONE)
 
-    def _cut(self, claim: Claim) -> _Cut | _Unreadable:
+    def _read(self, claim: Claim) -> bool:
+        """Queue the frame's tiles chunk by chunk (or why it cannot be read); False once the scan stops."""
         try:
             with open_frame(claim.path) as frame:
                 tiles = tuple(self.detector.plan(frame))
-                batch = self.detector.cut(frame, tiles)
-                return _Cut(claim, facts_of(frame), frame.georef, tiles, batch)
+                for start in range(0, len(tiles), CHUNK_TILES):
+                    part = tiles[start : start + CHUNK_TILES]
+                    batch = self.detector.cut(frame, part)
+                    if start + CHUNK_TILES < len(tiles):
+                        chunk = _Cut(claim, part, batch, last=False)
+                    else:
+                        chunk = _Cut(
+                            claim, part, batch, last=True, facts=facts_of(frame), georef=frame.georef
+                        )
+                    if not self._put(chunk):
+                        return False
+            return True
         except FrameError as exc:
-            return _Unreadable(claim, str(exc))
+            return self._put(_Unreadable(claim, str(exc)))
         except (ValueError, OSError, MemoryError) as exc:  # one damaged file never stops the scan
             log.debug("reading %s failed", claim.path, exc_info=True)
-            return _Unreadable(claim, f"{claim.path}: cannot be read ({type(exc).__name__}: {exc})")
+            return self._put(
+                _Unreadable(claim, f"{claim.path}: cannot be read ({type(exc).__name__}: {exc})")
+            )
 
     # ── detecting and committing ────────────────────────────────────────────
     def _consume(self, stable: StableFiles | None) -> Iterator[ScanProgress]:
@@ -360,33 +389,53 @@ class _ScanRun:
                 running -= 1
             elif isinstance(item, _ReaderCrashed):
                 raise item.error
+            elif isinstance(item, _Unreadable):
+                self.partial.pop(item.claim.frame_id, None)  # chunks read before the damage are dropped
+                yield self._fail(item)
             else:
-                yield self._finish(item)
+                yield self._detect(item)
 
-    def _finish(self, item: _Cut | _Unreadable) -> ScanProgress:
-        worker = self.options.worker_id
+    def _fail(self, item: _Unreadable) -> ScanProgress:
         try:
-            if isinstance(item, _Unreadable):
-                with self.store.begin() as conn:
-                    write_failed(conn, item.claim, worker, item.reason)
-                log.info("%s", item.reason)
-                self.frames_finished += 1
-                return self._progress(SCANNING, frame=item.claim.path, error=item.reason)
-            found = self.detector.merge(self.detector.infer(item.batch), item.tiles)
-            ground = ground_of(item.georef, found.detections, item.claim.path)
-            triage = triage_tiles(found.tile_scores, found.tiles, item.claim.content_hash, self.rules)
             with self.store.begin() as conn:
-                write_done(conn, item.claim, worker, item.facts, found, ground, triage, self.model)
-        except (ClaimLost, IntegrityError) as exc:
-            log.warning("%s: another worker finished this frame first; dropped (%s)", item.claim.path, exc)
+                write_failed(conn, item.claim, self.options.worker_id, item.reason)
+        except ClaimLost as exc:
+            log.warning("%s", exc)
             return self._progress(SCANNING, frame=item.claim.path)
+        log.info("%s", item.reason)
         self.frames_finished += 1
-        self.pixels += item.facts.width * item.facts.height
+        return self._progress(SCANNING, frame=item.claim.path, error=item.reason)
+
+    def _detect(self, chunk: _Cut) -> ScanProgress:
+        partial = self.partial.setdefault(chunk.claim.frame_id, _Partial())
+        partial.tiles.extend(chunk.tiles)
+        partial.found.extend(self.detector.infer(chunk.batch))
+        self.inferred += len(chunk.tiles)
+        if not chunk.last:
+            return self._progress(SCANNING)
+        del self.partial[chunk.claim.frame_id]
+        assert chunk.facts is not None and chunk.georef is not None
+        return self._commit(chunk.claim, chunk.facts, chunk.georef, partial)
+
+    def _commit(
+        self, claim: Claim, facts: FrameFacts, georef: Georef | NotGeoreferenced, partial: _Partial
+    ) -> ScanProgress:
+        found = self.detector.merge(partial.found, partial.tiles)
+        ground = ground_of(georef, found.detections, claim.path)
+        triage = triage_tiles(found.tile_scores, found.tiles, claim.content_hash, self.rules)
+        try:
+            with self.store.begin() as conn:
+                write_done(conn, claim, self.options.worker_id, facts, found, ground, triage, self.model)
+        except (ClaimLost, IntegrityError) as exc:
+            log.warning("%s: another worker finished this frame first; dropped (%s)", claim.path, exc)
+            return self._progress(SCANNING, frame=claim.path)
+        self.frames_finished += 1
+        self.pixels += facts.width * facts.height
         self.counts["tiles"] += len(found.tiles)
         self.counts["tiles_flagged"] += int((triage.states == FLAGGED).sum())
         self.counts["tiles_review"] += int((triage.states == REVIEW).sum())
         self.counts["detections"] += len(found.detections)
-        return self._progress(SCANNING, frame=item.claim.path)
+        return self._progress(SCANNING, frame=claim.path)
 
     def _shutdown(self) -> None:
         self.stop.set()
