@@ -13,6 +13,7 @@ are left out before they get here). Three estimators:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,8 +51,8 @@ class Answers:
 
     @classmethod
     def from_keys(
-        cls, tasks: list[object], workers: list[object], labels: list[int]
-    ) -> tuple[Answers, list, list]:
+        cls, tasks: Sequence[object], workers: Sequence[object], labels: Sequence[int]
+    ) -> tuple[Answers, list[str], list[str]]:
         """Index arbitrary task and worker keys; return the answers and both key lists in index order."""
         task_keys, task_idx = np.unique(np.asarray(tasks, dtype=object).astype(str), return_inverse=True)
         worker_keys, worker_idx = np.unique(

@@ -29,7 +29,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sartriage.errors import ReviewError
 from sartriage.review import aggregate as agg
+from sartriage.review.locate import locate_volunteer_hits
 from sartriage.review.values import (
     ANSWER_VALUES,
     NO_ACCURACY,
@@ -79,6 +80,11 @@ def aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
+def utc(value: datetime) -> datetime:
+    """:func:`aware` for a column that is never NULL."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def dialect_insert(conn: Connection, table: Any) -> Any:
     """An INSERT that knows ON CONFLICT on both backends."""
     if conn.dialect.name == "postgresql":
@@ -109,6 +115,7 @@ class ReviewQueue:
         self._rng_lock = threading.Lock()
         self._write_lock: threading.RLock | None = threading.RLock() if store.is_sqlite else None
         self._last_sync = -float("inf")
+        self._unlocatable: set[int] = set()  # hits whose frame gives no position
         self._is_pg = store.engine.dialect.name == "postgresql"
 
     # ── transactions ─────────────────────────────────────────────────────────────────────────
@@ -140,10 +147,10 @@ class ReviewQueue:
         token = new_token()
         with self._tx() as conn:
             new_id = conn.execute(
-                insert(V).values(
-                    name=name, role="volunteer", token_hash=hash_token(token), created_at=utcnow()
-                )
-            ).inserted_primary_key[0]
+                insert(V)
+                .values(name=name, role="volunteer", token_hash=hash_token(token), created_at=utcnow())
+                .returning(V.c.id)
+            ).scalar_one()
             return self._volunteer(conn, int(new_id)), token
 
     def coordinator_token(self, token: str | None = None) -> str:
@@ -209,9 +216,12 @@ class ReviewQueue:
         """Every volunteer with their number of answers and measured accuracy."""
         with self.store.connect() as conn:
             rows = conn.execute(select(V).where(V.c.role == "volunteer").order_by(V.c.id)).all()
-            counts = dict(
-                conn.execute(select(ANS.c.volunteer_id, func.count()).group_by(ANS.c.volunteer_id)).all()
-            )
+            counts: dict[int, int] = {
+                int(v): int(n)
+                for v, n in conn.execute(
+                    select(ANS.c.volunteer_id, func.count()).group_by(ANS.c.volunteer_id)
+                )
+            }
             accuracy = self._accuracies(conn, [r.id for r in rows])
         return [(_to_volunteer(r), int(counts.get(r.id, 0)), accuracy.get(r.id, NO_ACCURACY)) for r in rows]
 
@@ -291,6 +301,11 @@ class ReviewQueue:
         if time.monotonic() - self._last_sync >= self.settings.sync_seconds:
             self.sync()
             self.expire_leases()
+            self.locate_hits()
+
+    def locate_hits(self) -> int:
+        """Give volunteer candidates without a detection a ground position from their frame."""
+        return locate_volunteer_hits(self.store, self._unlocatable)
 
     def expire_leases(self, now: datetime | None = None) -> int:
         """Return leases past their time to the queue; the count returned."""
@@ -432,18 +447,19 @@ class ReviewQueue:
         tile_id: int | None = None,
         honeypot_id: int | None = None,
     ) -> Lease:
+        public_id, expires_at = new_token()[:24], now + timedelta(minutes=self.settings.lease_minutes)
         values = {
-            "public_id": new_token()[:24],
+            "public_id": public_id,
             "volunteer_id": volunteer_id,
             "tile_id": tile_id,
             "honeypot_id": honeypot_id,
             "kind": kind,
             "state": "active",
             "created_at": now,
-            "expires_at": now + timedelta(minutes=self.settings.lease_minutes),
+            "expires_at": expires_at,
         }
         conn.execute(insert(A).values(**values))
-        return Lease(values["public_id"], volunteer_id, tile_id, honeypot_id, kind, values["expires_at"])
+        return Lease(public_id, volunteer_id, tile_id, honeypot_id, kind, expires_at)
 
     def lease(self, volunteer_id: int, public_id: str) -> Lease:
         """One of the volunteer's own leases (any state); NotFound for anyone else's."""
@@ -572,7 +588,7 @@ class ReviewQueue:
         if state == "done" and posterior >= s.candidate_threshold:
             self._candidate(conn, tile_id, posterior, len(given), now)
 
-    def _posterior(self, conn: Connection, given: list[Any]) -> tuple[float, int, bool]:
+    def _posterior(self, conn: Connection, given: Sequence[Any]) -> tuple[float, int, bool]:
         informative = [(a.volunteer_id, a.answer) for a in given if a.answer != "unsure"]
         if not informative:
             return self.settings.person_prior, 0, False
@@ -597,15 +613,21 @@ class ReviewQueue:
         status: str = "candidate",
     ) -> bool:
         tile = conn.execute(select(schema.tiles).where(schema.tiles.c.id == tile_id)).one()
+        spot = _best_detection(conn, tile)
         stmt = dialect_insert(conn, schema.hits).values(
             tile_id=tile_id,
             source="volunteers",
             status=status,
-            x=tile.x + tile.w / 2,
-            y=tile.y + tile.h / 2,
+            detection_id=spot.id if spot else None,
+            x=float((spot.x1 + spot.x2) / 2) if spot else tile.x + tile.w / 2,
+            y=float((spot.y1 + spot.y2) / 2) if spot else tile.y + tile.h / 2,
+            lon=spot.lon if spot else None,
+            lat=spot.lat if spot else None,
+            error_radius_m=spot.error_radius_m if spot else None,
             confidence=float(posterior),
             note=f"{n_answers} volunteer answers, P(person) {posterior:.2f}",
             created_at=now,
+            decided_at=None if status == "candidate" else now,
         )
         if status == "candidate":
             return bool(conn.execute(stmt.on_conflict_do_nothing()).rowcount)
@@ -702,7 +724,10 @@ class ReviewQueue:
         self._maybe_sync()
         since = utcnow() - timedelta(seconds=ACTIVE_SECONDS)
         with self.store.connect() as conn:
-            states = dict(conn.execute(select(RT.c.state, func.count()).group_by(RT.c.state)).all())
+            states: dict[str, int] = {
+                str(state): int(n)
+                for state, n in conn.execute(select(RT.c.state, func.count()).group_by(RT.c.state)).all()
+            }
             volunteers = conn.execute(select(func.count()).where(V.c.role == "volunteer")).scalar()
             active = conn.execute(
                 select(func.count()).where(
@@ -748,7 +773,7 @@ class ReviewQueue:
             Escalation(
                 r.id,
                 r.tile_id,
-                aware(r.created_at),
+                utc(r.created_at),
                 r.posterior,
                 r.reason,
                 dict(votes[r.tile_id]),
@@ -835,6 +860,11 @@ class ReviewQueue:
         """Re-estimate every answered tile's P(person) with all answers at once; add candidates."""
         if method not in ("dawid_skene", "majority"):
             raise ReviewError(f"aggregation method must be dawid_skene or majority, not {method!r}")
+        report = self._aggregate(method)
+        self.locate_hits()
+        return report
+
+    def _aggregate(self, method: str) -> AggregateReport:
         with self._tx() as conn:
             rows = conn.execute(
                 select(ANS.c.tile_id, ANS.c.honeypot_id, ANS.c.volunteer_id, ANS.c.answer).where(
@@ -852,10 +882,11 @@ class ReviewQueue:
             answers, task_keys, worker_keys = agg.Answers.from_keys(
                 keys, [r.volunteer_id for r in rows], [1 if r.answer == "person" else 0 for r in rows]
             )
+            truth_of = {"person": 1, "no_person": 0}
             known = np.array(
                 [
-                    {"person": 1, "no_person": 0}.get(
-                        by_tile.get(int(k[1:])) if k[0] == "t" else by_honeypot.get(int(k[1:])), -1
+                    truth_of.get(
+                        str(by_tile.get(int(k[1:])) if k[0] == "t" else by_honeypot.get(int(k[1:]))), -1
                     )
                     for k in task_keys
                 ]
@@ -897,19 +928,35 @@ def _to_volunteer(row: Any) -> Volunteer:
         name=row.name,
         role=row.role,
         exam_state=row.exam_state,
-        created_at=aware(row.created_at),  # type: ignore[arg-type]
+        created_at=utc(row.created_at),
         joined_at=aware(row.joined_at),
         revoked=row.revoked_at is not None,
     )
 
 
 def _to_lease(row: Any) -> Lease:
-    return Lease(
-        row.public_id, row.volunteer_id, row.tile_id, row.honeypot_id, row.kind, aware(row.expires_at)
-    )  # type: ignore[arg-type]
+    return Lease(row.public_id, row.volunteer_id, row.tile_id, row.honeypot_id, row.kind, utc(row.expires_at))
 
 
-def _area_boost(raises: list[Any], lon: float | None, lat: float | None) -> int:
+def _best_detection(conn: Connection, tile: Any) -> Any:
+    """The tile's highest-scoring detection centred inside it, or None."""
+    d = schema.detections
+    cx, cy = (d.c.x1 + d.c.x2) / 2, (d.c.y1 + d.c.y2) / 2
+    return conn.execute(
+        select(d.c.id, d.c.x1, d.c.y1, d.c.x2, d.c.y2, d.c.lon, d.c.lat, d.c.error_radius_m)
+        .where(
+            d.c.frame_id == tile.frame_id,
+            cx >= tile.x,
+            cx < tile.x + tile.w,
+            cy >= tile.y,
+            cy < tile.y + tile.h,
+        )
+        .order_by(d.c.score.desc())
+        .limit(1)
+    ).first()
+
+
+def _area_boost(raises: Sequence[Any], lon: float | None, lat: float | None) -> int:
     if lon is None or lat is None:
         return 0
     return sum(int(r.amount) for r in raises if r.west <= lon <= r.east and r.south <= lat <= r.north)

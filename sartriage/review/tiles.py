@@ -13,6 +13,7 @@ import logging
 import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +83,7 @@ class TileImages:
     def honeypot(self, honeypot_id: int, view: View = "tile") -> bytes:
         return self._cached(("honeypot", honeypot_id, view), lambda: self._honeypot(honeypot_id, view))
 
-    def _cached(self, key: tuple[str, int, str], make) -> bytes:  # type: ignore[no-untyped-def]
+    def _cached(self, key: tuple[str, int, str], make: Callable[[], bytes]) -> bytes:
         with self._lock:
             hit = self._cache.get(key)
         if hit is not None:

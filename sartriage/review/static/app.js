@@ -20,6 +20,7 @@
     answered: 0,
     waitTimer: null,
     chain: Promise.resolve(), // answers go out one at a time, in order
+    pending: new Set(), // ids answered here whose answer the server has not acknowledged yet
   };
 
   function takeToken() {
@@ -108,11 +109,13 @@
 
   function prefetch() {
     if (state.next || state.prefetching || !state.current) return state.prefetching;
-    const holding = [state.current.id];
+    // leases whose answer is still on its way are open on the server too: never take them as "next"
+    const holding = [state.current.id, ...state.pending];
     state.prefetching = fetchAssignment(holding)
       .then((item) => {
         if (item.none) return;
-        const known = [state.current, state.next].some((x) => x && x.id === item.id);
+        const known = state.pending.has(item.id) ||
+          [state.current, state.next].some((x) => x && x.id === item.id);
         if (known) release(item); else state.next = item;
       })
       .catch(() => { /* the next answer asks again */ })
@@ -125,6 +128,7 @@
   }
 
   function show(item) {
+    if (state.next && state.next.id === item.id) state.next = null;
     state.current = item;
     state.showingContext = false;
     $("viewer").classList.remove("context");
@@ -140,6 +144,13 @@
   async function loadFirst() {
     setButtons(false);
     clearTimeout(state.waitTimer);
+    if (state.next) {
+      const next = state.next;
+      state.next = null;
+      show(next);
+      prefetch();
+      return;
+    }
     try {
       const item = await fetchAssignment(state.current ? [state.current.id] : []);
       if (item.none) {
@@ -177,6 +188,7 @@
     const item = state.current;
     if (!item || item.answered || $("btn-person").disabled) return;
     item.answered = true;
+    state.pending.add(item.id);
     if (state.next) {
       const next = state.next;
       state.next = null;
@@ -190,17 +202,20 @@
   async function send(item, value) {
     const holding = [state.current, state.next]
       .filter((x) => x && x !== item && !x.answered)
-      .map((x) => x.id);
+      .map((x) => x.id)
+      .concat([...state.pending].filter((id) => id !== item.id));
     let result;
     try {
       result = await api(`/api/v1/assignments/${item.id}/answer`,
                          { method: "POST", body: { answer: value, next: { holding } } });
     } catch (err) {
+      state.pending.delete(item.id);
       release(item);
       if (err.status !== 409) return fail(err);
       say(err.message); // the lease ran out; that tile went back to the queue
       return state.current === item ? loadFirst() : prefetch();
     }
+    state.pending.delete(item.id);
     state.answered += 1;
     document.body.dataset.answered = String(state.answered);
     showProgress(result.progress);
@@ -210,9 +225,17 @@
     if (upcoming) {
       try { nextItem = await withPicture(upcoming); } catch (err) { return fail(err); }
     }
-    if (state.current === item) {
-      if (nextItem) { show(nextItem); prefetch(); } else { state.current = null; loadFirst(); }
-    } else if (nextItem && !state.next) {
+    const current = state.current;
+    if (!current || current.answered) {
+      // the screen shows an answered tile: put the new one up at once
+      if (nextItem) {
+        show(nextItem);
+        prefetch();
+      } else if (!current || current === item) {
+        state.current = null;
+        loadFirst();
+      } // else the answer in flight for the tile on screen brings or asks for the next one
+    } else if (nextItem && !state.next && nextItem.id !== current.id) {
       state.next = nextItem;
     } else if (nextItem) {
       release(nextItem);

@@ -79,6 +79,14 @@ def browser() -> Iterator[object]:
             launched.close()
 
 
+def wait_until(page, predicate: str, arg: object = None, timeout_s: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    """Poll a JS predicate from Python (wait_for_function polls with eval, which the page's CSP forbids)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(predicate, arg):
+        assert time.monotonic() < deadline, f"timed out waiting for {predicate}: {page.inner_text('body')}"
+        time.sleep(0.05)
+
+
 def stored_answers(store: Store) -> list[tuple[str, int]]:
     with store.connect() as conn:
         rows = conn.execute(
@@ -93,7 +101,7 @@ def test_a_volunteer_joins_and_answers_with_the_keyboard(live: LiveServer, brows
     page.goto(f"{live.url}/#invite={token}")
     page.wait_for_selector("body[data-assignment]")
     assert "invite" not in page.url  # the token left the address bar
-    page.wait_for_function("document.getElementById('tile').naturalWidth === 640")
+    wait_until(page, "() => document.getElementById('tile').naturalWidth === 640")
     # the next tile was prefetched while the first is on screen
     for _ in range(50):
         if live.queue.status().leased == 2:
@@ -105,7 +113,7 @@ def test_a_volunteer_joins_and_answers_with_the_keyboard(live: LiveServer, brows
     assert page.get_attribute("#viewer", "data-zoom") == "2"
     page.keyboard.press(" ")
     page.wait_for_selector("#viewer.context")
-    page.wait_for_function("document.getElementById('tile').naturalWidth > 640")
+    wait_until(page, "() => document.getElementById('tile').naturalWidth > 640")
     page.keyboard.press(" ")
     page.wait_for_selector("#viewer:not(.context)")
 
@@ -126,13 +134,13 @@ def test_a_volunteer_joins_and_answers_with_the_keyboard(live: LiveServer, brows
     ]:  # no waiting for answers: each press shows the prefetched tile, answers go in order
         before = page.get_attribute("body", "data-assignment")
         page.keyboard.press(key)
-        page.wait_for_function("(before) => document.body.dataset.assignment !== before", arg=before)
+        wait_until(page, "(before) => document.body.dataset.assignment !== before", before)
     page.keyboard.press("1")
     page.wait_for_selector("body[data-answered='6']")
     answers = stored_answers(live.store)
     assert [a for a, _ in answers] == ["person", "no_person", "unsure", "no_person", "no_person", "person"]
     assert len({t for _, t in answers}) == 6
-    page.wait_for_function("document.getElementById('message').textContent.includes('no tile needs review')")
+    wait_until(page, "() => document.getElementById('message').textContent.includes('no tile needs review')")
 
 
 def test_the_page_works_by_touch_on_a_phone(live: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
@@ -154,5 +162,5 @@ def test_the_page_works_by_touch_on_a_phone(live: LiveServer, browser) -> None: 
 def test_an_invalid_invite_says_what_to_do(live: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page()
     page.goto(f"{live.url}/#invite=not-a-real-token")
-    page.wait_for_function("document.getElementById('message').textContent.includes('coordinator')")
+    wait_until(page, "() => document.getElementById('message').textContent.includes('coordinator')")
     assert page.is_disabled("#btn-person")

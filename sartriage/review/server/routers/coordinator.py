@@ -3,7 +3,7 @@ raise priorities and re-run the aggregation."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -26,7 +26,7 @@ from sartriage.review.server.schemas import (
 from sartriage.review.values import NO_ACCURACY, NotFound
 
 router = APIRouter(prefix="/api/v1/coordinator", tags=["coordinator"], responses=ERRORS)
-JPEG = {200: {"content": {"image/jpeg": {}}, "description": "the picture"}}
+JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}, "description": "the picture"}}
 
 
 def invite_url(context: Context, request: Request, token: str) -> str:

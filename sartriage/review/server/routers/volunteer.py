@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
 
@@ -21,7 +21,7 @@ from sartriage.review.server.schemas import (
 from sartriage.review.values import Lease
 
 router = APIRouter(prefix="/api/v1", tags=["volunteer"], responses=ERRORS)
-JPEG = {200: {"content": {"image/jpeg": {}}, "description": "the picture"}}
+JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}, "description": "the picture"}}
 NOTHING_NOW = "no tile needs review right now; new tiles arrive as flights are scanned"
 
 
