@@ -471,6 +471,40 @@ class ReviewQueue:
             raise NotFound(f"no tile {public_id!r} among your assignments")
         return _to_lease(row)
 
+    def unreadable(self, volunteer_id: int, public_id: str, reason: str) -> None:
+        """A leased tile's picture cannot be made: release the lease and hand the tile to the coordinator."""
+        now = utcnow()
+        with self._tx() as conn:
+            self._touch(conn, volunteer_id, now)
+            lease = conn.execute(
+                update(A)
+                .where(A.c.public_id == public_id, A.c.volunteer_id == volunteer_id, A.c.state == "active")
+                .values(state="revoked")
+                .returning(A.c.tile_id, A.c.honeypot_id)
+            ).first()
+            if lease is None:
+                return
+            if lease.honeypot_id is not None:
+                conn.execute(update(H).where(H.c.id == lease.honeypot_id).values(active=False))
+                return
+            self._release(conn, [lease.tile_id])
+            opened = conn.execute(
+                update(RT)
+                .where(RT.c.tile_id == lease.tile_id, RT.c.state == "open")
+                .values(state="escalated")
+            ).rowcount
+            if opened:
+                conn.execute(
+                    dialect_insert(conn, E)
+                    .values(
+                        tile_id=lease.tile_id,
+                        created_at=now,
+                        reason=f"picture cannot be read: {reason}"[:500],
+                    )
+                    .on_conflict_do_nothing()
+                )
+        log.warning("tile %s went to the coordinator: %s", lease.tile_id, reason)
+
     # ── answering ────────────────────────────────────────────────────────────────────────────
     def answer(
         self,

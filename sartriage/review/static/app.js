@@ -96,9 +96,18 @@
              entryCheck: a.entry_check };
   }
 
+  const GONE = 410; // the tile's picture cannot be made; the server released it to the coordinator
+
   async function fetchAssignment(holding) {
-    const data = await api("/api/v1/assignments", { method: "POST", body: { holding } });
-    return data.assignment ? withPicture(data.assignment) : { none: data.message };
+    for (let attempt = 0; ; attempt++) {
+      const data = await api("/api/v1/assignments", { method: "POST", body: { holding } });
+      if (!data.assignment) return { none: data.message };
+      try {
+        return await withPicture(data.assignment);
+      } catch (err) {
+        if (err.status !== GONE || attempt >= 5) throw err;
+      }
+    }
   }
 
   function release(item) {
@@ -223,7 +232,11 @@
     const upcoming = result.next && result.next.assignment;
     let nextItem = null;
     if (upcoming) {
-      try { nextItem = await withPicture(upcoming); } catch (err) { return fail(err); }
+      try {
+        nextItem = await withPicture(upcoming);
+      } catch (err) {
+        if (err.status !== GONE) return fail(err); // a gone tile: the next request brings another
+      }
     }
     const current = state.current;
     if (!current || current.answered) {

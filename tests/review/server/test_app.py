@@ -329,3 +329,27 @@ def test_an_answer_brings_the_next_tile_in_one_round_trip(server: Server) -> Non
         f"/api/v1/assignments/{upcoming['id']}/answer", json={"answer": "unsure"}, headers=auth(token)
     )
     assert plain.json()["next"] is None  # not asked for
+
+
+def test_an_unreadable_frame_goes_to_the_coordinator_and_the_volunteer_moves_on(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    with open_store(tmp_path / "g.sqlite") as store:
+        flight = add_flight(store, "f")
+        gone = add_frame(store, flight, tmp_path / "deleted.jpg", width=4000, height=3000)
+        (lost,) = add_tiles(store, gone, [(0, 0, 640, 640)], [0.9])
+        kept = add_frame(store, flight, shared_data / LACMUS, width=4000, height=3000)
+        (fine,) = add_tiles(store, kept, [(0, 0, 640, 640)], [0.5])
+        queue = ReviewQueue(store)
+        coordinator = queue.coordinator_token()
+        token = queue.invite("V")[1]
+        with start(store) as c:
+            first = c.post("/api/v1/assignments", headers=auth(token)).json()["assignment"]
+            picture = c.get(first["image"], headers=auth(token))
+            assert picture.status_code == 410 and "coordinator" in picture.json()["detail"]
+            assert "deleted.jpg" not in picture.text  # no path leaks to the volunteer
+            following = c.post("/api/v1/assignments", headers=auth(token)).json()["assignment"]
+            assert c.get(following["image"], headers=auth(token)).status_code == 200
+            (escalation,) = c.get("/api/v1/coordinator/escalations", headers=auth(coordinator)).json()
+            assert escalation["tile_id"] == lost and "cannot be read" in escalation["reason"]
+        assert fine != lost

@@ -5,14 +5,16 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, HTTPException, Query, Response
 
+from sartriage.errors import FrameError
 from sartriage.review.server.deps import Context, CurrentVolunteer
 from sartriage.review.server.schemas import (
     ERRORS,
     AnswerIn,
     AnswerOut,
     AssignmentOut,
+    ErrorOut,
     NextIn,
     NextOut,
     ProgressOut,
@@ -22,6 +24,9 @@ from sartriage.review.values import Lease
 
 router = APIRouter(prefix="/api/v1", tags=["volunteer"], responses=ERRORS)
 JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}, "description": "the picture"}}
+GONE: dict[int | str, dict[str, Any]] = {
+    410: {"model": ErrorOut, "description": "the picture cannot be made; the tile went to the coordinator"}
+}
 NOTHING_NOW = "no tile needs review right now; new tiles arrive as flights are scanned"
 
 
@@ -50,7 +55,7 @@ def next_assignment(
     return NextOut(assignment=_assignment(lease))
 
 
-@router.get("/assignments/{assignment_id}/image", response_class=Response, responses=JPEG)
+@router.get("/assignments/{assignment_id}/image", response_class=Response, responses=JPEG | GONE)
 def assignment_image(
     assignment_id: PublicId,
     me: CurrentVolunteer,
@@ -59,7 +64,13 @@ def assignment_image(
 ) -> Response:
     """The tile's picture, or its surroundings with the tile outlined."""
     lease = context.queue.lease(me.id, assignment_id)
-    data = _picture(context, lease, view)
+    try:
+        data = _picture(context, lease, view)
+    except FrameError as exc:
+        context.queue.unreadable(me.id, assignment_id, str(exc))
+        raise HTTPException(
+            410, "this tile's picture cannot be read; it went to the coordinator: take the next"
+        ) from exc
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
