@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import math
 import sys
 import warnings
 from pathlib import Path
 
 from tqdm import tqdm
 
+from sartriage import hits
 from sartriage.cli.status import add_db_argument, describe
 from sartriage.detect import Detector
 from sartriage.errors import SartriageError, SartriageWarning
@@ -22,6 +24,7 @@ from sartriage.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
+BEST = 5  # candidate hits named in the summary
 BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} frames [{elapsed}{postfix}]"
 
 
@@ -207,11 +210,26 @@ def _scan(
     return False, flight_id
 
 
+def _candidate_line(hit: hits.Hit) -> str:
+    where = "not georeferenced"
+    if hit.lon is not None and hit.lat is not None:
+        where = f"{hit.lat:.6f},{hit.lon:.6f}"
+        if hit.error_radius_m is not None and math.isfinite(hit.error_radius_m):
+            where += f" ±{hit.error_radius_m:.0f} m"
+    pixel = f"({hit.x:.0f},{hit.y:.0f} px)"
+    return f"  candidate hit {hit.id}: score {hit.confidence:.2f}, {hit.frame_name} {pixel}, {where}"
+
+
 def _report(store: Store, args: argparse.Namespace, flight_id: int) -> None:
     if not flight_id:
         return
     for summary in summarise(store, [flight_id]):
         print("\n".join(describe(summary)))
+    best = hits.list_hits(
+        store, hits.HitFilter(statuses=("candidate",), flights=(str(flight_id),)), limit=BEST
+    )
+    for hit in best:
+        print(_candidate_line(hit))
     db = args.db
     print(
         f"results are in {db}; next: `sartriage status --db {db}`, `sartriage hits list --db {db}`, "

@@ -54,6 +54,8 @@ def test_scan_prints_what_it_found_and_where(folder: Path, card: Path, tmp_path:
         tiles = snapshot(store)["tiles"]
     states = {t[7] for t in tiles}
     assert "flagged" in states and "cleared" in states
+    named = [line for line in out.splitlines() if line.startswith("  candidate hit ")]
+    assert 1 <= len(named) <= 5 and all("train_BLA" in line for line in named)  # HERIDAL crops: people
     again = run_scan(folder, str(db), card)  # nothing left to do: same summary, same store
     assert again.returncode == 0 and "7 done, 3 failed, 0 pending" in again.stdout
 
