@@ -103,10 +103,15 @@ class CandidateList(QListWidget):
         side = max(hit.tile[2], hit.tile[3], 64)
         w, h = hit.frame_size
         rect = imagery.context_rect(hit.x, hit.y, (w or 0, h or 0), side)
+        hit_id = hit.id
+
+        def ready(pic: imagery.Picture) -> None:
+            self._thumb_ready(hit_id, pic)
+
         run_in_background(
             self,
             lambda: imagery.read_window(Path(hit.frame_path), rect, longest=THUMB),
-            lambda pic, hit_id=hit.id: self._thumb_ready(hit_id, pic),
+            ready,
             lambda _msg: None,  # no thumbnail: the caption still says everything
         )
 

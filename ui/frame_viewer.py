@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
+from PyQt6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPen, QPixmap, QResizeEvent, QWheelEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QGraphicsEllipseItem,
@@ -76,7 +76,9 @@ class FrameView(QGraphicsView):
         self._pending_focus: QRectF | None = None
         self._focus: QRectF | None = None
         self._token = 0
-        self._detail_timer = QTimer(self, singleShot=True, interval=120)
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(120)
         self._detail_timer.timeout.connect(self._request_detail)
 
     # -- what is shown --------------------------------------------------------------------------------
@@ -251,7 +253,7 @@ class FrameView(QGraphicsView):
         super().scrollContentsBy(dx, dy)
         self._detail_timer.start()
 
-    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
         super().resizeEvent(event)
         if self._focus is not None:
             self.focus_on(self._focus)

@@ -75,8 +75,8 @@ class HitPanel(QWidget):
         self.notes.setMaximumHeight(90)
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
-        for i, (label, action, _target) in enumerate(BUTTONS):
-            button = QPushButton(label)
+        for i, (text, action, _target) in enumerate(BUTTONS):
+            button = QPushButton(text)
             button.clicked.connect(lambda _=False, a=action: self._act(a))
             grid.addWidget(button, i // 3, i % 3)
             self.buttons[action] = button
@@ -90,7 +90,7 @@ class HitPanel(QWidget):
         grid.addWidget(self.export_button, 3, 0, 1, 3)
         self.note_button.clicked.connect(self._note_clicked)
         self.copy_button.clicked.connect(self.copy_coordinates)
-        self.map_button.clicked.connect(lambda: self.hit and self.show_on_map.emit(self.hit.id))
+        self.map_button.clicked.connect(self._show_on_map)
         self.export_button.clicked.connect(self.export)
         box = QGroupBox("Actions")
         box.setLayout(grid)
@@ -133,6 +133,10 @@ class HitPanel(QWidget):
         for _label, action, target in BUTTONS:
             self.buttons[action].setEnabled(hit.status in TRANSITIONS[target])
         self.map_button.setEnabled(located)
+
+    def _show_on_map(self) -> None:
+        if self.hit is not None:
+            self.show_on_map.emit(self.hit.id)
 
     def _act(self, action: str) -> None:
         if self.hit is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from PyQt6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
@@ -31,7 +33,7 @@ from ui.hit_actions import HitPanel
 from ui.map_view import MapView
 from ui.mission import Mission, Snapshot
 from ui.mission_panel import MissionPanel
-from ui.mission_reads import TilePlace, frame_overlays, tile_place
+from ui.mission_reads import FrameOverlays, TilePlace, frame_overlays, tile_place
 from ui.review_panel import ReviewPanel
 from ui.scan_runner import ScanJob, ScanQueue
 from ui.settings import Settings
@@ -95,7 +97,8 @@ class MainWindow(QMainWindow):
         self._frame_shown: int | None = None
         self._shown: Snapshot | None = None
         self._sized = False
-        self.refresh_timer = QTimer(self, interval=2000)
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setInterval(2000)
         self.refresh_timer.timeout.connect(self.mission.refresh)
         geometry, state = self.settings.window_state()
         if geometry is not None:
@@ -118,12 +121,15 @@ class MainWindow(QMainWindow):
         return dock
 
     # -- menus -------------------------------------------------------------------------------------
-    def _action(self, menu, text: str, slot, shortcut: str | None = None) -> QAction:  # type: ignore[no-untyped-def]
+    def _action(
+        self, menu: QMenu | None, text: str, slot: Callable[[], object], shortcut: str | None = None
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
-        menu.addAction(action)
+        if menu is not None:
+            menu.addAction(action)
         return action
 
     def _build_menus(self) -> None:
@@ -164,7 +170,8 @@ class MainWindow(QMainWindow):
         self._action(scan, "&Thresholds…", self.choose_thresholds)
         devices = scan.addMenu("&Device")
         for device in ("auto", "cpu", "cuda"):
-            action = QAction(device, self, checkable=True)
+            action = QAction(device, self)
+            action.setCheckable(True)
             action.setChecked(self.settings.device == device)
             action.triggered.connect(lambda _=False, d=device: self._set_device(d))
             devices.addAction(action)
@@ -200,7 +207,7 @@ class MainWindow(QMainWindow):
         p.pause.connect(self._pause)
         p.resume.connect(self._resume)
         p.cancel.connect(self.scans.cancel)
-        p.carry_on.connect(lambda folders: [self.start_scan(Path(f)) for f in folders])
+        p.carry_on.connect(self.carry_on)
         c = self.candidates
         c.current_hit.connect(self._hit_chosen)
         c.decide.connect(self.decide)
@@ -320,6 +327,11 @@ class MainWindow(QMainWindow):
         self.mission_panel.set_running(self.scans.running, self.scans.paused)
         self.refresh_timer.start()
 
+    def carry_on(self, folders: list[str]) -> None:
+        """Scan again the flights an earlier session left unfinished (done frames are skipped)."""
+        for folder in folders:
+            self.start_scan(Path(folder))
+
     def _scan_progress(self, progress: ScanProgress) -> None:
         self.mission_panel.set_progress(progress)
         if progress.error:
@@ -370,7 +382,7 @@ class MainWindow(QMainWindow):
         if store is None:
             return
 
-        def shown(overlays) -> None:  # type: ignore[no-untyped-def]
+        def shown(overlays: FrameOverlays) -> None:
             self._frame_shown = frame_id
             caption = f"{overlays.path.name} ({overlays.width}×{overlays.height})"
             if hit is not None:

@@ -27,6 +27,7 @@ from PyQt6.QtGui import (
     QWheelEvent,
 )
 from PyQt6.QtWidgets import (
+    QAbstractGraphicsShapeItem,
     QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsItemGroup,
@@ -114,9 +115,9 @@ class MapView(QGraphicsView):
     def set_frames(self, frames: MapFrames) -> None:
         proj = self._ensure_projection(frames.lon, frames.lat)
         scene = self.scene()
-        for item in (self._frames_group, self._track):
-            if item is not None:
-                scene.removeItem(item)
+        for old in (self._frames_group, self._track):
+            if old is not None:
+                scene.removeItem(old)
         self._frames_group = self._track = None
         if proj is None:
             return
@@ -135,7 +136,7 @@ class MapView(QGraphicsView):
             ring = frames.footprints[i]
             if ring:
                 xs, ys = proj.to_scene(np.array([p[0] for p in ring]), np.array([p[1] for p in ring]))
-                item: QGraphicsItem = QGraphicsPolygonItem(
+                item: QAbstractGraphicsShapeItem = QGraphicsPolygonItem(
                     QPolygonF([QPointF(float(x), float(y)) for x, y in zip(xs, ys, strict=True)])
                 )
             elif np.isfinite(frames.lon[i]):
@@ -143,8 +144,8 @@ class MapView(QGraphicsView):
                 item = QGraphicsEllipseItem(float(x) - 4, float(y) - 4, 8, 8)
             else:
                 continue
-            item.setPen(pen)  # type: ignore[attr-defined]
-            item.setBrush(QBrush(fill))  # type: ignore[attr-defined]
+            item.setPen(pen)
+            item.setBrush(QBrush(fill))
             item.setData(FRAME_ROLE, int(frames.ids[i]))
             group.addToGroup(item)
         group.setZValue(0)
@@ -190,7 +191,7 @@ class MapView(QGraphicsView):
         # confirmed hits drawn last, above candidates
         for hit in sorted(located, key=lambda h: h.status in ("confirmed", "found")):
             colour = style.HIT_STATUS_COLOURS.get(hit.status, style.CANDIDATE)
-            x, y = proj.to_scene(hit.lon, hit.lat)
+            x, y = proj.to_scene(float(hit.lon), float(hit.lat))  # type: ignore[arg-type]
             centre = QPointF(float(x), float(y))
             if hit.error_radius_m:
                 r = float(hit.error_radius_m)

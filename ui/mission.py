@@ -57,7 +57,9 @@ class Mission(QObject):
         self.snapshot: Snapshot | None = None
         self._reading = False
         self._again = False
-        self._soon = QTimer(self, singleShot=True, interval=REFRESH_COALESCE_MS)
+        self._soon = QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(REFRESH_COALESCE_MS)
         self._soon.timeout.connect(self.refresh)
 
     def open(self, path: Path, on_open: Callable[[], None] | None = None) -> None:

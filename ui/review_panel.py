@@ -58,7 +58,7 @@ def qr_pixmap(text: str) -> QPixmap:
     pixels = np.where(matrix.astype(bool), 0, 255).astype(np.uint8)
     pixels = np.ascontiguousarray(np.kron(pixels, np.ones((QR_MODULE_PX, QR_MODULE_PX), dtype=np.uint8)))
     h, w = pixels.shape
-    return QPixmap.fromImage(QImage(pixels.data, w, h, w, QImage.Format.Format_Grayscale8).copy())
+    return QPixmap.fromImage(QImage(pixels.tobytes(), w, h, w, QImage.Format.Format_Grayscale8).copy())
 
 
 def _rate(value: float | None) -> str:
@@ -153,7 +153,8 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.escalations, 1)
         layout.addLayout(decide)
 
-        self.timer = QTimer(self, interval=3000)
+        self.timer = QTimer(self)
+        self.timer.setInterval(3000)
         self.timer.timeout.connect(self.refresh)
         self.set_store(None)
 
@@ -208,9 +209,9 @@ class ReviewPanel(QWidget):
                 _rate(acc.specificity),
             )
             for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, v.id)
-                self.people.setItem(row, col, item)
+                cell = QTableWidgetItem(text)
+                cell.setData(Qt.ItemDataRole.UserRole, v.id)
+                self.people.setItem(row, col, cell)
         current = self.escalations.currentItem()
         keep = current.data(ESCALATION_ID) if current is not None else None
         self.escalations.blockSignals(True)
