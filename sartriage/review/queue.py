@@ -71,6 +71,9 @@ H = schema.honeypots
 E = schema.escalations
 _CLAIM_RETRIES = 8
 ACTIVE_SECONDS = 600  # a volunteer seen within this is "active" in the status
+# a token is looked up at most this often; revoking in another process takes effect for reads within it,
+# and at once for every write (each transaction re-checks the volunteer row)
+AUTH_CACHE_SECONDS = 5.0
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -116,6 +119,8 @@ class ReviewQueue:
         self._write_lock: threading.RLock | None = threading.RLock() if store.is_sqlite else None
         self._last_sync = -float("inf")
         self._unlocatable: set[int] = set()  # hits whose frame gives no position
+        self._auth_cache: dict[str, tuple[Volunteer, float]] = {}
+        self._auth_lock = threading.Lock()
         self._is_pg = store.engine.dialect.name == "postgresql"
 
     # ── transactions ─────────────────────────────────────────────────────────────────────────
@@ -174,17 +179,32 @@ class ReviewQueue:
                         exam_state="waived",
                     )
                 )
+        self._forget_tokens()
         return token
 
     def authenticate(self, token: str) -> Volunteer | None:
         """The volunteer (or coordinator) holding ``token``; None when unknown or revoked."""
         if not token or len(token) > 200:
             return None
+        digest = hash_token(token)
+        now = time.monotonic()
+        with self._auth_lock:
+            cached = self._auth_cache.get(digest)
+        if cached is not None and cached[1] > now:
+            return cached[0]
         with self.store.connect() as conn:
-            row = conn.execute(select(V).where(V.c.token_hash == hash_token(token))).first()
-        if row is None or row.revoked_at is not None:
-            return None
-        return _to_volunteer(row)
+            row = conn.execute(select(V).where(V.c.token_hash == digest)).first()
+        who = None if row is None or row.revoked_at is not None else _to_volunteer(row)
+        if who is not None:
+            with self._auth_lock:
+                if len(self._auth_cache) > 10_000:
+                    self._auth_cache.clear()
+                self._auth_cache[digest] = (who, now + AUTH_CACHE_SECONDS)
+        return who
+
+    def _forget_tokens(self) -> None:
+        with self._auth_lock:
+            self._auth_cache.clear()
 
     def join(self, volunteer_id: int) -> Volunteer:
         now = utcnow()
@@ -210,7 +230,9 @@ class ReviewQueue:
                 .returning(A.c.tile_id)
             ).all()
             self._release(conn, [r.tile_id for r in released])
-            return self._volunteer(conn, volunteer_id)
+            revoked = self._volunteer(conn, volunteer_id)
+        self._forget_tokens()
+        return revoked
 
     def volunteers(self) -> list[tuple[Volunteer, int, Accuracy]]:
         """Every volunteer with their number of answers and measured accuracy."""

@@ -74,6 +74,7 @@ class TileImages:
         self.settings = settings or TileImageSettings()
         self._cache = _LRU(self.settings.cache_bytes)
         self._lock = threading.Lock()
+        self._making: dict[tuple[str, int, str], threading.Lock] = {}
         self._frames: OrderedDict[Path, tuple[Frame, ExitStack]] = OrderedDict()
         self._frames_lock = threading.Lock()
 
@@ -86,11 +87,22 @@ class TileImages:
     def _cached(self, key: tuple[str, int, str], make: Callable[[], bytes]) -> bytes:
         with self._lock:
             hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        data = make()
-        with self._lock:
-            self._cache.put(key, data)
+            if hit is not None:
+                return hit
+            # one cut per picture even when the page and the warming thread ask at once
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            with self._lock:
+                hit = self._cache.get(key)
+            if hit is not None:
+                return hit
+            try:
+                data = make()
+                with self._lock:
+                    self._cache.put(key, data)
+            finally:
+                with self._lock:
+                    self._making.pop(key, None)
         return data
 
     def _honeypot(self, honeypot_id: int, view: View) -> bytes:
