@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sqlite3
+import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from scan_support import (
     REVIEW,
+    ROOT,
     add_broken_files,
+    cli_env,
     copy_frames,
     deervision,
     heridal,
     make_card,
     run_scan,
+    scan_command,
     snapshot,
 )
 from sqlalchemy import event
@@ -190,3 +197,32 @@ def test_status_json_after_a_scan(
     [flight] = json.loads(capsys.readouterr().out)
     assert (flight["frames_done"], flight["frames_failed"], flight["frames_pending"]) == (7, 3, 0)
     assert set(flight["tiles"]) == {"cleared", "review", "flagged"}
+
+
+@pytest.mark.timeout(300)
+def test_watch_runs_until_ctrl_c_then_prints_the_summary(folder: Path, card: Path, tmp_path: Path) -> None:
+    db = tmp_path / "mission.sqlite"
+    process = subprocess.Popen(
+        scan_command(folder, str(db), card, "--watch"),
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    finished = 0
+    while process.poll() is None and finished < 10:
+        time.sleep(0.2)
+        with contextlib.suppress(sqlite3.Error), sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            finished = conn.execute(
+                "SELECT count(*) FROM frames WHERE status IN ('done', 'failed')"
+            ).fetchone()[0]
+    time.sleep(1.0)  # still watching: it does not end on its own
+    assert process.poll() is None
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert "watching" in err and "Traceback" not in err
+    assert "10 frames: 7 done, 3 failed, 0 pending" in out
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM frames WHERE status = 'claimed'").fetchone()[0] == 0
