@@ -66,8 +66,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     model.add_argument(
         "--model", type=Path, help="ONNX detector with its card beside it (default: shipped model)"
     )
-    model.add_argument("--card", type=Path, dest="model", help="the model card (.card.toml) of the detector")
-    parser.add_argument("--device", default="auto", choices=("auto", "tensorrt", "cuda", "cpu"))
+    model.add_argument(
+        "--card", type=Path, dest="model", metavar="CARD", help="the model card (.card.toml) of the detector"
+    )
+    parser.add_argument(
+        "--device",
+        default="auto",
+        choices=("auto", "tensorrt", "cuda", "cpu"),
+        help="where inference runs (auto: TensorRT, then CUDA, then CPU; the one used is printed)",
+    )
     parser.add_argument("--threads", type=int, help="CPU threads for inference (default: all)")
     parser.add_argument(
         "--review-threshold", type=_share, help="tiles scoring at least this go to volunteers (default: card)"
