@@ -19,6 +19,8 @@ from ui import imagery, style
 from ui.tasks import run_in_background
 
 THUMB = 128
+THUMB_CONTEXT = 4  # a thumbnail spans this many times the person's box
+THUMB_MIN_SIDE = 96
 EMPTY_TEXT = (
     "No candidates yet.\n\nTiles the detector flags and tiles volunteers confirm appear here, best first.\n\n"
     "Keys: arrows move · y confirm · n reject · space context"
@@ -31,6 +33,16 @@ STATUS_LABELS = {
     "not_found": "not found",
     "rejected": "rejected",
 }
+
+
+def thumb_side(hit: Hit) -> int:
+    """Frame pixels a thumbnail shows: a few times the person's box, so a 30 px person is visible,
+    never more than the tile; the whole tile when the hit has no box (volunteer candidates)."""
+    tile = max(hit.tile[2], hit.tile[3])
+    if hit.box is None:
+        return tile
+    x1, y1, x2, y2 = hit.box
+    return int(min(max(THUMB_CONTEXT * max(x2 - x1, y2 - y1), THUMB_MIN_SIDE), tile))
 
 
 def caption(hit: Hit, agreement: str | None = None) -> str:
@@ -100,9 +112,8 @@ class CandidateList(QListWidget):
         self.setCurrentRow(row)
 
     def _load_thumb(self, hit: Hit) -> None:
-        side = max(hit.tile[2], hit.tile[3], 64)
         w, h = hit.frame_size
-        rect = imagery.context_rect(hit.x, hit.y, (w or 0, h or 0), side)
+        rect = imagery.context_rect(hit.x, hit.y, (w or 0, h or 0), thumb_side(hit))
         hit_id = hit.id
 
         def ready(pic: imagery.Picture) -> None:

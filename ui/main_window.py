@@ -110,8 +110,12 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._sized:  # two columns of thumbnails at first; the person may drag it after
             self._sized = True
-            total = sum(self.splitter.sizes())
-            self.splitter.setSizes([CANDIDATES_WIDTH, max(total - CANDIDATES_WIDTH, 200)])
+            QTimer.singleShot(0, self._size_splitter)
+
+    def _size_splitter(self) -> None:
+        total = sum(self.splitter.sizes())
+        if total > CANDIDATES_WIDTH + 200:
+            self.splitter.setSizes([CANDIDATES_WIDTH, total - CANDIDATES_WIDTH])
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

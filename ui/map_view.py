@@ -46,6 +46,16 @@ from ui.basemap import Basemap
 from ui.geo import LocalProjection, nice_step
 from ui.mission_reads import MapFrames
 
+LEGEND = (  # label, colour, drawn as a dot (hits) or a square (footprints)
+    ("frame not scanned yet", style.FRAME_PENDING, False),
+    ("frame cleared", style.FRAME_CLEARED, False),
+    ("tiles for volunteers", style.FRAME_REVIEW, False),
+    ("tiles flagged", style.FRAME_FLAGGED, False),
+    ("frame unreadable", style.FRAME_FAILED, False),
+    ("candidate", style.CANDIDATE, True),
+    ("confirmed hit", style.CONFIRMED, True),
+    ("found", style.HIT_STATUS_COLOURS["found"], True),
+)
 HIT_ROLE = 0
 FRAME_ROLE = 1
 MARKER_PX = 7.0
@@ -356,6 +366,7 @@ class MapView(QGraphicsView):
         self._draw_grid(painter, view.width(), view.height())
         self._draw_scale_bar(painter, view.height())
         self._draw_north_arrow(painter, view.width())
+        self._draw_legend(painter, view.width(), view.height())
         painter.restore()
 
     def _draw_grid(self, painter: QPainter, width: int, height: int) -> None:
@@ -407,6 +418,26 @@ class MapView(QGraphicsView):
             painter.drawLine(QPointF(tick, y - 5), QPointF(tick, y + 3))
         label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
         painter.drawText(QPointF(x, y - 8), label)
+
+    def _draw_legend(self, painter: QPainter, width: int, height: int) -> None:
+        rows = len(LEGEND)
+        box = QRectF(width - 170.0, height - 18.0 * rows - 16, 160.0, 18.0 * rows + 8)
+        painter.fillRect(box, QColor(255, 255, 255, 210))
+        font = QFont()
+        font.setPointSize(8)
+        painter.setFont(font)
+        for i, (label, colour, round_mark) in enumerate(LEGEND):
+            y = box.top() + 6 + 18 * i
+            painter.setPen(QPen(colour.darker(130), 1))
+            fill = QColor(colour)
+            fill.setAlpha(255 if round_mark else 110)
+            painter.setBrush(QBrush(fill))
+            if round_mark:
+                painter.drawEllipse(QRectF(box.left() + 9, y + 2, 10, 10))
+            else:
+                painter.drawRect(QRectF(box.left() + 6, y + 1, 16, 12))
+            painter.setPen(QColor(30, 30, 30))
+            painter.drawText(QPointF(box.left() + 30, y + 11), label)
 
     def _draw_north_arrow(self, painter: QPainter, width: int) -> None:
         cx, top = width - 30.0, 14.0

@@ -45,7 +45,12 @@ def describe(progress: ScanProgress) -> str:
     lines = [f"{progress.flight}: {progress.phase}{where}"]
     if progress.phase in ("scanning", "watching") and progress.tiles:
         left = f" · about {duration(progress.eta_s)} left" if progress.eta_s is not None else ""
-        lines.append(f"{progress.tiles_per_s:.1f} tiles/s · {progress.megapixels_per_s:.1f} MP/s{left}")
+        mps = progress.megapixels_per_s
+        lines.append(
+            f"{progress.tiles_per_s:.1f} tiles/s · {mps:.1f} MP/s{left}"
+            if mps >= 1
+            else f"{progress.tiles_per_s:.1f} tiles/s · {mps:.2f} MP/s{left}"
+        )
     if progress.error:
         lines.append(f"failed: {progress.error}")
     return "\n".join(lines)

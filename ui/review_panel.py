@@ -14,6 +14,7 @@ from PyQt6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -127,6 +128,8 @@ class ReviewPanel(QWidget):
         self.people = QTableWidget(0, 6)
         self.people.setHorizontalHeaderLabels(("Volunteer", "Online", "State", "Answers", "Sens.", "Spec."))
         self.people.verticalHeader().setVisible(False)
+        self.people.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.people.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.people.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.people.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.revoke_button = QPushButton("Revoke selected volunteer")

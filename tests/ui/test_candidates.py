@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
@@ -12,7 +13,7 @@ from sartriage import hits
 from sartriage.frames import Window, open_frame
 from sartriage.store import Store
 from ui import imagery
-from ui.candidates import THUMB, CandidateList, caption
+from ui.candidates import THUMB, CandidateList, caption, thumb_side
 
 
 @pytest.fixture
@@ -47,12 +48,11 @@ def test_thumbnails_are_the_hits_pixels(qtbot, listed: tuple[CandidateList, list
         .convertToFormat(widget._thumbs[hit.id].toImage().Format.Format_RGB888)
     )
     assert max(thumb.width(), thumb.height()) == THUMB
-    rect = imagery.context_rect(
-        hit.x, hit.y, (hit.frame_size[0], hit.frame_size[1]), max(hit.tile[2], hit.tile[3])
-    )
+    side = thumb_side(hit)
+    assert side < max(hit.tile[2], hit.tile[3])  # closer than the whole tile: the person is visible
+    rect = imagery.context_rect(hit.x, hit.y, (hit.frame_size[0], hit.frame_size[1]), side)
     with open_frame(Path(hit.frame_path)) as frame:
         window = frame.read(window=Window(*rect))
-    import cv2
 
     expected = cv2.resize(window, (thumb.width(), thumb.height()), interpolation=cv2.INTER_AREA)
     data = np.array(thumb.constBits().asarray(thumb.sizeInBytes()), dtype=np.uint8)

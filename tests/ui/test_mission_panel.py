@@ -36,12 +36,12 @@ def _progress(**values) -> ScanProgress:  # type: ignore[no-untyped-def]
         ),
         (
             _progress(frame=Path("/c/bad.jpg"), tiles=120, tiles_per_s=2.0, error="bad.jpg: damaged"),
-            ["card-2: scanning · bad.jpg", "2.0 tiles/s · 0.0 MP/s", "failed: bad.jpg: damaged"],
+            ["card-2: scanning · bad.jpg", "2.0 tiles/s · 0.00 MP/s", "failed: bad.jpg: damaged"],
         ),
         (_progress(phase="finding", frame=Path("/c/a.jpg")), ["card-2: finding · a.jpg"]),
         (
-            _progress(phase="watching", tiles=48, tiles_per_s=1.5),
-            ["card-2: watching", "1.5 tiles/s · 0.0 MP/s"],
+            _progress(phase="watching", tiles=48, tiles_per_s=1.5, megapixels_per_s=0.33),
+            ["card-2: watching", "1.5 tiles/s · 0.33 MP/s"],
         ),
     ],
 )
