@@ -127,6 +127,10 @@ class ReviewQueue:
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
         with self._write_lock or nullcontext(), self.store.begin() as conn:
+            if self._write_lock is not None:
+                # take SQLite's write lock now (waiting on busy_timeout), not on the first write after reads:
+                # another process (a second server, the CLI) may write in between, which SQLite refuses
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield conn
 
     def _touch(self, conn: Connection, volunteer_id: int, now: datetime) -> Any:

@@ -392,3 +392,31 @@ def test_an_answer_can_bring_the_next_tile_in_the_same_transaction(store: Store,
     assert sorted(served) == sorted(mission.tile_ids)
     final = queue.answer(v, outcome.next.public_id, "unsure", then_next=True, holding=[last.next.public_id])
     assert final.next is None  # every tile is served or answered
+
+
+def test_two_processes_on_one_sqlite_store_never_over_assign(tmp_path: Path, heridal_image: Path) -> None:
+    """Two queues with their own engines (as two server processes, or a server and the CLI) at once."""
+    import threading
+
+    path = tmp_path / "shared.sqlite"
+    with open_store(path) as first_store, open_store(path) as second_store:
+        mission = grid_mission(first_store, heridal_image, 5)
+        for t in mission.tile_ids[:2]:  # each sync then reads, then writes honeypots
+            confirm(first_store, t, "rejected")
+        queues = [make_queue(s, overlap=2, max_overlap=2) for s in (first_store, second_store)]
+        people = [queues[0].invite(f"v{i}")[0].id for i in range(8)]
+        errors: list[BaseException] = []
+
+        def work(i: int) -> None:
+            try:
+                answer_all(queues[i % 2], people[i], fixed("no_person"))
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(people))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        assert answers_per_tile(first_store) == {t: 2 for t in mission.tile_ids}
