@@ -420,3 +420,35 @@ def test_two_processes_on_one_sqlite_store_never_over_assign(tmp_path: Path, her
             t.join()
         assert not errors
         assert answers_per_tile(first_store) == {t: 2 for t in mission.tile_ids}
+
+
+def test_an_area_raise_also_lifts_tiles_scanned_later(store: Store, heridal_image: Path) -> None:
+    queue = make_queue(store)
+    queue.raise_area(15.0, 45.0, 16.0, 46.0, 7)
+    flight = add_flight(store, "later")
+    inside = add_frame(store, flight, heridal_image, width=340, height=340, lon=15.5, lat=45.5)
+    outside = add_frame(store, flight, f"{heridal_image}#out", width=340, height=340, lon=17.0, lat=45.5)
+    (lifted,) = add_tiles(store, inside, [(0, 0, 9, 9)], [0.1])
+    (plain,) = add_tiles(store, outside, [(0, 0, 9, 9)], [0.9])
+    assert queue.sync() == 2
+    assert (review_row(store, lifted)["boost"], review_row(store, plain)["boost"]) == (7, 0)
+    assert queue.next_lease(queue.invite("v")[0].id).tile_id == lifted  # despite the lower score
+
+
+@pytest.mark.parametrize("rate", [0.2, 0.5])
+def test_honeypots_are_mixed_in_at_the_configured_rate(
+    tmp_path: Path, heridal_image: Path, rate: float
+) -> None:
+    with open_store(tmp_path / "rate.sqlite") as store:
+        mission = grid_mission(store, heridal_image, 30)
+        for t in mission.tile_ids[:60]:
+            confirm(store, t, "rejected")
+        queue = make_queue(store, honeypot_rate=rate, overlap=1, max_overlap=1)
+        v = queue.invite("v")[0].id
+        kinds = []
+        for _ in range(50):
+            lease = queue.next_lease(v)
+            kinds.append(lease.kind)
+            queue.answer(v, lease.public_id, "no_person")
+        share = kinds.count("honeypot") / len(kinds)
+        assert rate - 0.15 < share < rate + 0.15
