@@ -7,6 +7,7 @@ import json
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -226,3 +227,21 @@ def test_watch_runs_until_ctrl_c_then_prints_the_summary(folder: Path, card: Pat
     assert "10 frames: 7 done, 3 failed, 0 pending" in out
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM frames WHERE status = 'claimed'").fetchone()[0] == 0
+
+
+def test_the_one_liner_runs_the_shipped_model(shared_data: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "card"
+    copy_frames(shared_data, folder, heridal(shared_data, 3))
+    done = subprocess.run(
+        [sys.executable, "-m", "sartriage", "scan", str(folder), "--device", "cpu"],
+        cwd=tmp_path,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "CenterNet" in done.stderr and "on CPU" in done.stderr
+    assert 'flight "card"' in done.stdout and "3 frames: 3 done, 0 failed, 0 pending" in done.stdout
+    assert "results are in mission.sqlite" in done.stdout
+    assert (tmp_path / "mission.sqlite").is_file()
