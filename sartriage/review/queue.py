@@ -213,10 +213,12 @@ class ReviewQueue:
     def join(self, volunteer_id: int) -> Volunteer:
         now = utcnow()
         with self._tx() as conn:
-            self._touch(conn, volunteer_id, now)
+            me = self._touch(conn, volunteer_id, now)
             conn.execute(
                 update(V).where(V.c.id == volunteer_id, V.c.joined_at.is_(None)).values(joined_at=now)
             )
+            if me.role == "volunteer":
+                self._exam_state(conn, volunteer_id, me.exam_state)  # no entry check configured: waived now
             return self._volunteer(conn, volunteer_id)
 
     def revoke(self, volunteer_id: int) -> Volunteer:

@@ -79,7 +79,7 @@
   function percent(x) { return x === null || x === undefined ? "–" : `${Math.round(100 * x)}%`; }
 
   function showProgress(p) {
-    const check = p.exam_state === "pending"
+    const check = p.exam_state === "pending" && p.exam_size > 0
       ? ` · entry check ${p.exam_answered}/${p.exam_size}`
       : p.exam_state === "failed" ? " · entry check not passed" : "";
     $("progress").textContent = `${p.answers} answered · ${p.open_tiles} tiles waiting${check}`;
