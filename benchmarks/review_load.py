@@ -136,7 +136,9 @@ class Tally:
         self.acknowledged: list[str] = []
 
 
-async def volunteer(client: httpx.AsyncClient, token: str, deadline: float, tally: Tally, seed: int) -> None:
+async def volunteer(
+    client: httpx.AsyncClient, token: str, deadline: float, tally: Tally, seed: int, think: float
+) -> None:
     rng = random.Random(seed)
     head = {"Authorization": f"Bearer {token}"}
 
@@ -156,6 +158,8 @@ async def volunteer(client: httpx.AsyncClient, token: str, deadline: float, tall
     assignment = reply.json().get("assignment") if reply.status_code == 200 else None
     while assignment is not None and time.monotonic() < deadline:
         await call("image", "GET", assignment["image"])
+        if think:
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think)  # a person looking at the tile
         # mostly right on the known tiles, which are all empty here; some fail the entry check and stop
         answer = rng.choices(["no_person", "person", "unsure"], weights=[85, 10, 5])[0]
         path = f"/api/v1/assignments/{assignment['id']}/answer"
@@ -166,14 +170,15 @@ async def volunteer(client: httpx.AsyncClient, token: str, deadline: float, tall
         assignment = reply.json()["next"]["assignment"]  # None: the queue ran dry or the entry check failed
 
 
-async def run_load(url: str, tokens: list[str], seconds: float) -> tuple[Tally, float]:
+async def run_load(url: str, tokens: list[str], seconds: float, think: float) -> tuple[Tally, float]:
     tally = Tally()
     limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
         start = time.monotonic()
         deadline = start + seconds
         outcomes = await asyncio.gather(
-            *(volunteer(client, t, deadline, tally, i) for i, t in enumerate(tokens)), return_exceptions=True
+            *(volunteer(client, t, deadline, tally, i, think) for i, t in enumerate(tokens)),
+            return_exceptions=True,
         )
         tally.statuses.update(f"volunteer stopped: {type(o).__name__}" for o in outcomes if o is not None)
         elapsed = time.monotonic() - start
@@ -207,6 +212,12 @@ def main() -> int:
     parser.add_argument("--volunteers", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean seconds a volunteer looks at a tile (0: as fast as served)",
+    )
+    parser.add_argument(
         "--db", help="a postgresql:// URL of an EMPTY database (default: a temporary SQLite file)"
     )
     args = parser.parse_args()
@@ -217,7 +228,9 @@ def main() -> int:
         log = (Path(tmp) / "server.log").open("w+b")
         server = start_server(db, port, coordinator, log)
         try:
-            tally, elapsed = asyncio.run(run_load(f"http://127.0.0.1:{port}", tokens, args.seconds))
+            tally, elapsed = asyncio.run(
+                run_load(f"http://127.0.0.1:{port}", tokens, args.seconds, args.think)
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -228,6 +241,7 @@ def main() -> int:
                 print(f"server log (last lines):\n{errors[-3000:]}")
         backend = "PostgreSQL" if "://" in db else "SQLite"
         print(f"review server on 127.0.0.1 ({backend}): {len(tokens)} volunteers, {n_tiles} tiles")
+        print(f"think time: {args.think} s per tile on average")
         print(f"load: {elapsed:.1f} s (at most {args.seconds:.0f} s; stops early when tiles run out)")
         rate = len(tally.acknowledged) / elapsed
         print(f"answers: {len(tally.acknowledged)} acknowledged, {rate:.1f} answers/s")

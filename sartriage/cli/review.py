@@ -101,7 +101,10 @@ def run_server(args: argparse.Namespace) -> int:
             print(
                 "note: listening on every network; tokens travel unencrypted unless a TLS proxy is in front"
             )
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        # browsers keep connections open between tiles; a short keep-alive makes them race the close
+        uvicorn.run(
+            app, host=args.host, port=args.port, log_level="warning", access_log=False, timeout_keep_alive=30
+        )
     finally:
         store.close()
     return 0
