@@ -50,6 +50,7 @@ class Detector:
         self.session = session
         self.adapter = adapter
         self.floor = min(floor, card.thresholds.review)
+        self.outputs = adapter.needed_outputs(session.output_shapes)
 
     @classmethod
     def open(
@@ -98,7 +99,7 @@ class Detector:
         step = MAX_BATCH.get(self.provider, 4) if self.session.dynamic_batch else 1
         result: list[Detections] = []
         for start in range(0, len(batch), step):
-            outputs = self.session.run(self.adapter.preprocess(batch[start : start + step]))
+            outputs = self.session.run(self.adapter.preprocess(batch[start : start + step]), self.outputs)
             result.extend(self.adapter.decode(outputs, self.floor))
         return result
 

@@ -52,7 +52,7 @@ class Graph:
 
 
 def read_graph(model: Path) -> Graph:
-    session = Session(model, device="cpu")._session
+    session = Session(model, device="cpu").runtime
     first = session.get_inputs()[0]
     return Graph(
         input_name=first.name,

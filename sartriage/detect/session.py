@@ -70,6 +70,7 @@ class Session:
         batch = first.shape[0] if first.shape else 1
         self.dynamic_batch = not isinstance(batch, int) or batch <= 0
         self.output_names = [o.name for o in self._session.get_outputs()]
+        self.output_shapes = [(o.name, tuple(o.shape)) for o in self._session.get_outputs()]
 
     @staticmethod
     def _create(model: Path, options: ort.SessionOptions, providers: list[str]) -> ort.InferenceSession:
@@ -85,6 +86,11 @@ class Session:
                 last_error = exc
                 log.debug("provider %s unusable: %s", providers[start], exc)
         raise ModelError(f"{model}: ONNX Runtime cannot load it ({last_error})") from None
+
+    @property
+    def runtime(self) -> ort.InferenceSession:
+        """The ONNX Runtime session itself (for inspection and benchmarks)."""
+        return self._session
 
     def run(self, tensor: np.ndarray, outputs: Sequence[str] | None = None) -> list[np.ndarray]:
         """Run a batch; models with a fixed batch of one see the items one after another."""

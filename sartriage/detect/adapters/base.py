@@ -43,6 +43,10 @@ class Adapter:
     def decode(self, outputs: Sequence[np.ndarray], min_score: float) -> list[Detections]:
         raise NotImplementedError
 
+    def needed_outputs(self, outputs: Sequence[tuple[str, Sequence[object]]]) -> list[str] | None:
+        """Names of the model outputs ``decode`` reads, from (name, shape) pairs; None: all of them."""
+        return None
+
     # helpers for heads that give per-class scores and no NMS
 
     def _person_scores(self, class_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,6 +17,11 @@ from sartriage.errors import ModelError
 
 
 class CenterNetAdapter(Adapter):
+    def needed_outputs(self, outputs: Sequence[tuple[str, Sequence[object]]]) -> list[str] | None:
+        # the per-class heat maps (e.g. [B, 128, 128, 80]) are not read: not copying them out saves time
+        boxes = [name for name, shape in outputs if len(shape) == 3 and shape[-1] == 6]
+        return boxes or None
+
     def decode(self, outputs: Sequence[np.ndarray], min_score: float) -> list[Detections]:
         dets = next((o for o in outputs if o.ndim == 3 and o.shape[-1] == 6), None)
         if dets is None:
