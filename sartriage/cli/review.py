@@ -2,7 +2,7 @@
 
 - ``sartriage review-server --db M --host H --port P``: serve the volunteer page and the review API;
 - ``sartriage volunteers add NAME | list | revoke ID``: invite links, answers and measured accuracy;
-- ``sartriage review status | aggregate | escalations | decide | export-honeypots | import-honeypots``.
+- ``sartriage review ACTION``: status, aggregate, escalations, decide, raise, honeypot packs.
 """
 
 from __future__ import annotations
@@ -210,6 +210,18 @@ def _register_review(subparsers: argparse._SubParsersAction) -> None:
     decide.add_argument("decision", choices=("person", "no_person"))
     _db(decide)
     decide.set_defaults(func=run_decide)
+    raising = actions.add_parser("raise", help="serve a flight's or an area's tiles before others")
+    where = raising.add_mutually_exclusive_group(required=True)
+    where.add_argument("--flight", type=int, metavar="ID", help="a flight id (see `sartriage status`)")
+    where.add_argument(
+        "--area",
+        type=_bbox,
+        metavar="W,S,E,N",
+        help="a lon/lat box in degrees; also reaches tiles scanned later",
+    )
+    raising.add_argument("--amount", type=int, default=1, help="how much higher (negative: lower); default 1")
+    _db(raising)
+    raising.set_defaults(func=run_raise)
     export = actions.add_parser("export-honeypots", help="write this mission's known tiles to a pack (zip)")
     export.add_argument("pack", type=Path, metavar="PACK.zip")
     _db(export)
@@ -256,6 +268,29 @@ def run_decide(args: argparse.Namespace) -> int:
     with open_store(args.db, create=False) as store:
         e = ReviewQueue(store).decide(args.escalation, args.decision)
     print(f"escalation {e.id} (tile {e.tile_id}): {e.decision}")
+    return 0
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not W,S,E,N in degrees, e.g. 37.60,55.96,37.70,55.99"
+        ) from None
+    return west, south, east, north
+
+
+def run_raise(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        queue = ReviewQueue(store)
+        if args.flight is not None:
+            n = queue.raise_flight(args.flight, args.amount)
+            what = f"flight {args.flight}"
+        else:
+            n = queue.raise_area(*args.area, amount=args.amount)
+            what = "area {:.5f},{:.5f},{:.5f},{:.5f}".format(*args.area)
+    print(f"{what}: priority {args.amount:+d} on {n} queued tiles")
     return 0
 
 

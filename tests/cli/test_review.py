@@ -151,3 +151,27 @@ def test_review_server_prints_the_coordinator_token_and_serves(mission: Path) ->
         from sartriage.cli.review import _known_url
 
         assert _known_url(store) == f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--flight", "1", "--amount", "3"], "flight 1: priority +3 on 8 queued tiles"),
+        (["--area", "15,45,16,46"], "priority +1 on 0 queued tiles"),  # the crops have no position
+    ],
+)
+def test_review_raise(
+    mission: Path, capsys: pytest.CaptureFixture[str], args: list[str], expected: str
+) -> None:
+    with open_store(mission) as store:
+        ReviewQueue(store).sync()
+    assert main(["review", "raise", *args, "--db", str(mission)]) == 0
+    assert expected in capsys.readouterr().out
+
+
+def test_review_raise_refuses_a_bad_area(mission: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["review", "raise", "--area", "15,45", "--db", str(mission)])
+    assert "W,S,E,N" in capsys.readouterr().err
+    assert main(["review", "raise", "--area", "16,45,15,46", "--db", str(mission)]) == 1
+    assert "west < east" in capsys.readouterr().err
