@@ -94,7 +94,7 @@ def main() -> int:
     settings.model, settings.device = model, "cpu"
     settings.set_threshold("flag", 0.33)
     window = MainWindow(settings)
-    window.resize(1600, 1000)
+    window.resize(1920, 1080)
     window.show()
 
     # mission 1: the Lacmus search photo; candidates, decisions, the frame and the map with hits

@@ -23,6 +23,7 @@ from PyQt6.QtWidgets import (
     QGraphicsView,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -318,16 +319,21 @@ class FramePanel(QWidget):
         self.view = FrameView(self)
         self.caption = QLabel("Pick a candidate or a frame on the map to see it here.")
         self.toggles: dict[str, QCheckBox] = {}
+        # the caption may be long (a failure reason): it wraps instead of widening the window
+        self.caption.setWordWrap(True)
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar = QHBoxLayout()
-        bar.addWidget(self.caption, 1)
+        bar.addWidget(QLabel("Show:"))
         for layer in LAYERS:
             box = QCheckBox(LAYER_LABELS[layer])
             box.setChecked(self.view.layer_visible(layer))
             box.toggled.connect(lambda on, name=layer: self.view.set_layer_visible(name, on))
             bar.addWidget(box)
             self.toggles[layer] = box
+        bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.caption)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         self.view.failed.connect(lambda msg: self.caption.setText(f"Cannot show this frame: {msg}"))

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 STORE_FILTER = "Mission store (*.sqlite *.db);;All files (*)"
 CANDIDATES_WIDTH = 2 * (THUMB + 28) + 40  # two columns of thumbnails
+MIN_MAP_WIDTH = 600
 CONTEXT_SIDE = 1200  # frame pixels around a candidate when looking at its context
 
 
@@ -114,8 +115,9 @@ class MainWindow(QMainWindow):
 
     def _size_splitter(self) -> None:
         total = sum(self.splitter.sizes())
-        if total > CANDIDATES_WIDTH + 200:
-            self.splitter.setSizes([CANDIDATES_WIDTH, total - CANDIDATES_WIDTH])
+        # two columns of thumbnails when the map keeps room enough, else one
+        width = CANDIDATES_WIDTH if total >= CANDIDATES_WIDTH + MIN_MAP_WIDTH else THUMB + 60
+        self.splitter.setSizes([width, max(total - width, 0)])
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PyQt6.QtCore import QSettings, QStandardPaths, QTimer
+from PyQt6.QtCore import QSettings, QStandardPaths
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from ui import app as app_module
@@ -20,33 +20,25 @@ def test_main_opens_the_mission_and_installs_the_hook(
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "config"))
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+    # the test's own event loop runs the window (qtbot), so main() does not start a second one
+    monkeypatch.setattr(QApplication, "exec", lambda self: 0)
     previous = sys.excepthook
-    seen: dict[str, object] = {}
-
-    def look_and_quit() -> None:
-        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
-        seen["store"] = window.mission.store.location if window.mission.store else None
+    try:
+        assert app_module.main([str(mission_copy)]) == 0
+        window = next(
+            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+        )
+        qtbot.addWidget(window)
+        qtbot.waitUntil(lambda: window.mission.snapshot is not None, timeout=30_000)
+        assert window.mission.store is not None and window.mission.store.location == str(mission_copy)
+        assert window.candidates.count() > 0
         try:
             raise ValueError("boom in a slot")
         except ValueError:
             sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
-        window.close()
-        QApplication.instance().quit()
-
-    def when_open() -> None:
-        window = next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)), None)
-        if window is None or window.mission.snapshot is None:
-            QTimer.singleShot(100, when_open)
-        else:
-            look_and_quit()
-
-    QTimer.singleShot(100, when_open)
-    try:
-        assert app_module.main([str(mission_copy)]) == 0
     finally:
         sys.excepthook = previous
         QStandardPaths.setTestModeEnabled(False)
-    assert seen["store"] == str(mission_copy)
     assert len(shown) == 1
     assert shown[0].startswith("something went wrong (ValueError: boom in a slot)")
     assert "Traceback" not in shown[0] and "sartriage-app.log" in shown[0]
