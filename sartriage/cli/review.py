@@ -288,7 +288,8 @@ def run_raise(args: argparse.Namespace) -> int:
             n = queue.raise_flight(args.flight, args.amount)
             what = f"flight {args.flight}"
         else:
-            n = queue.raise_area(*args.area, amount=args.amount)
+            west, south, east, north = args.area
+            n = queue.raise_area(west, south, east, north, amount=args.amount)
             what = "area {:.5f},{:.5f},{:.5f},{:.5f}".format(*args.area)
     print(f"{what}: priority {args.amount:+d} on {n} queued tiles")
     return 0
