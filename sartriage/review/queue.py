@@ -758,27 +758,29 @@ class ReviewQueue:
         }
 
     def progress(self, volunteer_id: int) -> Progress:
+        answered = select(func.count()).where(ANS.c.volunteer_id == volunteer_id).scalar_subquery()
+        exam = (
+            select(func.count())
+            .select_from(ANS.join(A, A.c.id == ANS.c.assignment_id))
+            .where(ANS.c.volunteer_id == volunteer_id, A.c.kind == "exam")
+            .scalar_subquery()
+        )
+        open_tiles = select(func.count()).where(RT.c.state == "open").scalar_subquery()
         with self.store.connect() as conn:
-            me = conn.execute(select(V).where(V.c.id == volunteer_id)).one()
-            answered = (
-                conn.execute(select(func.count()).where(ANS.c.volunteer_id == volunteer_id)).scalar() or 0
-            )
-            exam = conn.execute(
-                select(func.count())
-                .select_from(ANS.join(A, A.c.id == ANS.c.assignment_id))
-                .where(ANS.c.volunteer_id == volunteer_id, A.c.kind == "exam")
-            ).scalar()
-            open_tiles = conn.execute(select(func.count()).where(RT.c.state == "open")).scalar() or 0
+            me = conn.execute(
+                select(V.c.name, V.c.exam_state, answered, exam, open_tiles).where(V.c.id == volunteer_id)
+            ).one()
             accuracy = self._accuracies(conn, [volunteer_id]).get(volunteer_id, NO_ACCURACY)
+        name, exam_state, n_answered, n_exam, n_open = me
         return Progress(
             volunteer_id,
-            me.name,
-            me.exam_state,
-            int(exam or 0),
+            name,
+            exam_state,
+            int(n_exam),
             self.settings.exam_size,
-            int(answered),
+            int(n_answered),
             accuracy,
-            int(open_tiles),
+            int(n_open),
         )
 
     # ── the coordinator's view ───────────────────────────────────────────────────────────────
