@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from sartriage.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "review"))
-from review_fixtures import HERIDAL, confirm, grid_mission  # noqa: E402
+from review_fixtures import HERIDAL, confirm, free_port, grid_mission  # noqa: E402
 
 
 @pytest.fixture
@@ -109,14 +108,8 @@ def test_review_status_and_honeypot_pack_round_trip(
     assert "0 known tiles added" in capsys.readouterr().out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_review_server_prints_the_coordinator_token_and_serves(mission: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("SARTRIAGE_COORDINATOR_TOKEN", None)
     proc = subprocess.Popen(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -149,3 +150,10 @@ def make_queue(store: Store, **settings: object) -> ReviewQueue:
     base: dict[str, object] = {"seed": 7, "sync_seconds": 0.0, "honeypot_rate": 0.0, "exam_size": 0}
     base.update(settings)
     return ReviewQueue(store, QueueSettings(**base))  # type: ignore[arg-type]
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from review_fixtures import LACMUS, add_flight, add_frame, add_tiles
+from review_fixtures import LACMUS, add_flight, add_frame, add_tiles, free_port
 from sqlalchemy import select
 
 from sartriage.review import QueueSettings, ReviewQueue
@@ -36,12 +35,6 @@ class LiveServer:
     queue: ReviewQueue
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live(tmp_path: Path, shared_data: Path) -> Iterator[LiveServer]:
     with open_store(tmp_path / "m.sqlite") as store:
@@ -51,7 +44,7 @@ def live(tmp_path: Path, shared_data: Path) -> Iterator[LiveServer]:
         )
         settings = QueueSettings(sync_seconds=0, exam_size=0, honeypot_rate=0)
         queue = ReviewQueue(store, settings)
-        port = _free_port()
+        port = free_port()
         app = create_app(ReviewSettings(db=str(store.location), queue=settings), store=store)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)

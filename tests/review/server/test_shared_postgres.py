@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from review_fixtures import grid_mission
+from review_fixtures import free_port, grid_mission
 from sqlalchemy import select
 
 from sartriage.review import ReviewQueue
@@ -27,12 +26,6 @@ VOLUNTEERS = 24
 MAX_OVERLAP = 3
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def servers(pg_url: str, heridal_image: Path) -> Iterator[tuple[list[str], list[str], str]]:
     with open_store(pg_url) as store:
@@ -40,7 +33,7 @@ def servers(pg_url: str, heridal_image: Path) -> Iterator[tuple[list[str], list[
         queue = ReviewQueue(store)
         coordinator = queue.coordinator_token()
         tokens = [queue.invite(f"v{i}")[1] for i in range(VOLUNTEERS)]
-    ports = [_free_port() for _ in range(SERVERS)]
+    ports = [free_port() for _ in range(SERVERS)]
     procs = [
         subprocess.Popen(
             [
