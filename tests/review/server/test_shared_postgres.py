@@ -27,13 +27,25 @@ MAX_OVERLAP = 3
 
 
 @pytest.fixture
-def servers(pg_url: str, heridal_image: Path) -> Iterator[tuple[list[str], list[str], str]]:
+def servers(pg_url: str, heridal_image: Path, tmp_path: Path) -> Iterator[tuple[list[str], list[str], str]]:
     with open_store(pg_url) as store:
         grid_mission(store, heridal_image, 10)
         queue = ReviewQueue(store)
         coordinator = queue.coordinator_token()
         tokens = [queue.invite(f"v{i}")[1] for i in range(VOLUNTEERS)]
     ports = [free_port() for _ in range(SERVERS)]
+    options = [
+        "--coordinator-token",
+        coordinator,
+        "--exam-size",
+        "0",
+        "--honeypot-rate",
+        "0",
+        "--rate",
+        "1000",
+    ]
+    options += ["--overlap", "2", "--max-overlap", str(MAX_OVERLAP)]
+    logs = [(tmp_path / f"server-{port}.log").open("w+b") for port in ports]
     procs = [
         subprocess.Popen(
             [
@@ -45,25 +57,14 @@ def servers(pg_url: str, heridal_image: Path) -> Iterator[tuple[list[str], list[
                 pg_url,
                 "--port",
                 str(port),
-                "--coordinator-token",
-                coordinator,
-                "--exam-size",
-                "0",
-                "--honeypot-rate",
-                "0",
-                "--rate",
-                "1000",
-                "--overlap",
-                "2",
-                "--max-overlap",
-                str(MAX_OVERLAP),
+                *options,
             ],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=log,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        for port in ports
+        for port, log in zip(ports, logs, strict=True)
     ]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
@@ -73,7 +74,7 @@ def servers(pg_url: str, heridal_image: Path) -> Iterator[tuple[list[str], list[
                     httpx.get(f"{url}/openapi.json")
                     break
                 except httpx.TransportError:
-                    assert proc.poll() is None, proc.stderr.read().decode()
+                    assert proc.poll() is None, f"server {url} did not start; see {tmp_path}"
                     time.sleep(0.1)
         yield urls, tokens, coordinator
     finally:
@@ -81,6 +82,8 @@ def servers(pg_url: str, heridal_image: Path) -> Iterator[tuple[list[str], list[
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=20)
+        for log in logs:
+            log.close()
 
 
 def test_many_servers_share_one_queue_without_over_assigning(servers, pg_url: str) -> None:  # type: ignore[no-untyped-def]
