@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PyQt6.QtCore import QRectF, Qt, QThreadPool, QTimer
+from PyQt6.QtCore import QRectF, Qt, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PyQt6.QtWidgets import (
     QDockWidget,
@@ -37,7 +37,7 @@ from ui.mission_reads import FrameOverlays, TilePlace, frame_overlays, tile_plac
 from ui.review_panel import ReviewPanel
 from ui.scan_runner import ScanJob, ScanQueue
 from ui.settings import Settings
-from ui.tasks import run_in_background
+from ui.tasks import run_in_background, wait_for_background
 from ui.thresholds_dialog import ThresholdsDialog
 
 log = logging.getLogger(__name__)
@@ -506,7 +506,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent | None) -> None:
         self.scans.shutdown()
         self.review_panel.shutdown()
-        QThreadPool.globalInstance().waitForDone(10_000)
+        wait_for_background(10.0)
         self.settings.save_window_state(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.mission.close()

@@ -9,12 +9,15 @@ cancelling closes it, so its ``finally`` blocks run in the worker thread.
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from PyQt6 import sip
-from PyQt6.QtCore import QObject, QRunnable, QThread, QThreadPool, pyqtSignal
+from PyQt6.QtCore import QObject, QThread, pyqtSignal
 
 from ui.errors import human_message
 
@@ -26,23 +29,37 @@ class _CallSignals(QObject):
     failed = pyqtSignal(str)
 
 
-class _Call(QRunnable):
-    def __init__(self, fn: Callable[[], Any], signals: _CallSignals) -> None:
-        super().__init__()
-        self.fn = fn
-        self.signals = signals
+_running = 0
+_running_lock = threading.Lock()
 
-    def run(self) -> None:
+
+def _call(fn: Callable[[], Any], signals: _CallSignals) -> None:
+    global _running
+    try:
         try:
-            try:
-                result = self.fn()
-            except Exception as exc:  # every failure goes back to the GUI as a sentence
-                log.warning("background task failed", exc_info=True)
-                self.signals.failed.emit(human_message(exc))
-                return
-            self.signals.done.emit(result)
-        except RuntimeError:  # the app closed while this ran: nobody is left to tell
-            log.debug("background result dropped: the receiver is gone")
+            result = fn()
+        except Exception as exc:  # every failure goes back to the GUI as a sentence
+            log.warning("background task failed", exc_info=True)
+            signals.failed.emit(human_message(exc))
+            return
+        signals.done.emit(result)
+    except RuntimeError:  # the app closed while this ran: nobody is left to tell
+        log.debug("background result dropped: the receiver is gone")
+    finally:
+        with _running_lock:
+            _running -= 1
+
+
+# Plain Python threads (not QThreadPool): a finished task never waits on Qt to delete a wrapper.
+_pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 2), thread_name_prefix="sartriage-app")
+
+
+def wait_for_background(timeout_s: float) -> bool:
+    """Wait until no background call runs (closing the window); False when some still do."""
+    deadline = time.monotonic() + timeout_s
+    while _running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return not _running
 
 
 _live: set[_CallSignals] = set()
@@ -69,7 +86,10 @@ def run_in_background(
 
     signals.done.connect(deliver(on_done))
     signals.failed.connect(deliver(on_failed))
-    QThreadPool.globalInstance().start(_Call(fn, signals))
+    global _running
+    with _running_lock:
+        _running += 1
+    _pool.submit(_call, fn, signals)
 
 
 class GeneratorWorker(QThread):
