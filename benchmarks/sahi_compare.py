@@ -37,13 +37,17 @@ MODEL = SHARED / "models" / "yolov8n_coco_int8_640.onnx"
 DATA = SHARED / "data" / "labelled" / "unicamp_uav"
 SLICE, OVERLAP, MATCH_IOS = 640, 0.2, 0.5
 
-# Runs inside the SAHI venv: reads a JSON job on stdin, writes per-image boxes and seconds on stdout.
+# Runs inside the SAHI venv: a JSON job on its first stdin line, then one image path per line; answers each
+# with one JSON line (seconds and person boxes), so the two sides can take turns frame by frame.
 SAHI_SIDE = r"""
 import json, os, sys, time
 os.environ.setdefault("YOLO_OFFLINE", "1")
+answers = os.fdopen(os.dup(1), "w", buffering=1)
+os.dup2(2, 1)  # whatever the libraries print goes to stderr; answers keep stdout to themselves
+sys.stdout = sys.stderr
 from sahi import AutoDetectionModel
 from sahi.predict import get_sliced_prediction
-job = json.load(sys.stdin)
+job = json.loads(sys.stdin.readline())
 model = AutoDetectionModel.from_pretrained(
     model_type="ultralytics", model_path=job["model"], confidence_threshold=job["threshold"], device="cpu"
 )
@@ -54,35 +58,54 @@ def run(path):
         postprocess_type="GREEDYNMM", postprocess_match_metric="IOS", postprocess_match_threshold=job["ios"],
         verbose=0,
     )
-run(job["images"][0])  # warm-up: model load and first-run costs are not counted
-out = {}
-for path in job["images"]:
+for line in sys.stdin:
     start = time.perf_counter()
-    result = run(path)
+    result = run(line.strip())
     seconds = time.perf_counter() - start
     people = [p for p in result.object_prediction_list if p.category.id == 0]
-    boxes = [list(p.bbox.to_xyxy()) + [p.score.value] for p in people]
-    out[path] = {"seconds": seconds, "boxes": boxes}
-json.dump(out, sys.stdout)
+    boxes = [[float(v) for v in p.bbox.to_xyxy()] + [float(p.score.value)] for p in people]
+    print(json.dumps({"seconds": seconds, "boxes": boxes}), file=answers, flush=True)
 """
 
 
-def run_sahi(python: str, images: list[Path], threshold: float) -> dict[str, dict]:
-    job = {
-        "model": str(MODEL),
-        "images": [str(p) for p in images],
-        "threshold": threshold,
-        "slice": SLICE,
-        "overlap": OVERLAP,
-        "ios": MATCH_IOS,
-    }
-    env = dict(os.environ, YOLO_OFFLINE="1")
-    done = subprocess.run(
-        [python, "-c", SAHI_SIDE], input=json.dumps(job), capture_output=True, text=True, env=env, check=False
-    )
-    if done.returncode != 0:
-        sys.exit(f"SAHI side failed ({python}):\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+class SahiSide:
+    """SAHI + Ultralytics in its own venv, asked for one frame at a time."""
+
+    def __init__(self, python: str, threshold: float) -> None:
+        job = {
+            "model": str(MODEL),
+            "threshold": threshold,
+            "slice": SLICE,
+            "overlap": OVERLAP,
+            "ios": MATCH_IOS,
+        }
+        try:
+            self.process = subprocess.Popen(
+                [python, "-c", SAHI_SIDE],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                env=dict(os.environ, YOLO_OFFLINE="1"),
+            )
+        except OSError as exc:
+            sys.exit(f"cannot start the SAHI venv's python {python}: {exc}; see this script's docstring")
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(job) + "\n")
+
+    def detect(self, image: Path) -> tuple[float, np.ndarray]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{image}\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            sys.exit("the SAHI side stopped (its error is above)")
+        answer = json.loads(line)
+        return answer["seconds"], np.asarray(answer["boxes"], np.float32).reshape(-1, 5)
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
 
 
 def main() -> None:
@@ -100,30 +123,33 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         card = draft_card(MODEL, Path(folder) / "yolov8n.card.toml")
         detector = Detector.open(card.path, device="cpu", threads=args.threads)
-    detector.floor = args.threshold
 
     ours, theirs = Tally(), Tally()
     ours_s: list[float] = []
-    sahi = run_sahi(args.sahi_python, images, args.threshold)
+    sahi_s: list[float] = []
+    sahi = SahiSide(args.sahi_python, args.threshold)
+    sahi.detect(images[0])  # warm-up on both sides: model load and first-run costs are not counted
     for index, item in enumerate(labelled):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SartriageWarning)
             with open_frame(item.image) as frame:
                 if index == 0:
-                    detector.detect(frame)  # warm-up, as on the SAHI side
+                    detector.detect(frame)
                 start = time.perf_counter()
                 found = detector.detect(frame).detections
                 ours_s.append(time.perf_counter() - start)
                 labels = item.in_pixels(frame.width, frame.height)
+        seconds, other = sahi.detect(item.image)  # the two sides take turns, frame by frame
+        sahi_s.append(seconds)
+        found = found[found.scores >= args.threshold]
         ours.add(found.scores, match(found.xyxy, found.scores, labels), len(labels))
-        other = np.asarray(sahi[str(item.image)]["boxes"], np.float32).reshape(-1, 5)
         theirs.add(other[:, 4], match(other[:, :4], other[:, 4], labels), len(labels))
         print(
             f"  {item.image.name}: sartriage {len(found)} boxes in {ours_s[-1]:.2f} s, "
-            f"SAHI {len(other)} boxes in {sahi[str(item.image)]['seconds']:.2f} s"
+            f"SAHI {len(other)} boxes in {seconds:.2f} s"
         )
+    sahi.close()
 
-    sahi_s = [sahi[str(p)]["seconds"] for p in images]
     a, b = ours.at(args.threshold), theirs.at(args.threshold)
     fps_ours, fps_sahi = len(ours_s) / sum(ours_s), len(sahi_s) / sum(sahi_s)
     print(f"{len(images)} frames, {ours.labels} people, slices {SLICE} px, overlap {OVERLAP}", end="")
