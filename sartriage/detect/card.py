@@ -6,7 +6,7 @@ import hashlib
 import logging
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -186,10 +186,11 @@ def _section(path: Path, data: Mapping[str, Any], name: str, known: type | None)
     if not isinstance(section, dict):
         raise ModelError(f"{path}: [{name}] must be a table")
     if known is not None:
-        unknown = set(section) - set(known.__dataclass_fields__)
+        allowed = {f.name for f in fields(known)}
+        unknown = set(section) - allowed
         if unknown:
             log.warning("%s: [%s] ignores unknown keys %s", path, name, ", ".join(sorted(unknown)))
-        section = {k: v for k, v in section.items() if k in known.__dataclass_fields__}
+        section = {k: v for k, v in section.items() if k in allowed}
     return section
 
 

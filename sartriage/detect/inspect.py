@@ -102,7 +102,7 @@ def recognise(graph: Graph, width: int, height: int) -> str:
     )
 
 
-def _class_names(graph: Graph, family: str) -> tuple[str, ...]:
+def _class_names(graph: Graph) -> tuple[str, ...]:
     raw = graph.metadata.get("names")
     if raw:
         try:
@@ -115,7 +115,7 @@ def _class_names(graph: Graph, family: str) -> tuple[str, ...]:
 
 
 def _class_count(graph: Graph, family: str) -> int | None:
-    shapes = [s for _, s in graph.outputs]
+    shapes = [tuple(d if isinstance(d, int) else -1 for d in s) for _, s in graph.outputs]
     if family in ("yolov8", "yolo11"):
         return int(shapes[0][1]) - 4
     if family in ("yolov5", "yolox"):
@@ -143,7 +143,7 @@ def draft_card(model: Path, out: Path | None = None) -> ModelCard:
     graph = read_graph(model)
     layout, width, height = _input_geometry(model, graph.input_shape)
     family = recognise(graph, width, height)
-    names = _class_names(graph, family)
+    names = _class_names(graph)
     nc = _class_count(graph, family)
     if not names and nc == COCO_CLASSES:
         names = ("person",)  # COCO order starts with person; other names are not needed
