@@ -5,7 +5,7 @@ full-frame pass), keep person boxes scoring >= the threshold, and merge across s
 the smaller box at 0.5. Both are scored by sartriage's own rule (IoU >= 0.3 or centre inside the label).
 SAHI lives in its own virtual environment, never in the product's: it runs as a subprocess.
 
-    python3 -m venv /work/sahivenv && /work/sahivenv/bin/pip install sahi==0.12.8 ultralytics
+    python3 -m venv /work/sahivenv && /work/sahivenv/bin/pip install sahi==0.12.8 ultralytics onnxruntime
     .venv/bin/python benchmarks/sahi_compare.py [--frames 2] [--sahi-python /work/sahivenv/bin/python]
 
 (or set SAHI_PYTHON). Prints seconds per frame and recall of both, and the ratios.
