@@ -145,11 +145,14 @@ def test_two_workers_split_a_postgresql_mission_and_equal_one(
     folder = long_folder
     expected = reference(folder, card_path, tmp_path)
     open_store(pg_url).close()  # the coordinator sets the mission up; then both workers start at once
-    first = start(folder, pg_url, card_path, "--worker-id", "laptop-a")
-    second = start(folder, pg_url, card_path, "--worker-id", "laptop-b")
+    # A claim timeout shorter than a frame's wait in the read-ahead queue: only heartbeats keep each
+    # worker's claims from being taken over by the other.
+    first = start(folder, pg_url, card_path, "--worker-id", "laptop-a", "--claim-timeout", "3")
+    second = start(folder, pg_url, card_path, "--worker-id", "laptop-b", "--claim-timeout", "3")
     for process in (first, second):
         _, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
+        assert "another worker finished this frame first" not in err and "silent for over" not in err
     with open_store(pg_url, create=False) as store:
         assert snapshot(store) == expected
     engine = create_engine(pg_url)
