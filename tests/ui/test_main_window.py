@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -150,41 +153,68 @@ def test_scan_to_confirmed_hit_on_the_map(
 
 
 def test_reopen_after_a_crash_carries_on(
-    qtbot, window: MainWindow, settings: Settings, model: Path, shared_data: Path, tmp_path: Path
+    qtbot, settings: Settings, model: Path, shared_data: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    """A scan stopped half-way (here: cancelled after its first frame) leaves frames pending; reopening
-    the mission offers to carry on, and carrying on finishes them without scanning any twice."""
+    """A scan killed with SIGKILL after its first frame (the same core the window runs, in a process we
+    can kill) leaves frames pending; opening the mission in the app offers to carry on, and carrying on
+    finishes them without scanning any frame twice."""
     folder = flight_folder(shared_data, tmp_path / "card", (LACMUS, *XT2))
     mission = tmp_path / "m.sqlite"
-    _open(qtbot, window, mission)
-    window.start_scan(folder)
-    qtbot.waitUntil(
-        lambda: window.scans.last is not None and window.scans.last.frames_done >= 1, timeout=120_000
+    open_store(mission).close()  # created before the scan starts, so polling it never races the creation
+    cli = Path(sys.executable).with_name("sartriage")
+    log = (tmp_path / "scan.log").open("w")
+    scan = subprocess.Popen(
+        [str(cli), "scan", str(folder), "--db", str(mission), "--model", str(model), "--device", "cpu"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
-    with qtbot.waitSignal(window.scans.idle, timeout=60_000):
-        window.scans.cancel()
-    window.close()
 
-    again = MainWindow(settings)
-    qtbot.addWidget(again)
-    again.show()
-    _open(qtbot, again, mission)
-    panel = again.mission_panel
+    def first_frame_committed() -> bool:
+        assert scan.poll() is None, (tmp_path / "scan.log").read_text()[-2000:]
+        with open_store(mission, create=False) as store, store.connect() as conn:
+            done = conn.execute(select(func.count()).where(schema.frames.c.status == "done")).scalar()
+        return bool(done)
+
+    try:
+        qtbot.waitUntil(first_frame_committed, timeout=180_000)
+    finally:
+        scan.send_signal(signal.SIGKILL)
+        scan.wait(30)
+        log.close()
+    with open_store(mission, create=False) as store, store.connect() as conn:
+        before = dict(
+            conn.execute(select(schema.frames.c.status, func.count()).group_by(schema.frames.c.status)).all()
+        )
+    assert before.get("done", 0) < 3, "killed before the end"
+
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    _open(qtbot, window, mission)
+    panel = window.mission_panel
     qtbot.waitUntil(lambda: panel.carry_on_button.isVisible(), timeout=10_000)
-    assert "left" in panel.carry_on_button.text()
-    with qtbot.waitSignal(again.scans.idle, timeout=300_000):
+    left = 3 - before.get("done", 0)
+    assert f"({left} frame" in panel.carry_on_button.text()
+    with qtbot.waitSignal(window.scans.idle, timeout=300_000):
         qtbot.mouseClick(panel.carry_on_button, Qt.MouseButton.LeftButton)
     with open_store(mission, create=False) as store, store.connect() as conn:
-        done = conn.execute(
-            select(func.count()).select_from(schema.frames).where(schema.frames.c.status == "done")
-        ).scalar()
-        per_frame = conn.execute(
-            select(schema.tiles.c.frame_id, func.count()).group_by(schema.tiles.c.frame_id)
+        statuses = dict(
+            conn.execute(select(schema.frames.c.status, func.count()).group_by(schema.frames.c.status)).all()
+        )
+        windows = conn.execute(
+            select(
+                schema.tiles.c.frame_id,
+                schema.tiles.c.x,
+                schema.tiles.c.y,
+                schema.tiles.c.w,
+                schema.tiles.c.h,
+            )
         ).all()
         flights = conn.execute(select(func.count()).select_from(schema.flights)).scalar()
-    assert done == 3 and flights == 1
-    assert len(per_frame) == 3
-    again.mission.refresh()
+    assert statuses == {"done": 3} and flights == 1
+    assert len(windows) == len(set(windows))  # no tile written twice
+    assert len({w[0] for w in windows}) == 3
+    window.mission.refresh()
     qtbot.waitUntil(lambda: not panel.carry_on_button.isVisible(), timeout=10_000)
 
 
