@@ -21,13 +21,19 @@ def is_frame_file(path: Path) -> bool:
 
 
 def find_frames(folder: Path) -> Iterator[Path]:
-    """Every frame under ``folder``, recursively, in a stable (sorted) order; hidden folders are skipped."""
+    """Every frame under ``folder``, recursively, in a stable (sorted) order; hidden folders are skipped,
+    and a folder reached twice (a link back up the tree) is read once."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FrameError(f"{folder}: not a folder; give the folder the drone photos were copied to")
     stack = [folder]
+    visited: set[Path] = set()
     while stack:
         current = stack.pop()
+        real = current.resolve()
+        if real in visited:
+            continue
+        visited.add(real)
         try:
             entries = sorted(current.iterdir(), key=lambda p: p.name)
         except OSError as exc:

@@ -37,6 +37,13 @@ def test_finds_frames_recursively_in_a_stable_order(tmp_path: Path) -> None:
     assert found == ["a.JPG", "b.jpg", "DCIM/100MEDIA/c.jpeg", "DCIM/101MEDIA/d.tif"]
 
 
+def test_a_link_back_up_the_tree_is_followed_once(tmp_path: Path) -> None:
+    (tmp_path / "DCIM").mkdir()
+    (tmp_path / "DCIM" / "a.jpg").write_bytes(b"\xff\xd8")
+    (tmp_path / "DCIM" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    assert [p.relative_to(tmp_path).as_posix() for p in find_frames(tmp_path)] == ["DCIM/a.jpg"]
+
+
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FrameError, match="not a folder"):
         list(find_frames(tmp_path / "nowhere"))
