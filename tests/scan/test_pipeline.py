@@ -225,3 +225,25 @@ def test_frames_detected_chunk_by_chunk_store_what_whole_frames_do(
     with open_store(tmp_path / "chunked.sqlite") as store:
         run(store, folder, detector)
         assert snapshot(store) == whole
+
+
+def test_retry_failed_reads_failed_frames_again(
+    small_flight: tuple[Path, dict[str, str]], detector: Detector, tmp_path: Path
+) -> None:
+    folder, broken = small_flight
+    failed_at = select(schema.frames.c.path, schema.frames.c.processed_at).where(
+        schema.frames.c.status == "failed"
+    )
+    with open_store(tmp_path / "mission.sqlite") as store:
+        run(store, folder, detector)
+        with store.connect() as conn:
+            before = dict(conn.execute(failed_at).all())
+        assert run(store, folder, detector)[-1].tiles == 0  # a plain rerun leaves failed frames alone
+        with store.connect() as conn:
+            assert dict(conn.execute(failed_at).all()) == before
+        last = run(store, folder, detector, retry_failed=True)[-1]
+        with store.connect() as conn:
+            after = dict(conn.execute(failed_at).all())
+    assert (last.frames_done, last.frames_failed) == (6, 3)
+    assert {Path(p).name for p in after} == set(broken)
+    assert all(after[p] > before[p] for p in before)
