@@ -16,8 +16,9 @@ from typing import Any
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
 from sartriage import hits
+from sartriage.scan.summary import FlightSummary, summarise
 from sartriage.store import Store, open_store
-from ui.mission_reads import FlightProgress, MapFrames, flight_progress, map_frames
+from ui.mission_reads import MapFrames, map_frames
 from ui.tasks import run_in_background
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ REFRESH_COALESCE_MS = 400
 
 @dataclass(frozen=True)
 class Snapshot:
-    flights: list[FlightProgress]
+    flights: list[FlightSummary]
     frames: MapFrames
     hits: list[hits.Hit]
     hit_counts: dict[str, int]
@@ -36,7 +37,7 @@ class Snapshot:
 
 def read_snapshot(store: Store) -> Snapshot:
     return Snapshot(
-        flights=flight_progress(store),
+        flights=summarise(store),
         frames=map_frames(store),
         hits=hits.list_hits(store, hits.HitFilter(statuses=SHOWN_STATUSES)),
         hit_counts=hits.counts(store),

@@ -20,8 +20,8 @@ from PyQt6.QtWidgets import (
 )
 
 from sartriage.scan import ScanProgress
+from sartriage.scan.summary import FlightSummary
 from ui.mission import Snapshot
-from ui.mission_reads import FlightProgress
 
 COLUMNS = ("Flight", "Frames", "Failed", "Flagged · review · cleared", "State")
 
@@ -37,6 +37,16 @@ def duration(seconds: float | None) -> str:
         return f"{minutes} min {seconds:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+def tiles_tooltip(flight: FlightSummary) -> str:
+    """The rest of the core's summary of a flight, on hover."""
+    review = ", ".join(f"{n} {state}" for state, n in sorted(flight.review.items())) or "not queued yet"
+    hits = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in sorted(flight.hits.items())) or "none"
+    return (
+        f"{flight.detections} detections · {flight.quality_checks} cleared tiles sent to review as "
+        f"quality checks\nreview queue: {review}\nhits: {hits}"
+    )
 
 
 def describe(progress: ScanProgress) -> str:
@@ -113,7 +123,7 @@ class MissionPanel(QWidget):
         layout.addWidget(QLabel("Failed frames (select a flight):"))
         layout.addWidget(self.failures, 1)
 
-        self._flights: list[FlightProgress] = []
+        self._flights: list[FlightSummary] = []
         self._live: dict[str, ScanProgress] = {}  # folder -> last progress of this session's scan
         self._states: dict[str, str] = {}  # folder -> scan state
         self._paused = False
@@ -159,7 +169,7 @@ class MissionPanel(QWidget):
     # -- display -----------------------------------------------------------------------------------
     def _folder_of(self, progress: ScanProgress) -> str:
         for f in self._flights:
-            if f.id == progress.flight_id:
+            if f.flight_id == progress.flight_id:
                 return str(Path(f.folder).resolve())
         return progress.flight
 
@@ -168,13 +178,14 @@ class MissionPanel(QWidget):
         self.table.setRowCount(len(self._flights))
         for row, flight in enumerate(self._flights):
             key = str(Path(flight.folder).resolve())
-            state = self._states.get(key, "done" if flight.pending == 0 and flight.frames else "not running")
-            if state == "not running" and flight.pending:
-                state = f"{flight.pending} left"
+            total = sum(flight.frames.values())
+            state = self._states.get(key, "done" if flight.frames_pending == 0 and total else "not running")
+            if state == "not running" and flight.frames_pending:
+                state = f"{flight.frames_pending} left"
             cells = (
                 flight.name,
-                f"{flight.done + flight.failed} / {flight.frames}",
-                str(flight.failed),
+                f"{flight.frames_done + flight.frames_failed} / {total}",
+                str(flight.frames_failed),
                 " · ".join(str(flight.tiles.get(state, 0)) for state in ("flagged", "review", "cleared")),
                 state,
             )
@@ -187,6 +198,7 @@ class MissionPanel(QWidget):
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             self.table.item(row, 0).setToolTip(flight.folder)
+            self.table.item(row, 3).setToolTip(tiles_tooltip(flight))
         if 0 <= selected < len(self._flights):
             self.table.selectRow(selected)
         elif self._flights and selected < 0:
@@ -199,21 +211,26 @@ class MissionPanel(QWidget):
         self.failures.clear()
         if 0 <= row < len(self._flights):
             flight = self._flights[row]
-            for name, reason in flight.failures:
+            for path, reason in flight.failures:
                 # the core's reasons start with the file's path; the name is enough here
-                short = reason.split(": ", 1)[1] if reason.startswith(str(Path(flight.folder))) else reason
-                self.failures.addItem(f"{name}: {short}")
-                self.failures.item(self.failures.count() - 1).setToolTip(reason)
+                short = reason.split(": ", 1)[1] if reason.startswith(path) else reason
+                self.failures.addItem(f"{Path(path).name}: {short}")
+                self.failures.item(self.failures.count() - 1).setToolTip(f"{path}\n{reason}")
+            more = flight.frames_failed - len(flight.failures)
+            if more > 0:
+                self.failures.addItem(f"… and {more} more (sartriage status --db … lists them all)")
 
     def _unfinished(self) -> list[str]:
         busy = {k for k, s in self._states.items() if s not in ("finished", "stopped")}
-        return [f.folder for f in self._flights if f.pending and str(Path(f.folder).resolve()) not in busy]
+        return [
+            f.folder for f in self._flights if f.frames_pending and str(Path(f.folder).resolve()) not in busy
+        ]
 
     def _update_carry_on(self) -> None:
         left = self._unfinished()
         self.carry_on_button.setVisible(bool(left))
         if left:
-            n = sum(f.pending for f in self._flights if f.folder in left)
+            n = sum(f.frames_pending for f in self._flights if f.folder in left)
             self.carry_on_button.setText(f"Carry on scanning ({n} frame{'s' if n != 1 else ''} left)")
 
     def _pause_clicked(self) -> None:

@@ -18,19 +18,6 @@ from sartriage.store import schema as s
 
 
 @dataclass(frozen=True)
-class FlightProgress:
-    id: int
-    name: str
-    folder: str
-    frames: int
-    done: int
-    failed: int
-    pending: int
-    tiles: dict[str, int]
-    failures: tuple[tuple[str, str], ...]  # (file name, reason)
-
-
-@dataclass(frozen=True)
 class MapFrames:
     """Every frame of the mission, as parallel arrays (one row per frame)."""
 
@@ -70,51 +57,6 @@ class FrameOverlays:
     tile_score: np.ndarray  # (N,) float
     det_xyxy: np.ndarray  # (M, 4) float
     det_score: np.ndarray  # (M,) float
-
-
-def flight_progress(store: Store) -> list[FlightProgress]:
-    f, fr, t = s.flights, s.frames, s.tiles
-    with store.connect() as conn:
-        flights = conn.execute(select(f.c.id, f.c.name, f.c.folder).order_by(f.c.id)).all()
-        counts = {
-            (row.flight_id, row.status): row.n
-            for row in conn.execute(
-                select(fr.c.flight_id, fr.c.status, func.count().label("n")).group_by(
-                    fr.c.flight_id, fr.c.status
-                )
-            )
-        }
-        tiles: dict[int, dict[str, int]] = {}
-        for row in conn.execute(
-            select(fr.c.flight_id, t.c.state, func.count().label("n"))
-            .join(fr, fr.c.id == t.c.frame_id)
-            .group_by(fr.c.flight_id, t.c.state)
-        ):
-            tiles.setdefault(row.flight_id, {})[row.state] = row.n
-        failures: dict[int, list[tuple[str, str]]] = {}
-        for row in conn.execute(
-            select(fr.c.flight_id, fr.c.path, fr.c.error).where(fr.c.status == "failed").order_by(fr.c.path)
-        ):
-            failures.setdefault(row.flight_id, []).append(
-                (Path(row.path).name, row.error or "unknown reason")
-            )
-    out = []
-    for fid, name, folder in flights:
-        by = {state: counts.get((fid, state), 0) for state in s.FRAME_STATES}
-        out.append(
-            FlightProgress(
-                id=fid,
-                name=name,
-                folder=folder,
-                frames=sum(by.values()),
-                done=by["done"],
-                failed=by["failed"],
-                pending=by["pending"] + by["claimed"],
-                tiles={state: tiles.get(fid, {}).get(state, 0) for state in s.TILE_STATES},
-                failures=tuple(failures.get(fid, [])),
-            )
-        )
-    return out
 
 
 def map_frames(store: Store) -> MapFrames:
