@@ -16,7 +16,7 @@ from typing import Any
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
 from sartriage import hits
-from sartriage.scan.summary import FlightSummary, summarise
+from sartriage.scan import FlightSummary, summarise
 from sartriage.store import Store, open_store
 from ui.mission_reads import MapFrames, map_frames
 from ui.tasks import run_in_background

@@ -19,8 +19,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from sartriage.scan import ScanProgress
-from sartriage.scan.summary import FlightSummary
+from sartriage.scan import FlightSummary, ScanProgress
 from ui.mission import Snapshot
 
 COLUMNS = ("Flight", "Frames", "Failed", "Flagged · review · cleared", "State")
