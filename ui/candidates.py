@@ -46,10 +46,11 @@ def thumb_side(hit: Hit) -> int:
 
 
 def caption(hit: Hit, agreement: str | None = None) -> str:
-    parts = [f"{hit.confidence:.2f}", hit.source, STATUS_LABELS.get(hit.status, hit.status)]
+    """Score and source, status, and the volunteers' agreement where they answered: a line each."""
+    lines = [f"{hit.confidence:.2f} · {hit.source}", STATUS_LABELS.get(hit.status, hit.status)]
     if agreement:
-        parts.append(agreement)
-    return " · ".join(parts[:2]) + "\n" + " · ".join(parts[2:])
+        lines.append(agreement)
+    return "\n".join(lines)
 
 
 class CandidateList(QListWidget):
@@ -63,7 +64,7 @@ class CandidateList(QListWidget):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setIconSize(QSize(THUMB, THUMB))
-        self.setGridSize(QSize(THUMB + 28, THUMB + 44))
+        self.setGridSize(QSize(THUMB + 28, THUMB + 60))
         self.setWordWrap(True)
         self.setUniformItemSizes(True)
         self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)

@@ -281,8 +281,8 @@ class MainWindow(QMainWindow):
         previous, self._shown = self._shown, snapshot
         self.mission_panel.set_snapshot(snapshot)
         # rebuild only what changed: a scan step changes frames, a decision changes hits
-        if previous is None or previous.hits != snapshot.hits:
-            self.candidates.set_hits(snapshot.hits)
+        if previous is None or previous.hits != snapshot.hits or previous.agreement != snapshot.agreement:
+            self.candidates.set_hits(snapshot.hits, snapshot.agreement)
             self.map.set_hits(snapshot.hits)
         if previous is None or not previous.frames.same_as(snapshot.frames):
             self.map.set_frames(snapshot.frames)

@@ -18,7 +18,7 @@ from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 from sartriage import hits
 from sartriage.scan import FlightSummary, summarise
 from sartriage.store import Store, open_store
-from ui.mission_reads import MapFrames, map_frames
+from ui.mission_reads import MapFrames, agreement, map_frames, volunteer_votes
 from ui.tasks import run_in_background
 
 log = logging.getLogger(__name__)
@@ -33,14 +33,18 @@ class Snapshot:
     frames: MapFrames
     hits: list[hits.Hit]
     hit_counts: dict[str, int]
+    agreement: dict[int, str]  # hit id -> volunteer agreement on its tile, where volunteers answered
 
 
 def read_snapshot(store: Store) -> Snapshot:
+    shown = hits.list_hits(store, hits.HitFilter(statuses=SHOWN_STATUSES))
+    votes = volunteer_votes(store, sorted({h.tile_id for h in shown}))
     return Snapshot(
         flights=summarise(store),
         frames=map_frames(store),
-        hits=hits.list_hits(store, hits.HitFilter(statuses=SHOWN_STATUSES)),
+        hits=shown,
         hit_counts=hits.counts(store),
+        agreement={h.id: agreement(votes[h.tile_id]) for h in shown if h.tile_id in votes},
     )
 
 

@@ -150,3 +150,26 @@ def volunteers_last_seen(store: Store) -> dict[int, datetime | None]:
     with store.connect() as conn:
         rows = conn.execute(select(v.c.id, v.c.last_seen_at).where(v.c.role == "volunteer")).all()
     return {int(r[0]): r[1] for r in rows}
+
+
+def volunteer_votes(store: Store, tile_ids: list[int]) -> dict[int, dict[str, int]]:
+    """How volunteers answered each tile: {tile id: {"person": n, "no_person": n, "unsure": n}}."""
+    if not tile_ids:
+        return {}
+    a = s.answers
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(a.c.tile_id, a.c.answer, func.count())
+            .where(a.c.tile_id.in_(tile_ids))
+            .group_by(a.c.tile_id, a.c.answer)
+        ).all()
+    out: dict[int, dict[str, int]] = {}
+    for tile_id, answer, n in rows:
+        out.setdefault(int(tile_id), {})[str(answer)] = int(n)
+    return out
+
+
+def agreement(votes: dict[str, int]) -> str:
+    """Volunteer agreement as the list shows it: how many of those who answered saw a person."""
+    total = sum(votes.values())
+    return f"volunteers {votes.get('person', 0)}/{total} person" if total else ""

@@ -33,8 +33,7 @@ def test_best_first_with_score_source_and_status(listed: tuple[CandidateList, li
     assert [h.id for h in widget.hits()] == [h.id for h in shown]
     for row, hit in enumerate(shown):
         text = widget.item(row).text()
-        assert text.startswith(f"{hit.confidence:.2f} · detector")
-        assert "to decide" in text
+        assert text == f"{hit.confidence:.2f} · detector\nto decide"
     assert widget.currentRow() == 0
 
 
@@ -95,4 +94,8 @@ def test_a_decided_hit_leaving_the_list_keeps_the_place(listed) -> None:  # type
 
 def test_caption_shows_volunteer_agreement_when_known(listed) -> None:  # type: ignore[no-untyped-def]
     _widget, shown = listed
-    assert caption(shown[0], "3/3 agree").endswith("to decide · 3/3 agree")
+    assert caption(shown[0], "volunteers 3/3 person").split("\n") == [
+        f"{shown[0].confidence:.2f} · detector",
+        "to decide",
+        "volunteers 3/3 person",
+    ]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from sartriage.review import QueueSettings, ReviewQueue
 from sartriage.store import Store, schema
+from ui.mission import read_snapshot
 from ui.review_panel import ReviewPanel
 
 
@@ -132,6 +133,10 @@ def test_disputed_tile_decided_person_becomes_a_confirmed_hit(
         ).one()
     assert decision == "person"
     assert tuple(hit) == ("confirmed", "volunteers")
+    # the coordinator's list shows the confirmed tile with how the volunteers answered it
+    snapshot = read_snapshot(store)
+    confirmed = next(h for h in snapshot.hits if h.tile_id == dispute.tile_id and h.source == "volunteers")
+    assert snapshot.agreement[confirmed.id] == "volunteers 2/3 person"
     panel.refresh()
     qtbot.waitUntil(lambda: panel.escalations.count() == len(open_disputes) - 1, timeout=10_000)
 
