@@ -112,7 +112,6 @@ class MapView(QGraphicsView):
         self._markers: dict[int, HitMarker] = {}
         self._fitted = False
         self._press: QPointF | None = None
-        self.hover_text = ""
 
     # -- data -------------------------------------------------------------------------------------
     def _ensure_projection(self, lons: np.ndarray, lats: np.ndarray) -> LocalProjection | None:
@@ -326,9 +325,7 @@ class MapView(QGraphicsView):
             return
         found = self.lonlat_at(event.position())
         if found is not None:
-            self.hover_text = lat_lon_decimal(*found)
             self.hovered.emit(*found)
-            self.viewport().update()
 
     def mousePressEvent(self, event: QMouseEvent | None) -> None:
         if event is not None:
