@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self._frame_shown: int | None = None
         self._shown: Snapshot | None = None
         self._sized = False
+        self._pending_background: Path | None = None
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(2000)
         self.refresh_timer.timeout.connect(self.mission.refresh)
@@ -273,9 +274,8 @@ class MainWindow(QMainWindow):
         self.mission_panel.set_mission(location)
         self.review_panel.set_store(self.mission.store)
         self.map.reset()
-        background = self.settings.background(path)
-        if background is not None:
-            self.set_background(background)
+        # the background is read once the mission's extent is known (MBTiles reads only that area)
+        self._pending_background = self.settings.background(path)
 
     def _refreshed(self, snapshot: Snapshot) -> None:
         previous, self._shown = self._shown, snapshot
@@ -293,6 +293,9 @@ class MainWindow(QMainWindow):
         )
         current = self.candidates.current()
         self.hit_panel.set_hit(current)
+        if self._pending_background is not None:
+            background, self._pending_background = self._pending_background, None
+            self.set_background(background)
 
     # -- scans -------------------------------------------------------------------------------------
     def add_flight_dialog(self) -> None:

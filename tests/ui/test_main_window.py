@@ -236,3 +236,22 @@ def test_pause_stops_pulling_and_resume_goes_on(
     with qtbot.waitSignal(window.scans.idle, timeout=300_000):
         qtbot.mouseClick(window.mission_panel.pause_button, Qt.MouseButton.LeftButton)
     assert window.scans.last.frames_done == 2
+
+
+def test_map_background_is_remembered_per_mission(
+    qtbot, settings: Settings, mission_copy: Path, shared_data: Path
+) -> None:  # type: ignore[no-untyped-def]
+    ortho = shared_data / "geotiff/deepforest_neon/OSBS_029.tif"
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    _open(qtbot, window, mission_copy)
+    window.set_background(ortho)
+    qtbot.waitUntil(lambda: len(window.map._background) == 1, timeout=20_000)
+    window.close()
+
+    again = MainWindow(settings)
+    qtbot.addWidget(again)
+    _open(qtbot, again, mission_copy)
+    qtbot.waitUntil(lambda: len(again.map._background) == 1, timeout=20_000)
+    assert settings.background(mission_copy) == ortho
+    assert mission_copy in settings.recent_missions
