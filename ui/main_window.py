@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self._frame_shown: int | None = None
+        self._frame_name = ""
+        self._frame_hit: hits.Hit | None = None
         self._shown: Snapshot | None = None
         self._sized = False
         self._pending_background: Path | None = None
@@ -293,6 +295,9 @@ class MainWindow(QMainWindow):
         )
         current = self.candidates.current()
         self.hit_panel.set_hit(current)
+        if self._frame_hit is not None:  # the frame's caption follows decisions on its hit
+            self._frame_hit = next((h for h in snapshot.hits if h.id == self._frame_hit.id), self._frame_hit)
+            self.frame_panel.caption.setText(self._frame_caption())
         if self._pending_background is not None:
             background, self._pending_background = self._pending_background, None
             self.set_background(background)
@@ -393,14 +398,19 @@ class MainWindow(QMainWindow):
 
         def shown(overlays: FrameOverlays) -> None:
             self._frame_shown = frame_id
-            caption = f"{overlays.path.name} ({overlays.width}×{overlays.height})"
-            if hit is not None:
-                caption += f" · hit {hit.id} · {hit.confidence:.2f} · {hit.status.replace('_', ' ')}"
-            self.frame_panel.show_frame(overlays, focus, caption)
+            self._frame_name = f"{overlays.path.name} ({overlays.width}×{overlays.height})"
+            self._frame_hit = hit
+            self.frame_panel.show_frame(overlays, focus, self._frame_caption())
             if hit is not None:
                 self.frame_panel.view.mark(hit.x, hit.y, max(hit.tile[2], hit.tile[3]) / 4)
 
         run_in_background(self, lambda: frame_overlays(store, frame_id), shown, self.show_error)
+
+    def _frame_caption(self) -> str:
+        hit = self._frame_hit
+        if hit is None:
+            return self._frame_name
+        return f"{self._frame_name} · hit {hit.id} · {hit.confidence:.2f} · {hit.status.replace('_', ' ')}"
 
     def show_tile(self, tile_id: int) -> None:
         """A tile (a disputed one from the review panel) in its frame."""

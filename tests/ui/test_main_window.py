@@ -135,6 +135,12 @@ def test_scan_to_confirmed_hit_on_the_map(
     assert window.tabs.currentWidget() is window.frame_panel
     assert window.candidates.current().id == best.id
     assert window.hit_panel.fields["Status"].text() == "confirmed"
+    qtbot.waitUntil(
+        lambda: window.frame_panel.caption.text().endswith(
+            f"hit {best.id} · {best.confidence:.2f} · confirmed"
+        ),
+        timeout=10_000,
+    )
     view = window.frame_panel.view
     qtbot.waitUntil(lambda: view.path == Path(best.frame_path), timeout=15_000)
     # the tile fills the view: zoomed in past the whole frame, the hit inside what is visible
