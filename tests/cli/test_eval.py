@@ -53,3 +53,21 @@ def test_eval_with_missing_labels_is_one_clear_line(
     assert main(["eval", str(tmp_path), "--labels", str(tmp_path / "nope.json")]) == 1
     err = capsys.readouterr().err
     assert "nope.json: label file or folder not found" in err and "Traceback" not in err
+
+
+def test_a_damaged_image_is_left_out_and_the_rest_is_scored(
+    small_set: Path, shared_models: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (small_set / "images" / "damaged.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    card = draft_card(shared_models / "yolox_nano_416_coco.onnx", tmp_path / "yolox.card.toml")
+    args = [
+        "eval",
+        str(small_set / "images"),
+        "--labels",
+        str(small_set / "labels"),
+        "--model",
+        str(card.path),
+    ]
+    assert main([*args, "--device", "cpu", "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "1 images could not be read" in out and FINAL.match(out.strip().splitlines()[-1])
