@@ -143,9 +143,13 @@ def test_scan_to_confirmed_hit_on_the_map(
     )
     view = window.frame_panel.view
     qtbot.waitUntil(lambda: view.path == Path(best.frame_path), timeout=15_000)
+
     # the tile fills the view: zoomed in past the whole frame, the hit inside what is visible
-    qtbot.waitUntil(lambda: view.visible_frame_rect().contains(QPointF(best.x, best.y)), timeout=15_000)
-    assert view.visible_frame_rect().width() < 0.6 * 4000
+    def on_the_tile() -> None:
+        visible = view.visible_frame_rect()
+        assert visible.contains(QPointF(best.x, best.y)) and visible.width() < 0.6 * 4000
+
+    qtbot.waitUntil(on_the_tile, timeout=15_000)
 
     # a note and "found" after the ground team went there, from the hit panel's buttons
     window.hit_panel.note.emit(best.id, "team 2 on the way")
