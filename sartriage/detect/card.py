@@ -18,6 +18,12 @@ log = logging.getLogger(__name__)
 
 FAMILIES = ("centernet", "yolov8", "yolo11", "yolov5", "yolox", "nanodet")
 CARD_SUFFIX = ".card.toml"
+CLUES_COMMENT = (
+    "# clues: class ids that send a tile to volunteers (never flag it, never count as a person):\n"
+    "# what a lost person leaves (e.g. COCO backpack 24, umbrella 25, handbag 26, suitcase 28) or what\n"
+    "# this model calls a person seen from above (e.g. COCO skis 30, snowboard 31, kite 33, surfboard 37).\n"
+    "# Check the ids against names; empty: persons only.\n"
+)
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "centernet_mobilenetv3_512.onnx"
 
 
@@ -70,6 +76,7 @@ class ModelCard:
     input: InputSpec
     person_ids: tuple[int, ...]
     sha256: str = ""
+    clue_ids: tuple[int, ...] = ()  # classes that send a tile to review but are never persons
     name: str = ""
     provenance: str = ""
     licence: str = ""
@@ -126,7 +133,7 @@ class ModelCard:
         }
         inp = asdict(self.input)
         inp["mean"], inp["std"] = list(self.input.mean), list(self.input.std)
-        classes: dict[str, Any] = {"person": list(self.person_ids)}
+        classes: dict[str, Any] = {"person": list(self.person_ids), "clues": list(self.clue_ids)}
         if self.class_names:
             classes["names"] = list(self.class_names)
         return {
@@ -142,7 +149,8 @@ class ModelCard:
     def write(self, path: Path | str | None = None) -> Path:
         target = Path(path) if path is not None else self.path
         try:
-            target.write_text(tomli_w.dumps(self.to_dict()), encoding="utf-8")
+            text = tomli_w.dumps(self.to_dict()).replace("\nclues = ", "\n" + CLUES_COMMENT + "clues = ", 1)
+            target.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise ModelError(f"{target}: cannot write the model card ({exc})") from None
         return target
@@ -258,6 +266,13 @@ def _from_dict(path: Path, data: Mapping[str, Any]) -> ModelCard:
     if not isinstance(person, list) or not person or not all(isinstance(i, int) and i >= 0 for i in person):
         raise ModelError(f"{path}: [classes] person must list the class ids that mean a person, e.g. [0]")
     names = classes.get("names", [])
+    clues = classes.get("clues", [])
+    if not isinstance(clues, list) or not all(isinstance(i, int) and i >= 0 for i in clues):
+        raise ModelError(f"{path}: [classes] clues must list class ids, e.g. [24, 33], or be left out")
+    if set(clues) & set(person):
+        raise ModelError(f"{path}: [classes] clues {sorted(set(clues) & set(person))} are also person ids")
+    if isinstance(names, list) and names and max(clues, default=-1) >= len(names):
+        raise ModelError(f"{path}: [classes] clues {clues} name a class beyond the {len(names)} names")
 
     raw_thr = _section(path, data, "thresholds", Thresholds)
     thresholds = Thresholds(
@@ -281,6 +296,7 @@ def _from_dict(path: Path, data: Mapping[str, Any]) -> ModelCard:
         family=family,
         input=inp,
         person_ids=tuple(person),
+        clue_ids=tuple(clues),
         sha256=str(model.get("sha256", "")),
         name=str(model.get("name", "")),
         provenance=str(model.get("provenance", "")),

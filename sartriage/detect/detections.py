@@ -76,25 +76,54 @@ class FrameDetections:
     ``detections`` are in frame pixels, merged across seams, best first. ``tile_ids[i]`` is the index in
     ``tiles`` of the tile whose view gave detection ``i`` its score; ``tile_scores[j]`` is the best person
     confidence seen in tile ``j`` (0 when none), the number triage sorts tiles by.
+
+    ``clues`` are boxes of the card's clue classes (what a lost person leaves, or what the model mistakes a
+    person seen from above for), merged the same way but never persons: ``clue_tile_ids`` and
+    ``clue_scores`` are their counterparts of ``tile_ids`` and ``tile_scores``.
     """
 
     detections: Detections
     tiles: tuple[Tile, ...]
     tile_ids: np.ndarray
     tile_scores: np.ndarray = field(repr=False)
+    clues: Detections = field(default_factory=Detections.empty)
+    clue_tile_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32), repr=False)
+    clue_scores: np.ndarray | None = field(default=None, repr=False)  # None: no clue in any tile
 
     def __post_init__(self) -> None:
-        tile_ids = np.ascontiguousarray(self.tile_ids, dtype=np.int32).reshape(-1)
-        tile_scores = np.ascontiguousarray(self.tile_scores, dtype=np.float32).reshape(-1)
-        if len(tile_ids) != len(self.detections):
-            raise ValueError(f"{len(tile_ids)} tile ids for {len(self.detections)} detections")
-        if len(tile_scores) != len(self.tiles):
-            raise ValueError(f"{len(tile_scores)} tile scores for {len(self.tiles)} tiles")
-        if len(tile_ids) and (tile_ids.min() < 0 or tile_ids.max() >= len(self.tiles)):
-            raise ValueError("a detection points at a tile that does not exist")
-        for name, value in (("tile_ids", tile_ids), ("tile_scores", tile_scores)):
+        clue_scores = np.zeros(len(self.tiles)) if self.clue_scores is None else self.clue_scores
+        arrays = {}
+        for name, value, dets in (
+            ("tile_ids", self.tile_ids, self.detections),
+            ("clue_tile_ids", self.clue_tile_ids, self.clues),
+        ):
+            ids = np.ascontiguousarray(value, dtype=np.int32).reshape(-1)
+            if len(ids) != len(dets):
+                raise ValueError(f"{len(ids)} {name.replace('_', ' ')} for {len(dets)} detections")
+            if len(ids) and (ids.min() < 0 or ids.max() >= len(self.tiles)):
+                raise ValueError("a detection points at a tile that does not exist")
+            arrays[name] = ids
+        for name, value in (("tile_scores", self.tile_scores), ("clue_scores", clue_scores)):
+            per_tile = np.ascontiguousarray(value, dtype=np.float32).reshape(-1)
+            if len(per_tile) != len(self.tiles):
+                raise ValueError(f"{len(per_tile)} {name.replace('_', ' ')} for {len(self.tiles)} tiles")
+            arrays[name] = per_tile
+        for name, value in arrays.items():
             value.flags.writeable = False
             object.__setattr__(self, name, value)
 
     def above(self, threshold: float) -> Detections:
         return self.detections[self.detections.scores >= threshold]
+
+    @property
+    def evidence(self) -> np.ndarray:
+        """Per tile, the stronger of its person and clue scores: what decides whether anyone looks."""
+        assert self.clue_scores is not None  # filled in by __post_init__
+        return np.maximum(self.tile_scores, self.clue_scores)
+
+    def stored(self) -> tuple[Detections, np.ndarray]:
+        """Persons then clues, with the tile each came from: everything a scan keeps of the frame."""
+        return (
+            Detections.merge([self.detections, self.clues]),
+            np.concatenate([self.tile_ids, self.clue_tile_ids]),
+        )

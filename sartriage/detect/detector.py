@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -68,7 +69,10 @@ class Detector:
                 f"{card.path}: [input] name = {card.input.name!r} but the model's input is "
                 f"{session.input_name!r}"
             )
-        return cls(card, session, adapter_for(card))
+        adapter = adapter_for(card)
+        if card.clue_ids and not adapter.reads_clues:
+            log.warning("%s: family %s does not read [classes] clues; persons only", card.path, card.family)
+        return cls(card, session, adapter)
 
     @property
     def provider(self) -> str:
@@ -95,7 +99,7 @@ class Detector:
         return batch
 
     def infer(self, batch: np.ndarray) -> list[Detections]:
-        """Person boxes in tile (model) pixels, one ``Detections`` per tile, scores >= the floor."""
+        """Person and clue boxes in tile (model) pixels, one ``Detections`` per tile, scores >= the floor."""
         step = MAX_BATCH.get(self.provider, 4) if self.session.dynamic_batch else 1
         result: list[Detections] = []
         for start in range(0, len(batch), step):
@@ -104,7 +108,15 @@ class Detector:
         return result
 
     def merge(self, per_tile: Sequence[Detections], tiles: Sequence[Tile]) -> FrameDetections:
-        return merge_tiles(per_tile, tiles)
+        """Persons merged across seams, and apart from them the clues (which never count as persons)."""
+        if not self.card.clue_ids:
+            return merge_tiles(per_tile, tiles)
+        person = [d[np.isin(d.class_ids, self.card.person_ids)] for d in per_tile]
+        clue = [d[np.isin(d.class_ids, self.card.clue_ids)] for d in per_tile]
+        found, clues = merge_tiles(person, tiles), merge_tiles(clue, tiles)
+        return replace(
+            found, clues=clues.detections, clue_tile_ids=clues.tile_ids, clue_scores=clues.tile_scores
+        )
 
     def detect(self, frame: FrameLike) -> FrameDetections:
         tiles = self.plan(frame)

@@ -421,8 +421,10 @@ class _ScanRun:
         self, claim: Claim, facts: FrameFacts, georef: Georef | NotGeoreferenced, partial: _Partial
     ) -> ScanProgress:
         found = self.detector.merge(partial.found, partial.tiles)
-        ground = ground_of(georef, found.detections, claim.path)
-        triage = triage_tiles(found.tile_scores, found.tiles, claim.content_hash, self.rules)
+        ground = ground_of(georef, found.stored()[0], claim.path)
+        triage = triage_tiles(
+            found.tile_scores, found.tiles, claim.content_hash, self.rules, found.clue_scores
+        )
         try:
             with self.store.begin() as conn:
                 write_done(conn, claim, self.options.worker_id, facts, found, ground, triage, self.model)

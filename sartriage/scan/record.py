@@ -1,10 +1,11 @@
 """What one frame leaves in the store, written in ONE transaction so a killed scan never half-writes it.
 
 A finished frame: its row (size, metadata, position) marked ``done``, one row
-per tile with score and triage state, its detections with ground positions,
-and for each flagged tile a ``hits`` candidate at its best detection. A frame
-that could not be read: its row marked ``failed`` with the one-line reason.
-Both only if this worker still holds the frame's claim.
+per tile with score and triage state, its detections (persons, then clues:
+told apart by ``class_id``) with ground positions, and for each flagged tile
+a ``hits`` candidate at its best person detection. A frame that could not be
+read: its row marked ``failed`` with the one-line reason. Both only if this
+worker still holds the frame's claim.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class FrameFacts:
 
 @dataclass(frozen=True)
 class Ground:
-    """Ground positions of a frame's detections (NaN where unknown), parallel to its detections."""
+    """Ground positions (NaN where unknown), parallel to a frame's ``FrameDetections.stored()``."""
 
     lon: np.ndarray
     lat: np.ndarray
@@ -142,14 +143,15 @@ def _write_detections(
     tile_ids: Sequence[int],
     model: str,
 ) -> list[int]:
-    dets = found.detections
+    """Writes persons then clues; returns the ids of the persons (a clue never becomes a hit)."""
+    dets, det_tiles = found.stored()
     if not len(dets):
         return []
     table = schema.detections
     rows = [
         {
             "frame_id": frame_id,
-            "tile_id": tile_ids[int(found.tile_ids[i])],
+            "tile_id": tile_ids[int(det_tiles[i])],
             "x1": float(dets.xyxy[i, 0]),
             "y1": float(dets.xyxy[i, 1]),
             "x2": float(dets.xyxy[i, 2]),
@@ -164,7 +166,7 @@ def _write_detections(
         for i in range(len(dets))
     ]
     result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    return [int(r[0]) for r in result]
+    return [int(r[0]) for r in result][: len(found.detections)]
 
 
 def best_in_tiles(found: FrameDetections) -> np.ndarray:

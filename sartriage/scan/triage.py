@@ -1,8 +1,12 @@
 """Triage: which tiles the coordinator sees at once, which volunteers review, which are cleared.
 
 A tile scoring at least the flag threshold is ``flagged``, at least the review
-threshold ``review``, below it ``cleared``. A small random share of cleared
-tiles also goes to ``review`` marked ``quality_check`` so the model's miss rate
+threshold ``review``, below it ``cleared``. A tile whose clue score (what a
+lost person leaves, or what the model mistakes a person seen from above for:
+the card's ``[classes] clues``) reaches the review threshold goes to
+``review`` whatever its person score, but a clue never flags a tile: only the
+person score sends a tile straight to the coordinator. A small random share of
+cleared tiles also goes to ``review`` marked ``quality_check`` so the model's miss rate
 can be measured in the field. The draw is seeded by the frame's content hash
 and the tile's window, so a resumed or repeated scan picks the same tiles.
 """
@@ -69,13 +73,21 @@ def quality_draw(frame_hash: str, tile: Tile) -> float:
 
 
 def triage_tiles(
-    scores: np.ndarray, tiles: Sequence[Tile], frame_hash: str, rules: TriageRules
+    scores: np.ndarray,
+    tiles: Sequence[Tile],
+    frame_hash: str,
+    rules: TriageRules,
+    clue_scores: np.ndarray | None = None,
 ) -> TileTriage:
+    """States of a frame's tiles from their person ``scores`` and (optional) ``clue_scores``."""
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
     if len(scores) != len(tiles):
         raise ValueError(f"{len(scores)} scores for {len(tiles)} tiles")
+    clues = np.zeros_like(scores) if clue_scores is None else np.asarray(clue_scores, np.float64).reshape(-1)
+    if len(clues) != len(tiles):
+        raise ValueError(f"{len(clues)} clue scores for {len(tiles)} tiles")
     states = np.full(len(scores), CLEARED, dtype=object)
-    states[scores >= rules.review] = REVIEW
+    states[np.maximum(scores, clues) >= rules.review] = REVIEW
     states[scores >= rules.flag] = FLAGGED
     cleared = states == CLEARED
     quality = np.zeros(len(scores), dtype=bool)

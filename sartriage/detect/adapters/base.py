@@ -15,12 +15,16 @@ from sartriage.errors import ModelError
 class Adapter:
     """Turns model-size RGB tiles into the model's input and its raw outputs into person boxes.
 
-    Boxes come back in model-input pixels, one ``Detections`` per tile, person classes only.
+    Boxes come back in model-input pixels, one ``Detections`` per tile: person classes, then (for families
+    that ``reads_clues``) the card's clue classes, told apart by ``class_ids``.
     """
+
+    reads_clues = False  # whether decode also returns the card's [classes] clues
 
     def __init__(self, card: ModelCard) -> None:
         self.card = card
         self.person_ids = np.asarray(card.person_ids, dtype=np.int64)
+        self.clue_ids = np.asarray(card.clue_ids, dtype=np.int64)
 
     def preprocess(self, tiles: np.ndarray) -> np.ndarray:
         """(N, H, W, 3) uint8 RGB tiles of the model's input size -> the float32 input tensor."""
