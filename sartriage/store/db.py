@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
@@ -132,13 +133,30 @@ def open_store(target: str | Path, *, create: bool = True, mission_name: str | N
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     store = Store(engine=engine, location=location)
-    try:
-        with engine.begin() as conn:
-            upgrade(conn)
-            if create and conn.execute(select(schema.missions.c.id)).first() is None:
-                name = mission_name or (Path(location).stem if "://" not in location else "mission")
-                conn.execute(insert(schema.missions).values(name=name, created_at=utcnow(), settings={}))
-    except SQLAlchemyError as exc:
-        engine.dispose()
-        raise StoreError(describe_db_error(location, exc)) from exc
+    name = mission_name or (Path(location).stem if "://" not in location else "mission")
+    for attempt in range(_PREPARE_ATTEMPTS):
+        try:
+            _prepare(engine, create=create, mission_name=name)
+            break
+        except SQLAlchemyError as exc:
+            # two processes creating one new SQLite store at once: the loser finds the tables made
+            if "already exists" in str(exc) and attempt + 1 < _PREPARE_ATTEMPTS:
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            engine.dispose()
+            raise StoreError(describe_db_error(location, exc)) from exc
     return store
+
+
+_PREPARE_ATTEMPTS = 3
+# any constant: serialises schema creation and upgrades between processes sharing one PostgreSQL mission
+_PG_SCHEMA_LOCK = 0x5A17_7A6E
+
+
+def _prepare(engine: Engine, *, create: bool, mission_name: str) -> None:
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SCHEMA_LOCK})
+        upgrade(conn)
+        if create and conn.execute(select(schema.missions.c.id)).first() is None:
+            conn.execute(insert(schema.missions).values(name=mission_name, created_at=utcnow(), settings={}))

@@ -131,6 +131,9 @@ detections = Table(
     Column("y2", Float, nullable=False),
     Column("score", Float, nullable=False),
     Column("class_id", Integer, nullable=False),
+    # a clue class of the card (what a lost person leaves, or a person the model names otherwise):
+    # it sends its tile to review, never makes a hit and is never counted as a person
+    Column("clue", Boolean, nullable=False, default=False),
     Column("model", String(200), nullable=False),
     Column("lon", Float),
     Column("lat", Float),

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,26 @@ def test_read_only_store_gives_a_clear_error(tmp_path: Path) -> None:
     conn.close()
     message = describe_db_error(str(path), raised.value)
     assert message.startswith(f"{path}: the store is read-only")
+
+
+def test_processes_creating_one_new_store_at_once_all_succeed(store_target: str) -> None:
+    code = (
+        "import sys\n"
+        "from sartriage.store import open_store\n"
+        "with open_store(sys.argv[1]) as store:\n"
+        "    print(store.mission_id())\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, store_target],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err for _, err in results]
+    assert {out.strip() for out, _ in results} == {"1"}
+    with open_store(store_target) as store, store.connect() as conn:
+        assert len(conn.execute(select(schema.missions.c.id)).all()) == 1
