@@ -158,6 +158,7 @@ def _write_detections(
             "y2": float(dets.xyxy[i, 3]),
             "score": float(dets.scores[i]),
             "class_id": int(dets.class_ids[i]),
+            "clue": i >= len(found.detections),
             "model": model,
             "lon": _num(ground.lon[i]),
             "lat": _num(ground.lat[i]),
