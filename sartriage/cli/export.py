@@ -26,12 +26,14 @@ class Format:
     write: Callable[[Store, argparse.Namespace, TextIO], str]  # returns what was written, in a few words
 
 
-def _records(store: Store, args: argparse.Namespace) -> Iterator[detections.DetectionRecord]:
-    return detections.read_detections(store, tuple(args.flight or ()), args.min_score)
+def _records(
+    store: Store, args: argparse.Namespace, clues: bool = True
+) -> Iterator[detections.DetectionRecord]:
+    return detections.read_detections(store, tuple(args.flight or ()), args.min_score, clues=clues)
 
 
 def _coco_results(store: Store, args: argparse.Namespace, out: TextIO) -> str:
-    return f"{detections.write_coco_results(_records(store, args), out)} detections"
+    return f"{detections.write_coco_results(_records(store, args, clues=False), out)} person detections"
 
 
 def _geojson(store: Store, args: argparse.Namespace, out: TextIO) -> str:
@@ -45,9 +47,11 @@ def _csv(store: Store, args: argparse.Namespace, out: TextIO) -> str:
 
 
 FORMATS: dict[str, Format] = {
-    "coco-results": Format("every detection as a COCO results list, boxes in frame pixels", _coco_results),
-    "geojson": Format("detections with a ground position as GeoJSON points (lon, lat)", _geojson),
-    "csv": Format("every detection as a CSV row, with lon/lat/error radius where known", _csv),
+    "coco-results": Format(
+        "every person detection as a COCO results list, boxes in frame pixels", _coco_results
+    ),
+    "geojson": Format("detections (persons and clues) with a ground position as GeoJSON points", _geojson),
+    "csv": Format("every detection (person or clue) as a CSV row, with lon/lat/error radius", _csv),
 }
 
 

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--json",
         action="store_true",
         help="print JSON for scripts: a list of flights with the keys frames_done, frames_failed, "
-        "frames_pending, tiles {state: count}, detections, hits, review",
+        "frames_pending, tiles {state: count}, detections (persons), clues, hits, review",
     )
     parser.add_argument("--failures", type=int, default=5, help="failed frames listed per flight (default 5)")
     parser.set_defaults(func=run)
@@ -50,12 +50,14 @@ def describe(summary: FlightSummary) -> list[str]:
     review = f"{tiles['review']} for review"
     if summary.quality_checks:
         review += f" ({summary.quality_checks} of them quality checks)"
+    found = _count(summary.detections, "detection")
+    if summary.clues:
+        found += f" (and {_count(summary.clues, 'clue')})"
     lines = [
         f'flight "{summary.name}" ({summary.folder}): {_count(frames, "frame")}: '
         f"{summary.frames_done} done, {summary.frames_failed} failed, {summary.frames_pending} pending",
         f"  tiles: {sum(tiles.values())}: {tiles['flagged']} flagged, {review}, {tiles['cleared']} cleared; "
-        f"{_count(summary.detections, 'detection')}; "
-        f"{_count(summary.hits.get('candidate', 0), 'candidate hit')}"
+        f"{found}; {_count(summary.hits.get('candidate', 0), 'candidate hit')}"
         + "".join(f", {n} {status}" for status, n in sorted(summary.hits.items()) if status != "candidate"),
     ]
     if summary.review:

@@ -36,11 +36,16 @@ class DetectionRecord:
     y2: float
     score: float
     class_id: int
+    clue: bool  # a clue class of the model's card, not a person
     model: str
     lon: float | None
     lat: float | None
     error_radius_m: float | None
     tile_state: str | None
+
+    @property
+    def kind(self) -> str:
+        return "clue" if self.clue else "person"
 
     @property
     def located(self) -> bool:
@@ -56,9 +61,10 @@ def _file_name(path: str, folder: str) -> str:
 
 
 def read_detections(
-    store: Store, flights: Sequence[str] = (), min_score: float = 0.0
+    store: Store, flights: Sequence[str] = (), min_score: float = 0.0, clues: bool = True
 ) -> Iterator[DetectionRecord]:
-    """Detections scoring at least ``min_score``, by frame then best first; ``flights`` are names or ids."""
+    """Detections scoring at least ``min_score``, by frame then best first; ``flights`` are names or ids;
+    ``clues=False`` leaves out the card's clue classes (persons only)."""
     de, fr, fl, ti = schema.detections, schema.frames, schema.flights, schema.tiles
     columns = [
         de.c.id,
@@ -67,7 +73,7 @@ def read_detections(
         fl.c.folder.label("folder"),
         fr.c.id.label("frame_id"),
         fr.c.path.label("frame_path"),
-        *(de.c[name] for name in ("x1", "y1", "x2", "y2", "score", "class_id", "model", "lon", "lat")),
+        *(de.c[n] for n in ("x1", "y1", "x2", "y2", "score", "class_id", "clue", "model", "lon", "lat")),
         de.c.error_radius_m,
         ti.c.state.label("tile_state"),
     ]
@@ -82,6 +88,8 @@ def read_detections(
         .where(de.c.score >= min_score)
         .order_by(fr.c.id, de.c.score.desc(), de.c.id)
     )
+    if not clues:
+        query = query.where(de.c.clue.is_(False))
     if flights:
         ids = [int(f) for f in flights if str(f).isdigit()]
         query = query.where(or_(fl.c.name.in_(list(flights)), fl.c.id.in_(ids)))
@@ -97,8 +105,9 @@ def _r(value: float | None, digits: int) -> float | None:
 
 
 def write_coco_results(records: Iterable[DetectionRecord], out: TextIO) -> int:
-    """A COCO results list: ``file_name``, ``image_id`` (the frame's id), ``bbox`` [x, y, w, h] in frame
-    pixels, ``score``, ``category_id`` 1 (person). Returns how many were written."""
+    """A COCO results list of the persons: ``file_name``, ``image_id`` (the frame's id), ``bbox``
+    [x, y, w, h] in frame pixels, ``score``, ``category_id`` 1 (person); clues are left out. Returns how
+    many were written."""
     items = [
         {
             "file_name": r.file_name,
@@ -108,6 +117,7 @@ def write_coco_results(records: Iterable[DetectionRecord], out: TextIO) -> int:
             "category_id": PERSON_CATEGORY_ID,
         }
         for r in records
+        if not r.clue
     ]
     json.dump(items, out, indent=1)
     out.write("\n")
@@ -119,6 +129,8 @@ def _properties(r: DetectionRecord) -> dict[str, Any]:
         "detection_id": r.id,
         "flight": r.flight,
         "frame": r.file_name,
+        "kind": r.kind,
+        "class_id": r.class_id,
         "score": _r(r.score, 5),
         "bbox_xyxy": [_r(r.x1, 2), _r(r.y1, 2), _r(r.x2, 2), _r(r.y2, 2)],
         "error_radius_m": _r(r.error_radius_m, 2),
@@ -148,7 +160,7 @@ def write_geojson(records: Iterable[DetectionRecord], out: TextIO) -> tuple[int,
 
 
 CSV_COLUMNS = (
-    "detection_id", "flight", "frame", "x1", "y1", "x2", "y2", "score", "class_id", "model",
+    "detection_id", "flight", "frame", "kind", "x1", "y1", "x2", "y2", "score", "class_id", "model",
     "lon", "lat", "error_radius_m", "tile_state",
 )  # fmt: skip
 
@@ -161,7 +173,8 @@ def write_csv(records: Iterable[DetectionRecord], out: TextIO) -> int:
     for r in records:
         writer.writerow(
             [
-                r.id, r.flight, r.file_name, f"{r.x1:.2f}", f"{r.y1:.2f}", f"{r.x2:.2f}", f"{r.y2:.2f}",
+                r.id, r.flight, r.file_name, r.kind,
+                f"{r.x1:.2f}", f"{r.y1:.2f}", f"{r.x2:.2f}", f"{r.y2:.2f}",
                 f"{r.score:.5f}", r.class_id, r.model,
                 "" if r.lon is None else f"{r.lon:.8f}",
                 "" if r.lat is None else f"{r.lat:.8f}",

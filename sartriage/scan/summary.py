@@ -19,7 +19,8 @@ class FlightSummary:
     frames: dict[str, int]  # every frame status -> count
     tiles: dict[str, int]  # every triage state -> count
     quality_checks: int  # cleared-by-score tiles sent to review to measure misses
-    detections: int
+    detections: int  # persons
+    clues: int  # detections of the card's clue classes
     hits: dict[str, int]  # hit status -> count (only statuses present)
     review: dict[str, int] = field(
         default_factory=dict
@@ -52,6 +53,7 @@ class FlightSummary:
             "tiles": dict(self.tiles),
             "quality_checks": self.quality_checks,
             "detections": self.detections,
+            "clues": self.clues,
             "hits": dict(self.hits),
             "review": dict(self.review),
             "failures": [{"path": p, "error": e} for p, e in self.failures],
@@ -90,13 +92,7 @@ def summarise(store: Store, flight_ids: list[int] | None = None, failures: int =
         )
         hit_tiles = hi.join(ti, hi.c.tile_id == ti.c.id).join(fr, ti.c.frame_id == fr.c.id)
         hits = _grouped(conn, fr.c.flight_id, hi.c.status, hit_tiles)
-        dets: dict[int, int] = dict(
-            conn.execute(
-                select(fr.c.flight_id, func.count())
-                .select_from(de.join(fr, de.c.frame_id == fr.c.id))
-                .group_by(fr.c.flight_id)
-            ).all()
-        )
+        dets = _grouped(conn, fr.c.flight_id, de.c.clue, de.join(fr, de.c.frame_id == fr.c.id))
         review = _review_progress(conn)
         out = []
         for flight_id, name, folder in flights:
@@ -114,7 +110,8 @@ def summarise(store: Store, flight_ids: list[int] | None = None, failures: int =
                     frames={s: frames.get(flight_id, {}).get(s, 0) for s in FRAME_STATES},
                     tiles={s: tiles.get(flight_id, {}).get(s, 0) for s in TILE_STATES},
                     quality_checks=sum(quality.get(flight_id, {}).values()),
-                    detections=int(dets.get(flight_id, 0)),
+                    detections=dets.get(flight_id, {}).get("False", 0),
+                    clues=dets.get(flight_id, {}).get("True", 0),
                     hits=hits.get(flight_id, {}),
                     review=review.get(flight_id, {}),
                     failures=tuple((str(p), str(e or "")) for p, e in failed),

@@ -12,7 +12,7 @@ from sartriage.store import open_store, schema, utcnow
 
 KEYS = {
     "flight_id", "flight", "folder", "frames_done", "frames_failed", "frames_pending", "frames_claimed",
-    "tiles", "quality_checks", "detections", "hits", "review", "failures",
+    "tiles", "quality_checks", "detections", "clues", "hits", "review", "failures",
 }  # fmt: skip
 
 
@@ -41,6 +41,10 @@ def db(store_target: str) -> str:
             add_tile(conn, done, x, 320, score=0.0, state="cleared")
         best = add_detection(conn, done, flagged, (10, 10, 30, 60), 0.9)
         add_detection(conn, done, review, (330, 10, 350, 60), 0.4)
+        kite = add_detection(conn, done, review, (300, 10, 360, 30), 0.3)  # a person the model calls a kite
+        conn.execute(
+            update(schema.detections).where(schema.detections.c.id == kite).values(class_id=33, clue=True)
+        )
         add_hit(conn, flagged, x=20, y=35, confidence=0.9, detection_id=best)
         now = utcnow()
         conn.execute(
@@ -73,7 +77,7 @@ def test_status_json_has_stable_keys_per_flight(db: str, capsys: pytest.CaptureF
     assert north["frames_claimed"] == 1
     assert north["tiles"] == {"cleared": 2, "review": 2, "flagged": 1}
     assert north["quality_checks"] == 1
-    assert north["detections"] == 2
+    assert (north["detections"], north["clues"]) == (2, 1)
     assert north["hits"] == {"candidate": 1}
     assert north["review"] == {"done": 1, "open": 1}
     assert north["failures"] == [
@@ -92,7 +96,7 @@ def test_status_for_people(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert out[0] == 'flight "north" (/card/north): 4 frames: 1 done, 1 failed, 2 pending'
     assert (
         out[1] == "  tiles: 5: 1 flagged, 2 for review (1 of them quality checks), 2 cleared; "
-        "2 detections; 1 candidate hit"
+        "2 detections (and 1 clue); 1 candidate hit"
     )
     assert out[2] == "  review: 1 of 2 queued tiles answered, 1 done, 1 open"
     assert out[3] == "  failed: DJI_0002.JPG: empty file"
