@@ -11,7 +11,7 @@ from tqdm import tqdm
 from sartriage.detect import Detector, find_card
 from sartriage.detect.tiling import MAX_SCALE, MIN_SCALE
 from sartriage.errors import SartriageError
-from sartriage.evaluate import FORMATS, Tally, evaluate, read_labels
+from sartriage.evaluate import FORMATS, Tally, TileTally, evaluate, read_labels
 from sartriage.frames import open_frame
 
 
@@ -21,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="score a detector against labelled images (recall, precision, AP, review load)",
         description="Run the detector over IMAGES_DIR and compare with the labels: a box finds a person when "
         "IoU >= 0.3 or its centre lies in the person's box. Prints the figures at the card's review and flag "
-        "thresholds and ends with `recall=R precision=P ap=A per_image=N` at the review threshold.",
+        "thresholds, then the triage line (share of people in a tile sent to review or flagged, on person "
+        "or clue evidence, and tiles sent per image), and ends with `recall=R precision=P ap=A per_image=N` "
+        "(person boxes only) at the review threshold.",
     )
     parser.add_argument("images", type=Path, metavar="IMAGES_DIR", help="folder of labelled images")
     parser.add_argument(
@@ -58,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
         f"{card.name or card.file} on {detector.provider}: {len(labelled)} images, "
         f"{sum(len(item.boxes) for item in labelled)} people"
     )
-    tally = Tally()
+    tally, tiles = Tally(), TileTally()
     with tqdm(total=len(labelled), unit="image", leave=False) as progress:
-        for _ in evaluate(detector, labelled, open_frame, tally):
+        for _ in evaluate(detector, labelled, open_frame, tally, tiles):
             progress.update()
     skipped = len(labelled) - tally.images
     if skipped:
@@ -73,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         scores = tally.at(value)
         found = f"found {scores.found}/{tally.labels}, {scores.boxes} boxes"
         print(f"{name} >= {value:.2f}: {found}, {scores.line()}")
+    print(f"triage at review >= {review:.2f} (person or clue evidence): {tiles.at(review).line()}")
     final = tally.at(review)
     line = f"recall={final.recall:.3f} precision={final.precision:.3f} ap={ap:.3f}"
     print(f"{line} per_image={final.per_image:.2f}")

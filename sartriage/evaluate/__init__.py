@@ -2,7 +2,18 @@
 
 from sartriage.evaluate.labels import FORMATS, ImageLabels, LabelError, read_labels
 from sartriage.evaluate.matching import match
-from sartriage.evaluate.metrics import Scores, Tally
+from sartriage.evaluate.metrics import Reach, Scores, Tally, TileTally
 from sartriage.evaluate.run import evaluate
 
-__all__ = ["FORMATS", "ImageLabels", "LabelError", "Scores", "Tally", "evaluate", "match", "read_labels"]
+__all__ = [
+    "FORMATS",
+    "ImageLabels",
+    "LabelError",
+    "Reach",
+    "Scores",
+    "Tally",
+    "TileTally",
+    "evaluate",
+    "match",
+    "read_labels",
+]

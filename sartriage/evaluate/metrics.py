@@ -67,3 +67,73 @@ class Tally:
         precision = np.concatenate([[1.0], tp / np.arange(1, len(tp) + 1)])
         envelope = np.maximum.accumulate(precision[::-1])[::-1]
         return float(np.sum(np.diff(recall) * envelope[1:]))
+
+
+@dataclass(frozen=True)
+class Reach:
+    """At one threshold: the share of people inside a tile someone looks at, and tiles looked at per image."""
+
+    threshold: float
+    people: float  # share of labelled people whose centre lies in a tile sent to review or flagged
+    people_by_person_score: float  # the same, counting only tiles sent on their person score
+    tiles_per_image: float  # tiles sent to review or flagged, per image
+    tiles_by_person_score: float  # the same, counting only tiles sent on their person score
+    tiles_total_per_image: float
+
+    def line(self) -> str:
+        return (
+            f"people_in_sent_tiles={self.people:.3f} tiles_sent_per_image={self.tiles_per_image:.2f} "
+            f"of {self.tiles_total_per_image:.2f} (person score alone: {self.people_by_person_score:.3f}, "
+            f"{self.tiles_by_person_score:.2f})"
+        )
+
+
+@dataclass
+class TileTally:
+    """Accumulates, image by image, what triage would send: per tile its person and evidence scores (the
+    stronger of person and clue), per labelled person the best of each over the tiles that hold its centre.
+    """
+
+    images: int = 0
+    _tile_person: list[np.ndarray] = field(default_factory=list)
+    _tile_evidence: list[np.ndarray] = field(default_factory=list)
+    _label_person: list[np.ndarray] = field(default_factory=list)
+    _label_evidence: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, windows: np.ndarray, person: np.ndarray, evidence: np.ndarray, labels: np.ndarray) -> None:
+        """``windows`` (T, 4) tile x1, y1, x2, y2, their ``person`` and ``evidence`` scores (T,), and the
+        labelled people's boxes (N, 4) in the same frame pixels."""
+        windows = np.asarray(windows, np.float32).reshape(-1, 4)
+        person, evidence = np.asarray(person, np.float32), np.asarray(evidence, np.float32)
+        labels = np.asarray(labels, np.float32).reshape(-1, 4)
+        cx, cy = (labels[:, 0] + labels[:, 2]) / 2, (labels[:, 1] + labels[:, 3]) / 2
+        inside = (
+            (cx[:, None] >= windows[None, :, 0])
+            & (cx[:, None] < windows[None, :, 2])
+            & (cy[:, None] >= windows[None, :, 1])
+            & (cy[:, None] < windows[None, :, 3])
+        )
+        self._tile_person.append(person)
+        self._tile_evidence.append(evidence)
+        self._label_person.append(np.where(inside, person[None, :], 0.0).max(axis=1, initial=0.0))
+        self._label_evidence.append(np.where(inside, evidence[None, :], 0.0).max(axis=1, initial=0.0))
+        self.images += 1
+
+    def at(self, threshold: float) -> Reach:
+        def share(parts: list[np.ndarray]) -> float:
+            values = np.concatenate(parts) if parts else np.zeros(0)
+            return float((values >= threshold).mean()) if len(values) else 0.0
+
+        def sent(parts: list[np.ndarray]) -> float:
+            values = np.concatenate(parts) if parts else np.zeros(0)
+            return float((values >= threshold).sum()) / max(self.images, 1)
+
+        total = sum(len(t) for t in self._tile_evidence)
+        return Reach(
+            threshold=threshold,
+            people=share(self._label_evidence),
+            people_by_person_score=share(self._label_person),
+            tiles_per_image=sent(self._tile_evidence),
+            tiles_by_person_score=sent(self._tile_person),
+            tiles_total_per_image=total / max(self.images, 1),
+        )
