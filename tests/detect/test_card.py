@@ -87,3 +87,70 @@ def test_broken_toml_names_the_card(model_dir: Path) -> None:
 def test_missing_model_file(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="model file not found"):
         find_card(tmp_path / "nothing.onnx")
+
+
+def write_clues(folder: Path, clues: str) -> Path:
+    path = write(folder)
+    path.write_text(path.read_text().replace("person = [0]\n", f"person = [0]\nclues = {clues}\n"))
+    return path
+
+
+def test_clues_are_read_and_survive_a_round_trip(model_dir: Path) -> None:
+    card = ModelCard.load(write_clues(model_dir, "[24, 33]"))
+    assert card.clue_ids == (24, 33)
+    assert ModelCard.load(card.write(model_dir / "again.card.toml")).clue_ids == (24, 33)
+
+
+def test_a_card_without_clues_has_none(model_dir: Path) -> None:
+    assert ModelCard.load(write(model_dir)).clue_ids == ()
+
+
+@pytest.mark.parametrize(
+    ("clues", "message"),
+    [
+        ("[0, 33]", r"clues \[0\] are also person ids"),
+        ('["kite"]', "clues must list class ids"),
+        ("[-1]", "clues must list class ids"),
+        ("33", "clues must list class ids"),
+    ],
+)
+def test_wrong_clues_are_one_clear_error(model_dir: Path, clues: str, message: str) -> None:
+    with pytest.raises(ModelError, match=message):
+        ModelCard.load(write_clues(model_dir, clues))
+
+
+def test_clue_beyond_the_names_is_refused(model_dir: Path) -> None:
+    path = write_clues(model_dir, "[5]")
+    path.write_text(path.read_text().replace("clues = [5]\n", 'clues = [5]\nnames = ["person", "kite"]\n'))
+    with pytest.raises(ModelError, match="beyond the 2 names"):
+        ModelCard.load(path)
+
+
+@pytest.mark.parametrize(
+    ("class_id", "name"),
+    [
+        (24, "backpack"),
+        (25, "umbrella"),
+        (26, "handbag"),
+        (28, "suitcase"),
+        (30, "skis"),
+        (31, "snowboard"),
+        (33, "kite"),
+        (37, "surfboard"),
+    ],
+)
+def test_default_card_clues_name_the_classes_its_comment_gives(class_id: int, name: str) -> None:
+    card = find_card()
+    assert class_id in card.clue_ids and card.class_names[class_id] == name
+    assert len(card.clue_ids) == 8
+
+
+def test_a_drafted_card_leaves_clues_empty_and_says_what_they_are(model_dir: Path, tmp_path: Path) -> None:
+    from sartriage.detect.inspect import draft_card
+
+    card = draft_card(model_dir / "tiny.onnx", tmp_path / "draft.card.toml")
+    text = card.path.read_text()
+    assert "\nclues = []\n" in text
+    comment = text[: text.index("\nclues = []")].rsplit("[classes]", 1)[1]
+    assert "# clues:" in comment and "backpack 24" in comment and "kite 33" in comment
+    assert ModelCard.load(card.path).clue_ids == ()

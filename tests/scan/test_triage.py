@@ -4,10 +4,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scan_support import copy_frames
+from sqlalchemy import select
 
+from sartriage.detect import Detector
 from sartriage.detect.card import ModelCard
 from sartriage.detect.tiling import Tile
+from sartriage.scan import ScanOptions, scan
 from sartriage.scan.triage import TriageRules, quality_draw, triage_tiles
+from sartriage.store import open_store, schema
 
 RULES = TriageRules(review=0.25, flag=0.6, quality_share=0.0)
 
@@ -86,3 +91,69 @@ def test_impossible_rules_are_refused(review: float, flag: float, share: float, 
 def test_scores_and_tiles_must_match() -> None:
     with pytest.raises(ValueError, match="2 scores for 1 tiles"):
         triage_tiles(np.zeros(2), grid(1), "ab" * 32, RULES)
+
+
+@pytest.mark.parametrize(
+    ("person", "clue", "state"),
+    [
+        (0.0, 0.2499, "cleared"),
+        (0.0, 0.25, "review"),
+        (0.1, 0.99, "review"),  # a clue above the flag threshold still only asks a volunteer
+        (0.3, 0.0, "review"),
+        (0.6, 0.0, "flagged"),
+        (0.6, 0.99, "flagged"),
+    ],
+)
+def test_a_clue_sends_a_tile_to_review_but_never_flags_it(person: float, clue: float, state: str) -> None:
+    result = triage_tiles(np.array([person]), grid(1), "ab" * 32, RULES, np.array([clue]))
+    assert result.states.tolist() == [state] and not result.quality_check.any()
+
+
+def test_clue_scores_and_tiles_must_match() -> None:
+    with pytest.raises(ValueError, match="3 clue scores for 1 tiles"):
+        triage_tiles(np.zeros(1), grid(1), "ab" * 32, RULES, np.zeros(3))
+
+
+LACMUS = "geotagged/lacmus_ladd_335/335.jpg"
+LACMUS_PEOPLE = ((1775, 1640), (1650, 2825))  # lying / sitting on snow, by eye; both score under 0.15 person
+
+
+@pytest.mark.filterwarnings("ignore::sartriage.errors.SartriageWarning")
+def test_people_on_snow_in_a_real_search_photo_reach_the_volunteers(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    detector = Detector.open(device="cpu")
+    card = detector.card
+    copy_frames(shared_data, tmp_path / "flight", [LACMUS])
+    with open_store(tmp_path / "mission.sqlite") as store:
+        list(
+            scan(
+                store,
+                tmp_path / "flight",
+                detector,
+                ScanOptions(rules=TriageRules.from_card(card, quality_share=0)),
+            )
+        )
+        with store.connect() as conn:
+            tiles = conn.execute(select(schema.tiles)).mappings().all()
+            dets = conn.execute(select(schema.detections)).mappings().all()
+            hits = conn.execute(select(schema.hits)).mappings().all()
+    persons = [d for d in dets if d["class_id"] in card.person_ids]
+    clues = [d for d in dets if d["class_id"] in card.clue_ids]
+    assert clues and {d["class_id"] for d in dets} <= {*card.person_ids, *card.clue_ids}
+    for px, py in LACMUS_PEOPLE:
+        holding = [t for t in tiles if t["x"] <= px < t["x"] + t["w"] and t["y"] <= py < t["y"] + t["h"]]
+        assert holding and all(t["state"] in ("review", "flagged") for t in holding), (px, py)
+        for t in holding:  # the stored score is the best person box centred in the tile, clues aside
+            inside = [
+                d["score"]
+                for d in persons
+                if t["x"] <= (d["x1"] + d["x2"]) / 2 < t["x"] + t["w"]
+                and t["y"] <= (d["y1"] + d["y2"]) / 2 < t["y"] + t["h"]
+            ]
+            assert t["score"] == pytest.approx(max(inside, default=0.0), abs=1e-5)
+            if t["score"] < card.thresholds.review:
+                assert t["state"] == "review"  # sent by a clue, which never flags
+    flagged = {t["id"] for t in tiles if t["state"] == "flagged"}
+    assert {h["tile_id"] for h in hits} == flagged
+    assert all(h["detection_id"] in {d["id"] for d in persons} for h in hits)
