@@ -144,9 +144,8 @@ def test_two_workers_split_a_postgresql_mission_and_equal_one(
 ) -> None:
     folder = long_folder
     expected = reference(folder, card_path, tmp_path)
-    open_store(pg_url).close()  # the coordinator sets the mission up; then both workers start at once
-    # A claim timeout shorter than a frame's wait in the read-ahead queue: only heartbeats keep each
-    # worker's claims from being taken over by the other.
+    # Both start at once on a fresh database. A claim timeout shorter than a frame's wait in the
+    # read-ahead queue: only heartbeats keep each worker's claims from being taken over by the other.
     first = start(folder, pg_url, card_path, "--worker-id", "laptop-a", "--claim-timeout", "3")
     second = start(folder, pg_url, card_path, "--worker-id", "laptop-b", "--claim-timeout", "3")
     for process in (first, second):

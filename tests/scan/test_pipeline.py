@@ -247,3 +247,33 @@ def test_retry_failed_reads_failed_frames_again(
     assert (last.frames_done, last.frames_failed) == (6, 3)
     assert {Path(p).name for p in after} == set(broken)
     assert all(after[p] > before[p] for p in before)
+
+
+def test_clues_send_the_lacmus_people_to_review_with_the_shipped_model(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """The shipped card's clue classes catch the two people on snow its person class scores too low."""
+    shipped = Detector.open(None, device="cpu")
+    folder = tmp_path / "lacmus"
+    copy_frames(shared_data, folder, [LACMUS])
+    with open_store(tmp_path / "mission.sqlite") as store:
+        run(store, folder, shipped)
+        de, ti = schema.detections, schema.tiles
+        with store.connect() as conn:
+            rows = conn.execute(
+                select(
+                    de.c.id, de.c.x1, de.c.y1, de.c.x2, de.c.y2, de.c.class_id, de.c.clue, ti.c.state
+                ).select_from(de.join(ti, de.c.tile_id == ti.c.id))
+            ).all()
+            hit_detections = conn.execute(select(schema.hits.c.detection_id)).scalars().all()
+    clues = [r for r in rows if r.clue]
+    assert clues and all(r.class_id in shipped.card.clue_ids for r in clues)
+    assert all(r.class_id in shipped.card.person_ids for r in rows if not r.clue)
+    for person in ((1775, 1640), (1650, 2825)):  # the two people in the photo, by eye
+        seen = [
+            r
+            for r in rows
+            if abs((r.x1 + r.x2) / 2 - person[0]) < 80 and abs((r.y1 + r.y2) / 2 - person[1]) < 80
+        ]
+        assert seen and all(r.state != "cleared" for r in seen), person
+    assert set(hit_detections) <= {r.id for r in rows if not r.clue}  # a clue never makes a hit
