@@ -109,8 +109,6 @@ class Detector:
 
     def merge(self, per_tile: Sequence[Detections], tiles: Sequence[Tile]) -> FrameDetections:
         """Persons merged across seams, and apart from them the clues (which never count as persons)."""
-        if not self.card.clue_ids:
-            return merge_tiles(per_tile, tiles)
         person = [d[np.isin(d.class_ids, self.card.person_ids)] for d in per_tile]
         clue = [d[np.isin(d.class_ids, self.card.clue_ids)] for d in per_tile]
         found, clues = merge_tiles(person, tiles), merge_tiles(clue, tiles)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from sartriage.detect import Detector
+from sartriage.detect.adapters import adapter_for
 from sartriage.detect.boxes import iou
 from sartriage.detect.card import DEFAULT_MODEL
 from sartriage.errors import ModelError, SartriageWarning
@@ -103,3 +104,55 @@ def test_wrong_input_name_in_the_card_is_a_clear_error(detector: Detector, tmp_p
     card.write_text(text.replace('file = "centernet_mobilenetv3_512.onnx"', f'file = "{DEFAULT_MODEL}"'))
     with pytest.raises(ModelError, match="the model's input is 'tower_0/images:0'"):
         Detector.open(card, device="cpu")
+
+
+LACMUS = "geotagged/lacmus_ladd_335/335.jpg"
+LACMUS_PEOPLE = ((1775, 1640), (1650, 2825))  # lying / sitting on snow, by eye
+
+
+@pytest.fixture(scope="module")
+def lacmus_tiles(shared_data: Path, detector: Detector) -> list[tuple[ArrayFrame, tuple[float, float]]]:
+    """The scan's own tile windows over the two people of a real search photo, as frames of their own,
+    each with the person's position in it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SartriageWarning)
+        with open_frame(shared_data / LACMUS) as frame:
+            tiles = detector.plan(frame)
+            crops = []
+            for px, py in LACMUS_PEOPLE:
+                tile = next(t for t in tiles if t.contains(px, py))
+                crops.append((ArrayFrame(frame.read(tile), gsd_m=frame.gsd_m), (px - tile.x, py - tile.y)))
+    return crops
+
+
+def test_clues_are_kept_apart_from_persons(
+    detector: Detector, lacmus_tiles: list[tuple[ArrayFrame, tuple[float, float]]]
+) -> None:
+    card = detector.card
+    plain_card = replace(card, clue_ids=())
+    persons_only = Detector(plain_card, detector.session, adapter_for(plain_card))
+    for crop, _ in lacmus_tiles:
+        found, plain = detector.detect(crop), persons_only.detect(crop)
+        assert len(found.tiles) == 1  # the crop is one scan tile, seen at the same scale
+        assert np.isin(found.detections.class_ids, card.person_ids).all()
+        assert len(found.clues) and np.isin(found.clues.class_ids, card.clue_ids).all()
+        np.testing.assert_array_equal(found.detections.xyxy, plain.detections.xyxy)
+        np.testing.assert_array_equal(found.detections.scores, plain.detections.scores)
+        np.testing.assert_array_equal(found.tile_scores, plain.tile_scores)
+        assert not len(plain.clues) and plain.evidence[0] == plain.tile_scores[0]
+        assert found.clue_scores[0] == found.clues.scores.max()  # type: ignore[index]
+        assert found.evidence[0] == max(found.tile_scores[0], found.clue_scores[0])  # type: ignore[index]
+        everything, tile_ids = found.stored()
+        assert len(everything) == len(tile_ids) == len(found.detections) + len(found.clues)
+
+
+def test_a_person_seen_from_above_on_snow_is_evidence_for_review(
+    detector: Detector, lacmus_tiles: list[tuple[ArrayFrame, tuple[float, float]]]
+) -> None:
+    review = detector.card.thresholds.review
+    for crop, (x, y) in lacmus_tiles:
+        found = detector.detect(crop)
+        assert found.evidence[0] >= review
+        on_person = found.clues[found.clues.scores >= review]
+        centres = on_person.centres
+        assert (np.hypot(centres[:, 0] - x, centres[:, 1] - y) < 60).any()  # the model's "kite" is the person
