@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sartriage.evaluate.metrics import Tally
+from sartriage.evaluate.metrics import Tally, TileTally
 
 
 def tally(*images: tuple[list[float], list[bool], int]) -> Tally:
@@ -33,3 +33,23 @@ def test_figures_at_a_threshold_and_ap_by_hand() -> None:
 def test_no_boxes_has_full_precision_and_zero_recall() -> None:
     s = tally(([], [], 3)).at(0.5)
     assert (s.recall, s.precision, s.per_image) == (0.0, 1.0, 0.0)
+
+
+def test_tile_tally_counts_people_in_sent_tiles_and_the_review_load() -> None:
+    tiles = TileTally()
+    windows = np.array([[0, 0, 100, 100], [80, 0, 180, 100]], np.float32)  # overlapping at x 80-100
+    people = np.array([[10, 10, 20, 30], [85, 40, 95, 60], [150, 10, 170, 30]], np.float32)
+    # tile 0: person 0.1, clue 0.5 -> sent on a clue only; tile 1: nothing
+    tiles.add(windows, np.array([0.1, 0.0]), np.array([0.5, 0.0]), people)
+    tiles.add(windows, np.array([0.0, 0.3]), np.array([0.0, 0.3]), np.zeros((0, 4), np.float32))
+    reach = tiles.at(0.2)
+    # people 0 and 1 (centre in the overlap, seen by tile 0) are in a sent tile; person 2 only in tile 1
+    assert reach.people == pytest.approx(2 / 3) and reach.people_by_person_score == 0.0
+    assert reach.tiles_per_image == 1.0 and reach.tiles_by_person_score == 0.5
+    assert reach.tiles_total_per_image == 2.0
+    assert "people_in_sent_tiles=0.667 tiles_sent_per_image=1.00 of 2.00" in reach.line()
+
+
+def test_tile_tally_of_nothing_is_zero() -> None:
+    reach = TileTally().at(0.5)
+    assert (reach.people, reach.tiles_per_image, reach.tiles_total_per_image) == (0.0, 0.0, 0.0)
