@@ -5,6 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+# The ground length that the card's person_px is made to span. person_px was measured on HERIDAL as the
+# label box's longer side, which from above is 0.6-1.2 m for a standing or walking person and up to 1.7 m
+# for one lying down. Scaling 1.7 m to person_px (48) puts that whole range at 17-48 model px, inside the
+# 16-64 px band where the scale sweep (tools/centernet_scale_sweep.py) finds recall 0.90-0.97; a shorter
+# reference would push lying people past 64 px, where recall falls to 0.63-0.75, and multiply the tiles
+# (0.9 m: 3.2x on Lacmus LADD 335.jpg, whose people kept person scores 0.13-0.14 at every scale).
 PERSON_HEIGHT_M = 1.7
 # Resampling beyond these factors only magnifies noise (or bad altitude metadata) instead of people.
 MIN_SCALE = 0.25
@@ -46,7 +52,7 @@ class Tile:
 
 
 def scale_for_gsd(gsd_m: float | None, person_px: float, default: float = 1.0) -> float:
-    """Model pixels per frame pixel so that a 1.7 m person spans ``person_px`` model pixels.
+    """Model pixels per frame pixel so that ``PERSON_HEIGHT_M`` on the ground spans ``person_px`` of them.
 
     Without a ground sample distance the frame is seen at ``default`` (1.0: native resolution).
     """
