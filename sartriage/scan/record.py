@@ -1,8 +1,8 @@
 """What one frame leaves in the store, written in ONE transaction so a killed scan never half-writes it.
 
 A finished frame: its row (size, metadata, position) marked ``done``, one row
-per tile with score and triage state, its detections (persons, then clues:
-told apart by ``class_id``) with ground positions, and for each flagged tile
+per tile with score and triage state, its detections (persons, then clues
+marked ``clue``) with ground positions, and for each flagged tile
 a ``hits`` candidate at its best person detection. A frame that could not be
 read: its row marked ``failed`` with the one-line reason. Both only if this
 worker still holds the frame's claim.
