@@ -92,7 +92,7 @@ class FrameDetections:
 
     def __post_init__(self) -> None:
         clue_scores = np.zeros(len(self.tiles)) if self.clue_scores is None else self.clue_scores
-        arrays = {}
+        arrays: dict[str, np.ndarray] = {}
         for name, value, dets in (
             ("tile_ids", self.tile_ids, self.detections),
             ("clue_tile_ids", self.clue_tile_ids, self.clues),
