@@ -1,12 +1,12 @@
 """What each clue class of the default card costs and brings, and how the Lacmus search photo's people fare.
 
-    .venv/bin/python benchmarks/clue_classes.py            # about 2 minutes on 2 cores
+    .venv/bin/python benchmarks/clue_classes.py            # about 2.5 minutes on 2 cores
 
 For each labelled set in ../shared/data/labelled (Unicamp, HERIDAL crops), per clue class of the card: the
 tiles per image it alone sends to review (person score below the review threshold) and the labelled people
 whose only sent tile it sent. Then, on ../shared/data/geotagged/lacmus_ladd_335/335.jpg (GSD 1.56 cm/px, two
 people on snow), the person and clue scores near each person and the tiles sent, with the GSD-aware scale
-taken from the reference lengths 1.7 m (``sartriage.detect.tiling.PERSON_HEIGHT_M``), 1.2 m and 0.9 m.
+taken from the reference lengths 1.7 m (``sartriage.detect.tiling.PERSON_HEIGHT_M``) down to 0.6 m.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ SETS = {
 LACMUS = SHARED / "geotagged/lacmus_ladd_335/335.jpg"
 LACMUS_PEOPLE = ((1775, 1640), (1650, 2825))
 NEAR_PX = 60
-REFERENCES_M = (1.7, 1.2, 0.9)
+REFERENCES_M = (1.7, 1.2, 0.9, 0.75, 0.6)
 
 
 def windows(found: FrameDetections) -> np.ndarray:
