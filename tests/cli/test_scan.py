@@ -139,9 +139,10 @@ def _disk_fills_up_after(frames: int) -> Callable[[Store], None]:
     ("fault", "words", "done_before"),
     [
         (
+            # the store cannot grow: frames whose rows still fit in its free pages may finish first
             _pragma("PRAGMA max_page_count = {pages}"),
             "the disk is full: free space, then run the same command",
-            0,
+            None,
         ),
         (_disk_fills_up_after(3), "the disk is full: free space, then run the same command again", 3),
         (_pragma("PRAGMA query_only = 1"), "the store is read-only", 0),
@@ -156,7 +157,7 @@ def test_a_full_disk_or_read_only_store_is_one_clear_line_and_no_damage(
     capsys: pytest.CaptureFixture[str],
     fault: Callable[[Store], None],
     words: str,
-    done_before: int,
+    done_before: int | None,
 ) -> None:
     db = tmp_path / "mission.sqlite"
     open_store(db).close()
@@ -176,7 +177,10 @@ def test_a_full_disk_or_read_only_store_is_one_clear_line_and_no_damage(
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         done = conn.execute("SELECT id FROM frames WHERE status = 'done'").fetchall()
         tiled = conn.execute("SELECT DISTINCT frame_id FROM tiles").fetchall()
-    assert len(done) == done_before, err
+    if done_before is None:
+        assert len(done) < 7, err  # the scan stopped before the folder's seven good frames
+    else:
+        assert len(done) == done_before, err
     assert sorted(tiled) == sorted(done)  # no frame half-written
     monkeypatch.undo()  # space freed, permissions fixed: the same command finishes the job
     assert main(["scan", str(folder), "--db", str(db), "--card", str(card), "--device", "cpu"]) == 0
