@@ -21,9 +21,9 @@ import numpy as np
 from sqlalchemy import select
 
 from sartriage.errors import ExportError, FrameError, ReviewError
-from sartriage.review.queue import dialect_insert
 from sartriage.review.tiles import TileImages
 from sartriage.store import Store, schema, utcnow
+from sartriage.store.upsert import dialect_insert
 
 log = logging.getLogger(__name__)
 

@@ -60,6 +60,7 @@ from sartriage.review.values import (
     new_token,
 )
 from sartriage.store import Store, schema, utcnow
+from sartriage.store.upsert import dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -86,17 +87,6 @@ def aware(value: datetime | None) -> datetime | None:
 def utc(value: datetime) -> datetime:
     """:func:`aware` for a column that is never NULL."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def dialect_insert(conn: Connection, table: Any) -> Any:
-    """An INSERT that knows ON CONFLICT on both backends."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table)
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Connection, and_, func, select, update
 
 from sartriage.store import Store, schema, utcnow
+from sartriage.store.upsert import dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +42,13 @@ class NewFrame:
     size_bytes: int
 
 
-def _insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that can skip rows breaking a unique rule, on either backend."""
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
 def ensure_flight(store: Store, name: str, folder: Path) -> int:
     """The id of the mission's flight for ``folder``, created (named ``name``) on first use."""
     mission_id = store.mission_id()
     folder_text = str(folder)
     with store.begin() as conn:
         conn.execute(
-            _insert(conn, flights)
+            dialect_insert(conn, flights)
             .values(mission_id=mission_id, name=name, folder=folder_text, created_at=utcnow(), priority=0)
             .on_conflict_do_nothing()
         )
@@ -137,7 +132,7 @@ def register(
         if rows:  # DO NOTHING: another worker may have queued the same files a moment ago
             added = len(
                 conn.execute(
-                    _insert(conn, frames).on_conflict_do_nothing().returning(frames.c.id), rows
+                    dialect_insert(conn, frames).on_conflict_do_nothing().returning(frames.c.id), rows
                 ).all()
             )
     return Registered(added=added + replaced, duplicates=tuple(duplicates))
