@@ -11,14 +11,13 @@ import logging
 from pathlib import Path
 
 from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPen, QPixmap, QResizeEvent, QWheelEvent
+from PyQt6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPen, QPixmap, QResizeEvent, QWheelEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QGraphicsEllipseItem,
     QGraphicsItemGroup,
     QGraphicsPixmapItem,
     QGraphicsRectItem,
-    QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
     QHBoxLayout,
@@ -30,6 +29,7 @@ from PyQt6.QtWidgets import (
 
 from ui import imagery, style
 from ui.mission_reads import FrameOverlays
+from ui.pannable_view import PannableView
 from ui.tasks import run_in_background
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ LABEL_MIN_SCORE = 0.2  # fainter detections are drawn dimmed and without a score
 MAX_ZOOM = 16.0  # screen pixels per frame pixel
 
 
-class FrameView(QGraphicsView):
+class FrameView(PannableView):
     """Wheel zooms about the cursor, drag pans; overlays by layer."""
 
     loaded = pyqtSignal(str)  # frame path, once its preview is on screen
@@ -54,15 +54,7 @@ class FrameView(QGraphicsView):
     detail_loaded = pyqtSignal(object)  # (x, y, w, h) read at full resolution
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setScene(QGraphicsScene(self))
-        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        # panned by dragging; scroll bars would only take room from the picture
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        super().__init__(parent, QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setBackgroundBrush(QBrush(QColor(30, 30, 30)))
         self._path: Path | None = None
         self._frame_size = (0, 0)

@@ -34,7 +34,6 @@ from PyQt6.QtWidgets import (
     QGraphicsPathItem,
     QGraphicsPixmapItem,
     QGraphicsPolygonItem,
-    QGraphicsScene,
     QGraphicsView,
     QWidget,
 )
@@ -45,6 +44,7 @@ from ui import style
 from ui.basemap import Basemap
 from ui.geo import LocalProjection, nice_step
 from ui.mission_reads import MapFrames
+from ui.pannable_view import PannableView
 
 LEGEND = (  # label, colour, drawn as a dot (hits) or a square (footprints)
     ("frame not scanned yet", style.FRAME_PENDING, False),
@@ -87,21 +87,13 @@ class HitMarker(QGraphicsEllipseItem):
         self.setZValue(10)
 
 
-class MapView(QGraphicsView):
+class MapView(PannableView):
     hovered = pyqtSignal(float, float)  # lon, lat under the mouse
     hit_clicked = pyqtSignal(int)
     frame_clicked = pyqtSignal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setScene(QGraphicsScene(self))
-        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        # panned by dragging; scroll bars would only take room from the picture
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        super().__init__(parent, QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setMouseTracking(True)
         self.setBackgroundBrush(QBrush(QColor(236, 236, 230)))
         self.projection: LocalProjection | None = None
