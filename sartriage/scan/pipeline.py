@@ -31,7 +31,7 @@ from sartriage.frames import Frame, Georef, NotGeoreferenced, open_frame
 from sartriage.scan import claims
 from sartriage.scan.claims import Claim, NewFrame
 from sartriage.scan.discover import content_hash, find_frames
-from sartriage.scan.record import ClaimLost, FrameFacts, Ground, write_done, write_failed
+from sartriage.scan.record import ClaimLost, FrameFacts, Ground, write_done, write_failed, write_scan_settings
 from sartriage.scan.triage import FLAGGED, REVIEW, TriageRules, triage_tiles
 from sartriage.scan.watch import StableFiles
 from sartriage.store import Store
@@ -241,6 +241,7 @@ class _ScanRun:
 
     def progress(self) -> Generator[ScanProgress, None, None]:
         self.flight_id = claims.ensure_flight(self.store, self.flight, self.folder)
+        write_scan_settings(self.store, self.model, self.rules)
         if self.store.is_sqlite:
             claims.release_all(self.store, self.flight_id)  # one worker per SQLite store: old claims are dead
         else:

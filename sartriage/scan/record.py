@@ -17,12 +17,12 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, insert, select, update
 
 from sartriage.detect.detections import FrameDetections
 from sartriage.scan.claims import Claim
-from sartriage.scan.triage import FLAGGED, TileTriage
-from sartriage.store import schema, utcnow
+from sartriage.scan.triage import FLAGGED, TileTriage, TriageRules
+from sartriage.store import Store, schema, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -228,3 +228,18 @@ def _write_hits(
         )
     if rows:
         conn.execute(insert(schema.hits), rows)
+
+
+def write_scan_settings(store: Store, model: str, rules: TriageRules) -> None:
+    """Keep the model and thresholds the mission was triaged with, for its report and the app."""
+    m = schema.missions
+    with store.begin() as conn:
+        row = conn.execute(select(m.c.id, m.c.settings).order_by(m.c.id).limit(1)).one()
+        settings = dict(row.settings or {})
+        settings["model"] = model
+        settings["thresholds"] = {
+            "review": rules.review,
+            "flag": rules.flag,
+            "quality share": rules.quality_share,
+        }
+        conn.execute(update(m).where(m.c.id == row.id).values(settings=settings))

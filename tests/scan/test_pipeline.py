@@ -180,6 +180,24 @@ def test_quality_checks_are_stored_and_marked(
     assert 0.2 < len(checks) / (len(checks) + len(cleared)) < 0.8
 
 
+def test_the_mission_keeps_the_model_and_thresholds_it_was_triaged_with(
+    small_flight: tuple[Path, dict[str, str]], detector: Detector, tmp_path: Path
+) -> None:
+    from sartriage.export.coverage import load_coverage
+    from sartriage.export.report import summarise_mission
+    from sartriage.scan import TriageRules
+
+    folder, _ = small_flight
+    with open_store(tmp_path / "mission.sqlite") as store:
+        run(store, folder, detector, rules=TriageRules(0.21, 0.52, quality_share=0.03))
+        with store.connect() as conn:
+            settings = conn.execute(select(schema.missions.c.settings)).scalar_one()
+        summary = summarise_mission(store, load_coverage(store))
+    assert settings["model"] == (detector.card.name or detector.card.file)
+    assert settings["thresholds"] == {"review": 0.21, "flag": 0.52, "quality share": 0.03}
+    assert summary.thresholds == settings["thresholds"] and not summary.thresholds_observed
+
+
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path, detector: Detector) -> None:
     from sartriage.errors import FrameError
 
