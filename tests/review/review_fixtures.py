@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+from hit_rows import add_tile
 from sqlalchemy import insert, select, update
 
 from sartriage.review import QueueSettings, ReviewQueue
@@ -76,27 +77,11 @@ def add_tiles(
     state: str = "review",
     quality_check: bool = False,
 ) -> list[int]:
-    ids = []
     with store.begin() as conn:
-        for (x, y, w, h), score in zip(windows, scores, strict=True):
-            ids.append(
-                int(
-                    conn.execute(
-                        insert(schema.tiles).values(
-                            frame_id=frame_id,
-                            x=x,
-                            y=y,
-                            w=w,
-                            h=h,
-                            scale=1.0,
-                            score=score,
-                            state=state,
-                            quality_check=quality_check,
-                        )
-                    ).inserted_primary_key[0]
-                )
-            )
-    return ids
+        return [
+            add_tile(conn, frame_id, x, y, w, h, score=score, state=state, quality_check=quality_check)
+            for (x, y, w, h), score in zip(windows, scores, strict=True)
+        ]
 
 
 def grid_mission(store: Store, image: Path | str, n_frames: int, *, seed: int = 0) -> Mission:
