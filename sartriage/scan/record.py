@@ -205,11 +205,15 @@ def _write_hits(
     centres = found.detections.centres
     now = utcnow()
     rows = []
+    taken: set[int] = set()
     for j in map(int, flagged):
         i = int(best[j])
         if i < 0:  # a tile is flagged by a detection centred in it, so this does not happen
             log.warning("flagged tile %d has no detection centred in it; no candidate hit made", tile_ids[j])
             continue
+        if i in taken:  # a person in the overlap of two flagged tiles is one candidate, not two
+            continue
+        taken.add(i)
         rows.append(
             {
                 "tile_id": tile_ids[j],
