@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from sartriage.errors import ReviewError
 from sartriage.store import Store, schema, utcnow
+from sartriage.store.queries import flight_is
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ def _hit(row: RowMapping) -> Hit:
 
 
 def _where(query: Select[Any], filt: HitFilter) -> Select[Any]:
-    h, f, fl = schema.hits, schema.frames, schema.flights
+    h, f = schema.hits, schema.frames
     if filt.ids:
         query = query.where(h.c.id.in_(filt.ids))
     if filt.statuses:
@@ -192,8 +193,7 @@ def _where(query: Select[Any], filt: HitFilter) -> Select[Any]:
     if filt.sources:
         query = query.where(h.c.source.in_(filt.sources))
     if filt.flights:
-        ids = [int(v) for v in filt.flights if v.isdigit()]
-        query = query.where(or_(fl.c.name.in_(filt.flights), fl.c.id.in_(ids)))
+        query = query.where(flight_is(filt.flights))
     if filt.min_score is not None:
         query = query.where(h.c.confidence >= filt.min_score)
     if filt.max_score is not None:

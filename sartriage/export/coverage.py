@@ -34,6 +34,7 @@ from sartriage.export.geojson import polygon as geojson_polygon
 from sartriage.export.records import HitRecord
 from sartriage.frames import open_frame
 from sartriage.store import Store, schema
+from sartriage.store.queries import flight_is
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,7 @@ def load_coverage(store: Store, hits: Sequence[HitRecord] = (), flights: Sequenc
     frame_query = select(f.c.id, f.c.path, f.c.footprint, fl.c.name).join(fl, f.c.flight_id == fl.c.id)
     frame_query = frame_query.where(f.c.status == "done").order_by(f.c.id)
     if flights:
-        ids = [int(v) for v in flights if v.isdigit()]
-        frame_query = frame_query.where(fl.c.name.in_(flights) | fl.c.id.in_(ids))
+        frame_query = frame_query.where(flight_is(flights))
     with store.connect() as conn:
         frame_rows = conn.execute(frame_query).all()
         tile_rows = conn.execute(

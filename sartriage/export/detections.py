@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, TextIO
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from sartriage.store import Store, schema
+from sartriage.store.queries import flight_is
 
 PERSON_CATEGORY_ID = 1
 
@@ -91,8 +92,7 @@ def read_detections(
     if not clues:
         query = query.where(de.c.clue.is_(False))
     if flights:
-        ids = [int(f) for f in flights if str(f).isdigit()]
-        query = query.where(or_(fl.c.name.in_(list(flights)), fl.c.id.in_(ids)))
+        query = query.where(flight_is(flights))
     with store.connect() as conn:
         for row in conn.execute(query).mappings().yield_per(1000):
             values = dict(row)

@@ -47,6 +47,7 @@ from sartriage.export.images import jpeg_bytes
 from sartriage.frames import Window, open_frame
 from sartriage.hits import HitFilter, list_hits
 from sartriage.store import Store, schema
+from sartriage.store.queries import flight_is
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +159,7 @@ def reviewed_tiles(
             .order_by(t.c.frame_id, t.c.id)
         )
         if flights:
-            ids = [int(v) for v in flights if v.isdigit()]
-            query = query.where(fl.c.name.in_(flights) | fl.c.id.in_(ids))
+            query = query.where(flight_is(flights))
         rows = conn.execute(query).all()
     out = []
     for row in rows:
