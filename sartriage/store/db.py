@@ -44,19 +44,18 @@ class Store:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except IntegrityError:
-            raise  # a broken rule of the schema is the caller's to handle, not a store failure
-        except (OperationalError, DBAPIError) as exc:
-            raise StoreError(describe_db_error(self.location, exc)) from exc
+        with self._errors_named(), self.engine.begin() as conn:
+            yield conn
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
+        with self._errors_named(), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _errors_named(self) -> Iterator[None]:
         try:
-            with self.engine.connect() as conn:
-                yield conn
+            yield
         except IntegrityError:
             raise  # a broken rule of the schema is the caller's to handle, not a store failure
         except (OperationalError, DBAPIError) as exc:
