@@ -37,7 +37,7 @@ from ui.mission_reads import FrameOverlays, TilePlace, frame_overlays, tile_plac
 from ui.review_panel import ReviewPanel
 from ui.scan_runner import ScanJob, ScanQueue
 from ui.settings import Settings
-from ui.tasks import run_in_background, wait_for_background
+from ui.tasks import LatestOnly, wait_for_background
 from ui.thresholds_dialog import ThresholdsDialog
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self._frame_shown: int | None = None
+        self._frame_request = LatestOnly()  # the frame tab shows what was asked for last
+        self._basemap_request = LatestOnly()
         self._frame_name = ""
         self._frame_hit: hits.Hit | None = None
         self._shown: Snapshot | None = None
@@ -404,7 +406,7 @@ class MainWindow(QMainWindow):
             if hit is not None:
                 self.frame_panel.view.mark(hit.x, hit.y, max(hit.tile[2], hit.tile[3]) / 4)
 
-        run_in_background(self, lambda: frame_overlays(store, frame_id), shown, self.show_error)
+        self._frame_request.run(self, lambda: frame_overlays(store, frame_id), shown, self.show_error)
 
     def _frame_caption(self) -> str:
         hit = self._frame_hit
@@ -422,7 +424,7 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.frame_panel)
             self.show_frame(place.frame_id, QRectF(*place.xywh))
 
-        run_in_background(self, lambda: tile_place(store, tile_id), found, self.show_error)
+        self._frame_request.run(self, lambda: tile_place(store, tile_id), found, self.show_error)
 
     def hit_clicked_on_map(self, hit_id: int) -> None:
         """Pick the hit in the list (which shows its tile) and show the frame."""
@@ -467,7 +469,9 @@ class MainWindow(QMainWindow):
                 float(np.nanmax(lon)) + pad,
                 float(np.nanmax(lat)) + pad,
             )
-        run_in_background(self, lambda: basemap.load(path, bounds), self.map.set_background, self.show_error)
+        self._basemap_request.run(
+            self, lambda: basemap.load(path, bounds), self.map.set_background, self.show_error
+        )
 
     # -- export ------------------------------------------------------------------------------------
     def export_selection(self) -> None:

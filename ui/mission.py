@@ -123,7 +123,8 @@ class Mission(QObject):
         self.failed.emit(message)
 
     def act(self, call: Callable[[Store], Any], on_done: Callable[[Any], None] | None = None) -> None:
-        """Run a core action on the store off the GUI thread, then refresh."""
+        """Run a core action on the store off the GUI thread, after every action asked for before it,
+        then refresh."""
         if self.store is None:
             self.failed.emit("no mission is open: open or create one first (File menu)")
             return
@@ -134,4 +135,4 @@ class Mission(QObject):
                 on_done(result)
             self.refresh()
 
-        run_in_background(self, lambda: call(store), done, self._failed)
+        run_in_background(self, lambda: call(store), done, self._failed, in_order=True)

@@ -287,7 +287,9 @@ class ReviewPanel(QWidget):
             self.name.clear()
             self.refresh()
 
-        run_in_background(self, lambda: ReviewQueue(store).invite(name), invited, self.failed.emit)
+        run_in_background(
+            self, lambda: ReviewQueue(store).invite(name), invited, self.failed.emit, in_order=True
+        )
 
     def _revoke(self) -> None:
         row = self.people.currentRow()
@@ -296,7 +298,11 @@ class ReviewPanel(QWidget):
         volunteer_id = int(self.people.item(row, 0).data(Qt.ItemDataRole.UserRole))
         store = self.store
         run_in_background(
-            self, lambda: ReviewQueue(store).revoke(volunteer_id), lambda _: self.refresh(), self.failed.emit
+            self,
+            lambda: ReviewQueue(store).revoke(volunteer_id),
+            lambda _: self.refresh(),
+            self.failed.emit,
+            in_order=True,
         )
 
     # -- escalations --------------------------------------------------------------------------------
@@ -315,6 +321,7 @@ class ReviewPanel(QWidget):
             lambda: ReviewQueue(store).decide(escalation_id, decision),
             lambda _: self.decided.emit(),
             self.failed.emit,
+            in_order=True,
         )
 
     def shutdown(self) -> None:

@@ -2,8 +2,11 @@
 
 Two shapes, as napari's ``qthreading`` does it: a one-off call (``run_in_background``)
 on the shared thread pool, and a long generator (``GeneratorWorker``) on its own
-``QThread`` that yields progress. Pausing a generator means not pulling from it;
-cancelling closes it, so its ``finally`` blocks run in the worker thread.
+``QThread`` that yields progress. Calls that change the mission go ``in_order`` through
+one writer thread, so the store sees the coordinator's actions in the order they were
+made; a ``LatestOnly`` drops answers to requests a later one has superseded. Pausing a
+generator means not pulling from it; cancelling closes it, so its ``finally`` blocks run
+in the worker thread.
 """
 
 from __future__ import annotations
@@ -51,7 +54,10 @@ def _call(fn: Callable[[], Any], signals: _CallSignals) -> None:
 
 
 # Plain Python threads (not QThreadPool): a finished task never waits on Qt to delete a wrapper.
-_pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 2), thread_name_prefix="sartriage-app")
+_pool = ThreadPoolExecutor(
+    max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="sartriage-app"
+)
+_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sartriage-app-writes")
 
 
 def wait_for_background(timeout_s: float) -> bool:
@@ -70,9 +76,12 @@ def run_in_background(
     fn: Callable[[], Any],
     on_done: Callable[[Any], None],
     on_failed: Callable[[str], None] | None = None,
+    *,
+    in_order: bool = False,
 ) -> None:
     """Call fn on the thread pool; on_done(result) / on_failed(message) run on the GUI thread,
-    unless ``owner`` (the widget that asked) has been deleted by then."""
+    unless ``owner`` (the widget that asked) has been deleted by then. ``in_order`` calls run one
+    at a time, each after every ``in_order`` call submitted before it."""
     signals = _CallSignals()
     _live.add(signals)  # kept alive until a result arrives
 
@@ -89,7 +98,34 @@ def run_in_background(
     global _running
     with _running_lock:
         _running += 1
-    _pool.submit(_call, fn, signals)
+    (_writer if in_order else _pool).submit(_call, fn, signals)
+
+
+class LatestOnly:
+    """Requests of which only the newest matters (what one view shows): the answer to a request
+    made before the newest is dropped, whichever order the answers arrive in."""
+
+    def __init__(self) -> None:
+        self._newest = 0
+
+    def run(
+        self,
+        owner: QObject,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_failed: Callable[[str], None] | None = None,
+    ) -> None:
+        self._newest += 1
+        ticket = self._newest
+
+        def if_newest(callback: Callable[[Any], None] | None) -> Callable[[Any], None]:
+            def call(value: Any) -> None:
+                if ticket == self._newest and callback is not None:
+                    callback(value)
+
+            return call
+
+        run_in_background(owner, fn, if_newest(on_done), if_newest(on_failed))
 
 
 class GeneratorWorker(QThread):

@@ -47,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sartriage: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("sartriage: interrupted; what was committed is kept, run the same command to carry on", file=sys.stderr)
+        print(
+            "sartriage: interrupted; what was committed is kept, run the same command to carry on",
+            file=sys.stderr,
+        )
         return 130
 
 
