@@ -57,6 +57,13 @@ class Tally:
             boxes=boxes,
         )
 
+    def threshold_for(self, boxes: int) -> float:
+        """The threshold that keeps the ``boxes`` best predictions (a review load to compare at)."""
+        scores, _found = self._arrays()
+        if not len(scores):
+            return 1.0
+        return float(scores[min(max(boxes, 1), len(scores)) - 1])
+
     def average_precision(self) -> float:
         """Area under the precision-recall curve below its precision envelope (all points, VOC 2010+)."""
         scores, found = self._arrays()

@@ -30,6 +30,14 @@ def test_figures_at_a_threshold_and_ap_by_hand() -> None:
     assert t.average_precision() == pytest.approx(0.25 * 1 + 0.25 * 0.75 + 0.25 * 0.75)
 
 
+def test_threshold_for_a_review_load_keeps_that_many_best_boxes() -> None:
+    t = tally(([0.9, 0.7], [True, False], 2), ([0.6, 0.2], [True, True], 2))
+    assert t.threshold_for(3) == pytest.approx(0.6)
+    assert t.at(t.threshold_for(3)).boxes == 3
+    assert t.threshold_for(10) == pytest.approx(0.2)  # more than there are: all of them
+    assert tally(([], [], 1)).threshold_for(2) == 1.0
+
+
 def test_no_boxes_has_full_precision_and_zero_recall() -> None:
     s = tally(([], [], 3)).at(0.5)
     assert (s.recall, s.precision, s.per_image) == (0.0, 1.0, 0.0)
