@@ -139,8 +139,23 @@ def records_for(
 
 
 def load_records(store: Store, options: ExportOptions | None = None) -> list[HitRecord]:
-    """The hits an export holds, grouped per person unless ``options.group`` is off; best first."""
+    """The hits an export holds, grouped per person unless ``options.group`` is off; best first.
+
+    Grouping also looks at every hit marked found, whatever the filter: a person found through one view is
+    found, so the group takes the status "found" and leaves an export of confirmed hits (a team is never
+    sent to a person already found because another frame also showed them)."""
     options = options or ExportOptions()
     hits = list_hits(store, options.filter)
-    groups = group_hits(hits) if options.group else [single(h) for h in hits]
-    return records_for(groups, volunteers_saying_person(store, (h.tile_id for h in hits)), options.anonymous)
+    if not options.group:
+        groups = [single(h) for h in hits]
+    else:
+        chosen = {h.id for h in hits}
+        found = [h for h in list_hits(store, HitFilter(statuses=("found",))) if h.id not in chosen]
+        wanted = set(options.filter.statuses)
+        groups = [
+            g
+            for g in group_hits([*hits, *found])
+            if chosen.intersection(g.hit_ids) and (not wanted or g.status in wanted)
+        ]
+    views = [v for g in groups for v in g.views]
+    return records_for(groups, volunteers_saying_person(store, (v.tile_id for v in views)), options.anonymous)
