@@ -14,6 +14,7 @@ from PyQt6.QtCore import QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PyQt6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
+from sartriage.export.grouping import ON_THE_GROUND, HitGroup, same_spot
 from sartriage.hits import Hit
 from ui import imagery, style
 from ui.tasks import run_in_background
@@ -45,12 +46,26 @@ def thumb_side(hit: Hit) -> int:
     return int(min(max(THUMB_CONTEXT * max(x2 - x1, y2 - y1), THUMB_MIN_SIDE), tile))
 
 
-def caption(hit: Hit, agreement: str | None = None) -> str:
-    """Score and source, status, and the volunteers' agreement where they answered: a line each."""
+def caption(hit: Hit, agreement: str | None = None, also: Sequence[Hit] = ()) -> str:
+    """Score and source, status, the volunteers' agreement where they answered, and the other views of the
+    same spot (``also``, those on the ground first): a line each."""
     lines = [f"{hit.confidence:.2f} · {hit.source}", STATUS_LABELS.get(hit.status, hit.status)]
     if agreement:
         lines.append(agreement)
+    if also:
+        first = also[0]
+        if first.status in ON_THE_GROUND:
+            lines.append(f"↔ H{first.id} {STATUS_LABELS[first.status].lower()}")
+        else:
+            lines.append("↔ " + ", ".join(f"H{v.id}" for v in also[:3]) + (" …" if len(also) > 3 else ""))
     return "\n".join(lines)
+
+
+def same_spot_tip(also: Sequence[Hit]) -> str:
+    if not also:
+        return ""
+    views = ", ".join(f"hit {v.id} ({v.status.replace('_', ' ')}, {Path(v.frame_path).name})" for v in also)
+    return f"Same spot as {views}: their error circles touch, so ground teams get one position for them all."
 
 
 class CandidateList(QListWidget):
@@ -64,7 +79,7 @@ class CandidateList(QListWidget):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setIconSize(QSize(THUMB, THUMB))
-        self.setGridSize(QSize(THUMB + 28, THUMB + 60))
+        self.setGridSize(QSize(THUMB + 28, THUMB + 76))  # four caption lines
         self.setWordWrap(True)
         self.setUniformItemSizes(True)
         self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
@@ -85,18 +100,27 @@ class CandidateList(QListWidget):
         item = self.currentItem()
         return None if item is None else self._hits.get(item.data(HIT_ID))
 
-    def set_hits(self, hits: Sequence[Hit], agreement: dict[int, str] | None = None) -> None:
-        """Show hits in the order given (the core sorts them best first); keep the current one."""
+    def set_hits(
+        self,
+        hits: Sequence[Hit],
+        agreement: dict[int, str] | None = None,
+        groups: dict[int, HitGroup] | None = None,
+    ) -> None:
+        """Show hits in the order given (the core sorts them best first); keep the current one. ``groups``
+        (hit id -> the views of its spot) marks hits that show a person another hit already shows."""
         keep = self.current()
         keep_row = self.currentRow()
         self.blockSignals(True)
         self.clear()
         self._hits = {h.id: h for h in hits}
         for hit in hits:
-            item = QListWidgetItem(caption(hit, (agreement or {}).get(hit.id)))
+            group = (groups or {}).get(hit.id)
+            also = same_spot(hit, group) if group is not None else []
+            item = QListWidgetItem(caption(hit, (agreement or {}).get(hit.id), also))
             item.setData(HIT_ID, hit.id)
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-            item.setToolTip(f"hit {hit.id} in {Path(hit.frame_path).name}\n{hit.note}".strip())
+            tip = [f"hit {hit.id} in {Path(hit.frame_path).name}", same_spot_tip(also), hit.note]
+            item.setToolTip("\n".join(t for t in tip if t))
             if hit.id in self._thumbs:
                 item.setIcon(QIcon(self._framed(hit, self._thumbs[hit.id])))
             else:

@@ -286,8 +286,8 @@ class MainWindow(QMainWindow):
         self.mission_panel.set_snapshot(snapshot)
         # rebuild only what changed: a scan step changes frames, a decision changes hits
         if previous is None or previous.hits != snapshot.hits or previous.agreement != snapshot.agreement:
-            self.candidates.set_hits(snapshot.hits, snapshot.agreement)
-            self.map.set_hits(snapshot.hits)
+            self.candidates.set_hits(snapshot.hits, snapshot.agreement, snapshot.groups)
+            self.map.set_hits(snapshot.hits, snapshot.ground)
         if previous is None or not previous.frames.same_as(snapshot.frames):
             self.map.set_frames(snapshot.frames)
         c = snapshot.hit_counts

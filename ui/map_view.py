@@ -34,11 +34,13 @@ from PyQt6.QtWidgets import (
     QGraphicsPathItem,
     QGraphicsPixmapItem,
     QGraphicsPolygonItem,
+    QGraphicsRectItem,
     QGraphicsView,
     QWidget,
 )
 
 from sartriage.export.coords import lat_lon_decimal
+from sartriage.export.grouping import HitGroup
 from sartriage.hits import Hit
 from ui import style
 from ui.basemap import Basemap
@@ -46,7 +48,7 @@ from ui.geo import LocalProjection, nice_step
 from ui.mission_reads import MapFrames
 from ui.pannable_view import PannableView
 
-LEGEND = (  # label, colour, drawn as a dot (hits) or a square (footprints)
+LEGEND = (  # label, colour, drawn as a square (footprints), a dot (hits) or an open square (people)
     ("frame not scanned yet", style.FRAME_PENDING, False),
     ("frame cleared", style.FRAME_CLEARED, False),
     ("tiles for volunteers", style.FRAME_REVIEW, False),
@@ -55,6 +57,7 @@ LEGEND = (  # label, colour, drawn as a dot (hits) or a square (footprints)
     ("candidate", style.CANDIDATE, True),
     ("confirmed hit", style.CONFIRMED, True),
     ("found", style.HIT_STATUS_COLOURS["found"], True),
+    ("person, several views", style.CONFIRMED, None),
 )
 HIT_ROLE = 0
 FRAME_ROLE = 1
@@ -87,6 +90,22 @@ class HitMarker(QGraphicsEllipseItem):
         self.setZValue(10)
 
 
+class GroundMarker(QGraphicsRectItem):
+    """Where ground teams are sent for a person seen in several views: a square of constant screen size
+    (the views stay dots). It carries the lead view's hit id, so a click picks that hit."""
+
+    def __init__(self, colour: QColor, hit_id: int) -> None:
+        side = MARKER_PX * 1.3
+        super().__init__(-side, -side, 2 * side, 2 * side)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.setBrush(QBrush(QColor("white")))
+        pen = QPen(colour, 4)
+        self.setPen(pen)
+        self.setData(HIT_ROLE, hit_id)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setZValue(11)
+
+
 class MapView(PannableView):
     hovered = pyqtSignal(float, float)  # lon, lat under the mouse
     hit_clicked = pyqtSignal(int)
@@ -102,6 +121,7 @@ class MapView(PannableView):
         self._hits_group: QGraphicsItemGroup | None = None
         self._background: list[QGraphicsPixmapItem] = []
         self._markers: dict[int, HitMarker] = {}
+        self._ground: dict[int, GroundMarker] = {}  # by the lead view's hit id
         self._fitted = False
         self._press: QPointF | None = None
 
@@ -175,7 +195,9 @@ class MapView(PannableView):
         self._track = track
         self._fit_once()
 
-    def set_hits(self, hits: Sequence[Hit]) -> None:
+    def set_hits(self, hits: Sequence[Hit], ground: Sequence[HitGroup] = ()) -> None:
+        """A dot and error circle per hit; for each person on the ground seen in several views (``ground``,
+        grouped by the core as the exports group them) a square at the one position a team is sent to."""
         located = [h for h in hits if h.lon is not None and h.lat is not None]
         proj = self._ensure_projection(
             np.array([h.lon for h in located], dtype=np.float64),
@@ -186,6 +208,7 @@ class MapView(PannableView):
             scene.removeItem(self._hits_group)
         self._hits_group = None
         self._markers = {}
+        self._ground = {}
         if proj is None:
             return
         group = QGraphicsItemGroup()
@@ -214,10 +237,35 @@ class MapView(PannableView):
             )
             group.addToGroup(marker)
             self._markers[hit.id] = marker
+        for person in ground:
+            if len(person.views) > 1 and person.located:
+                group.addToGroup(self._ground_marker(person, proj))
         group.setZValue(3)
         scene.addItem(group)
         self._hits_group = group
         self._fit_once()
+
+    def _ground_marker(self, person: HitGroup, proj: LocalProjection) -> GroundMarker:
+        colour = style.HIT_STATUS_COLOURS.get(person.status, style.CONFIRMED)
+        x, y = proj.to_scene(float(person.lon), float(person.lat))  # type: ignore[arg-type]
+        marker = GroundMarker(colour, person.id)
+        marker.setPos(QPointF(float(x), float(y)))
+        views = ", ".join(str(i) for i in person.hit_ids)
+        radius = f" ± {person.error_radius_m:.0f} m" if person.error_radius_m is not None else ""
+        marker.setToolTip(
+            f"{person.name} · {person.status} · one person in {len(person.views)} views (hits {views})\n"
+            f"{lat_lon_decimal(person.lon, person.lat)}{radius} · the position ground exports give"  # type: ignore[arg-type]
+        )
+        self._ground[person.id] = marker
+        return marker
+
+    def ground_position(self, lead_hit_id: int) -> QPointF | None:
+        """Where the square of the person whose best view is ``lead_hit_id`` is, in viewport pixels."""
+        marker = self._ground.get(lead_hit_id)
+        return None if marker is None else QPointF(self.mapFromScene(marker.pos()))
+
+    def ground_ids(self) -> list[int]:
+        return list(self._ground)
 
     def marker_position(self, hit_id: int) -> QPointF | None:
         """Where a hit's marker is, in viewport pixels (for tests and keyboard focus)."""
@@ -421,7 +469,11 @@ class MapView(PannableView):
             fill = QColor(colour)
             fill.setAlpha(255 if round_mark else 110)
             painter.setBrush(QBrush(fill))
-            if round_mark:
+            if round_mark is None:
+                painter.setPen(QPen(colour, 3))
+                painter.setBrush(QBrush(QColor("white")))
+                painter.drawRect(QRectF(box.left() + 8, y + 1, 12, 12))
+            elif round_mark:
                 painter.drawEllipse(QRectF(box.left() + 9, y + 2, 10, 10))
             else:
                 painter.drawRect(QRectF(box.left() + 6, y + 1, 16, 12))

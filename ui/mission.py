@@ -16,6 +16,7 @@ from typing import Any
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
 from sartriage import hits
+from sartriage.export.grouping import ON_THE_GROUND, HitGroup, group_hits, group_of_each
 from sartriage.scan import FlightSummary, summarise
 from sartriage.store import Store, open_store
 from ui.mission_reads import MapFrames, agreement, map_frames, volunteer_votes
@@ -34,6 +35,8 @@ class Snapshot:
     hits: list[hits.Hit]
     hit_counts: dict[str, int]
     agreement: dict[int, str]  # hit id -> volunteer agreement on its tile, where volunteers answered
+    groups: dict[int, HitGroup]  # hit id -> the views of the same spot among the shown hits
+    ground: list[HitGroup]  # confirmed and found hits, one per person, as the ground exports place them
 
 
 def read_snapshot(store: Store) -> Snapshot:
@@ -45,6 +48,8 @@ def read_snapshot(store: Store) -> Snapshot:
         hits=shown,
         hit_counts=hits.counts(store),
         agreement={h.id: agreement(votes[h.tile_id]) for h in shown if h.tile_id in votes},
+        groups=group_of_each(shown),
+        ground=group_hits([h for h in shown if h.status in ON_THE_GROUND]),
     )
 
 

@@ -27,6 +27,8 @@ from sartriage.hits import Hit
 
 # which status a group shows when its views disagree, most telling first
 STATUS_ORDER = ("found", "confirmed", "not_found", "candidate", "rejected")
+# the hits that stand for a person on the ground: a team is (or was) sent there
+ON_THE_GROUND = ("confirmed", "found")
 
 
 @dataclass(frozen=True)
@@ -144,3 +146,14 @@ def group_hits(hits: Sequence[Hit]) -> list[HitGroup]:
             idx = np.array(members)
             groups.append(_merge([linkable[i] for i in members], x[idx], y[idx], r[idx], proj))
     return sorted(groups, key=lambda g: (-g.confidence, g.lead.id))
+
+
+def group_of_each(hits: Sequence[Hit]) -> dict[int, HitGroup]:
+    """Each hit's group among ``hits``, by hit id (a group of one where no other view links to it)."""
+    return {v.id: g for g in group_hits(hits) for v in g.views}
+
+
+def same_spot(hit: Hit, group: HitGroup) -> list[Hit]:
+    """The other views of the person ``hit`` shows, those on the ground first (then best first)."""
+    others = [v for v in group.views if v.id != hit.id]
+    return sorted(others, key=lambda v: v.status not in ON_THE_GROUND)
