@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sartriage import hits
 from sartriage.cli.status import add_db_argument
 from sartriage.errors import ReviewError
+from sartriage.export.grouping import group_of_each, same_spot
 from sartriage.store import open_store
 
 ACTION_HELP = {
@@ -66,7 +68,7 @@ def filter_from(args: argparse.Namespace) -> hits.HitFilter:
     )
 
 
-def hit_record(hit: hits.Hit) -> dict[str, Any]:
+def hit_record(hit: hits.Hit, also: Sequence[hits.Hit] = ()) -> dict[str, Any]:
     return {
         "id": hit.id,
         "status": hit.status,
@@ -82,35 +84,40 @@ def hit_record(hit: hits.Hit) -> dict[str, Any]:
         "time": hit.time.isoformat(),
         "decided_at": hit.decided_at.isoformat() if hit.decided_at else None,
         "note": hit.note,
+        "same_spot": [v.id for v in also],
     }
 
 
-def _line(hit: hits.Hit) -> str:
+def _line(hit: hits.Hit, also: Sequence[hits.Hit] = ()) -> str:
     where = (
         f"{hit.lat:.6f},{hit.lon:.6f} ±{hit.error_radius_m:.0f} m"
         if hit.located and hit.error_radius_m is not None
         else (f"{hit.lat:.6f},{hit.lon:.6f}" if hit.located else "not georeferenced")
     )
     note = hit.note.splitlines()[-1] if hit.note else ""
+    same = ",".join(str(v.id) for v in also) or "-"
     return (
         f"{hit.id:>6}  {hit.status:<10} {hit.confidence:5.2f}  {hit.source:<10} "
-        f"{hit.time.strftime('%Y-%m-%d %H:%M:%S')}  {hit.frame_name:<24} {where:<36} {note}"
+        f"{hit.time.strftime('%Y-%m-%d %H:%M:%S')}  {hit.frame_name:<24} {where:<36} {same:<10} {note}"
     ).rstrip()
 
 
 def run_list(args: argparse.Namespace) -> int:
     with open_store(args.db, create=False) as store:
         found = hits.list_hits(store, filter_from(args), limit=args.limit)
+    groups = group_of_each(found)  # views of one spot among the listed hits
     if args.json:
-        print(json.dumps([hit_record(h) for h in found], indent=2))
+        print(json.dumps([hit_record(h, same_spot(h, groups[h.id])) for h in found], indent=2))
         return 0
     if not found:
         print("no hits match")
         return 0
-    header = f"{'id':>6}  {'status':<10} {'score':>5}  {'source':<10} {'seen (UTC)':<19}  {'frame':<24} where"
-    print(header)
+    print(
+        f"{'id':>6}  {'status':<10} {'score':>5}  {'source':<10} {'seen (UTC)':<19}  {'frame':<24} "
+        f"{'where':<36} same spot"
+    )
     for hit in found:
-        print(_line(hit))
+        print(_line(hit, same_spot(hit, groups[hit.id])))
     return 0
 
 

@@ -36,6 +36,20 @@ def test_list_prints_best_first(db: str, capsys: pytest.CaptureFixture[str]) -> 
     assert [r["confidence"] for r in listed(db, capsys, "--min-score", "0.5")] == [0.8, 0.6]
 
 
+def test_list_names_the_other_views_of_the_same_spot(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The three hits lie on one spot (error circles of 12 m around one point): each names the other two."""
+    rows = listed(db, capsys)
+    ids = [r["id"] for r in rows]
+    for row in rows:
+        assert sorted(row["same_spot"]) == sorted(i for i in ids if i != row["id"])  # type: ignore[type-var]
+    assert main(["hits", "list", "--db", db]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[-2:] == ["same", "spot"]
+    assert lines[1].split()[-1] == ",".join(str(i) for i in ids[1:])
+    # a hit alone on its spot says so with a dash
+    assert listed(db, capsys, "--min-score", "0.7")[0]["same_spot"] == []
+
+
 def test_every_app_action_is_in_the_cli(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     best, second, third = (r["id"] for r in listed(db, capsys))
     assert main(["hits", "confirm", "--db", db, str(best), str(second), "--note", "send team 1"]) == 0
