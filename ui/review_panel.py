@@ -27,11 +27,11 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from sartriage.review import Accuracy, Escalation, QueueStatus, ReviewQueue, Volunteer
+from sartriage.review import Accuracy, Escalation, QueueStatus, ReviewQueue, Volunteer, invite_link
 from sartriage.review.queue import ACTIVE_SECONDS
 from sartriage.store import Store, utcnow
 from ui.mission_reads import volunteers_last_seen
-from ui.review_server import DEFAULT_PORT, ReviewServer, Running, invite_link
+from ui.review_server import DEFAULT_PORT, ReviewServer, Running
 from ui.tasks import run_in_background
 
 QR_MODULE_PX = 6

@@ -32,11 +32,6 @@ def lan_address() -> str:
         probe.close()
 
 
-def invite_link(base_url: str, token: str) -> str:
-    """The link a volunteer opens (the page reads the token from the fragment, never sent to a log)."""
-    return f"{base_url.rstrip('/')}/#invite={token}"
-
-
 @dataclass(frozen=True)
 class Running:
     url: str  # how volunteers reach it

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from sartriage.errors import ReviewError, SartriageError
-from sartriage.review import QueueSettings, ReviewQueue
+from sartriage.review import QueueSettings, ReviewQueue, invite_link
 from sartriage.review.values import Accuracy
 from sartriage.store import Store, open_store, schema
 
@@ -147,7 +147,7 @@ def run_volunteers_add(args: argparse.Namespace) -> int:
         volunteer, token = ReviewQueue(store).invite(args.name)
         base = (args.url or _known_url(store)).rstrip("/")
     print(f"volunteer {volunteer.id}: {volunteer.name}")
-    print(f"invite link (send it only to them; it is shown once): {base}/#invite={token}")
+    print(f"invite link (send it only to them; it is shown once): {invite_link(base, token)}")
     return 0
 
 

@@ -1,5 +1,6 @@
 """Volunteer review: the queue, quality control, aggregation, tile images and the review server."""
 
+from sartriage.review.links import invite_link
 from sartriage.review.queue import AggregateReport, ReviewQueue
 from sartriage.review.values import (
     Accuracy,
@@ -27,4 +28,5 @@ __all__ = [
     "QueueStatus",
     "ReviewQueue",
     "Volunteer",
+    "invite_link",
 ]
