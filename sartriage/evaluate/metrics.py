@@ -64,6 +64,15 @@ class Tally:
             return 1.0
         return float(scores[min(max(boxes, 1), len(scores)) - 1])
 
+    def precision_at_recall(self, recall: float) -> float:
+        """The best precision of any threshold that finds at least ``recall`` of the people (0 if none)."""
+        scores, found = self._arrays()
+        if not self.labels or not len(scores):
+            return 0.0
+        tp = np.cumsum(found)
+        reached = tp / self.labels >= recall - 1e-9
+        return float((tp / np.arange(1, len(tp) + 1))[reached].max()) if reached.any() else 0.0
+
     def average_precision(self) -> float:
         """Area under the precision-recall curve below its precision envelope (all points, VOC 2010+)."""
         scores, found = self._arrays()

@@ -38,6 +38,16 @@ def test_threshold_for_a_review_load_keeps_that_many_best_boxes() -> None:
     assert tally(([], [], 1)).threshold_for(2) == 1.0
 
 
+def test_precision_at_a_recall_is_the_best_threshold_reaching_it() -> None:
+    # ranked: 0.9 hit, 0.7 miss, 0.6 hit, 0.2 hit; 4 people. Recall 0.5 is first reached at 0.6 with 2 of 3
+    # boxes right, but going down to 0.2 finds 3 of 4 with 3 of 4 right: the better way to reach 0.5
+    t = tally(([0.9, 0.7], [True, False], 2), ([0.6, 0.2], [True, True], 2))
+    assert t.precision_at_recall(0.25) == pytest.approx(1.0)
+    assert t.precision_at_recall(0.5) == pytest.approx(3 / 4)
+    assert t.precision_at_recall(0.75) == pytest.approx(3 / 4)
+    assert t.precision_at_recall(1.0) == 0.0  # the fourth person is never found
+
+
 def test_no_boxes_has_full_precision_and_zero_recall() -> None:
     s = tally(([], [], 3)).at(0.5)
     assert (s.recall, s.precision, s.per_image) == (0.0, 1.0, 0.0)
