@@ -89,7 +89,9 @@ def add_detection(
     lon: float | None = None,
     lat: float | None = None,
     error_radius_m: float | None = None,
+    clue_class: int | None = None,
 ) -> int:
+    """A person box, or with ``clue_class`` a clue box of that COCO class."""
     x1, y1, x2, y2 = box
     values = dict(
         frame_id=frame_id,
@@ -99,7 +101,8 @@ def add_detection(
         x2=x2,
         y2=y2,
         score=score,
-        class_id=0,
+        class_id=0 if clue_class is None else clue_class,
+        clue=clue_class is not None,
         model="test-model",
         lon=lon,
         lat=lat,

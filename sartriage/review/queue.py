@@ -8,7 +8,7 @@ Rules, each enforced in one place below:
   answers from ``overlap`` different volunteers; agreement with high confidence
   closes it early, disagreement asks for more answers up to ``max_overlap``,
   and what stays disputed is escalated to the coordinator;
-- tiles are served by coordinator boost, then detector score, then newest
+- tiles are served by coordinator boost, then detector score (person or clue), then newest
   flight; a lease returns to the queue after ``lease_minutes``;
 - a volunteer never gets the same tile twice and never sees others' answers;
 - known tiles (honeypots) are mixed in at ``honeypot_rate``; a new volunteer
@@ -253,19 +253,31 @@ class ReviewQueue:
     def sync(self) -> int:
         """Queue tiles the scan added since the last call; turn coordinator decisions into honeypots."""
         self._last_sync = time.monotonic()
-        T, F, FL = schema.tiles, schema.frames, schema.flights
+        T, F, FL, D = schema.tiles, schema.frames, schema.flights, schema.detections
+        # a tile sent on a clue (a person the model named "kite", a backpack) ranks by that clue's score
+        clues = (
+            select(D.c.tile_id, func.max(D.c.score).label("best"))
+            .where(D.c.clue.is_(True))
+            .group_by(D.c.tile_id)
+            .subquery()
+        )
         with self._tx() as conn:
             new = conn.execute(
                 select(
                     T.c.id,
                     T.c.score,
+                    func.coalesce(clues.c.best, 0.0).label("clue"),
                     F.c.flight_id,
                     FL.c.created_at,
                     FL.c.priority,
                     F.c.lon,
                     F.c.lat,
                 )
-                .select_from(T.join(F, F.c.id == T.c.frame_id).join(FL, FL.c.id == F.c.flight_id))
+                .select_from(
+                    T.join(F, F.c.id == T.c.frame_id)
+                    .join(FL, FL.c.id == F.c.flight_id)
+                    .outerjoin(clues, clues.c.tile_id == T.c.id)
+                )
                 .where(
                     or_(T.c.state == "review", and_(T.c.state == "cleared", T.c.quality_check.is_(True))),
                     ~exists().where(RT.c.tile_id == T.c.id),
@@ -280,7 +292,7 @@ class ReviewQueue:
                     {
                         "tile_id": r.id,
                         "flight_id": r.flight_id,
-                        "score": float(r.score),
+                        "score": max(float(r.score), float(r.clue)),
                         "boost": int(r.priority or 0) + _area_boost(raises, r.lon, r.lat),
                         "flight_created_at": r.created_at,
                         "lon": r.lon,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hit_rows import add_detection
 from review_fixtures import (
     add_flight,
     add_frame,
@@ -131,6 +132,25 @@ def test_tiles_come_by_raise_then_score_then_newest_flight(store: Store, heridal
         queue.raise_flight(9999)
     with pytest.raises(ReviewError, match="west < east"):
         queue.raise_area(10, 40, 5, 50)
+
+
+def test_a_tile_sent_on_a_clue_ranks_by_the_clue_score(store: Store, heridal_image: Path) -> None:
+    """A person the model calls a kite (the Lacmus snowfield) waits behind no weaker person tile."""
+    flight = add_flight(store, "f")
+    frame = add_frame(store, flight, heridal_image, width=340, height=340)
+    weak, kite, plain = add_tiles(
+        store, frame, [(0, 0, 170, 170), (170, 0, 170, 170), (0, 170, 170, 170)], [0.3, 0.08, 0.2]
+    )
+    with store.begin() as conn:
+        add_detection(conn, frame, kite, (200, 40, 214, 70), 0.52, clue_class=38)  # COCO 38: kite
+        add_detection(conn, frame, weak, (20, 40, 34, 70), 0.3)
+    queue = make_queue(store, overlap=1, max_overlap=1)
+    v = queue.invite("v")[0].id
+    served = []
+    while (lease := queue.next_lease(v)) is not None:
+        served.append(lease.tile_id)
+        queue.answer(v, lease.public_id, "unsure")
+    assert served == [kite, weak, plain]
 
 
 def test_raised_priority_changes_what_is_served_next(store: Store, heridal_image: Path) -> None:
