@@ -72,7 +72,6 @@ def test_scan_to_confirmed_hit_on_the_map(
         window.start_scan(folder)
 
     assert not window.last_error
-    qtbot.waitUntil(lambda: window.candidates.count() > 0, timeout=15_000)
     with open_store(mission, create=False) as store, store.connect() as conn:
         statuses = dict(
             conn.execute(select(schema.frames.c.status, func.count()).group_by(schema.frames.c.status)).all()
@@ -83,6 +82,15 @@ def test_scan_to_confirmed_hit_on_the_map(
         stored = hits.list_hits(store)
     assert statuses == {"done": 2, "failed": 1}
     assert Path(failed[0].path).name == "broken.jpg" and failed[0].error
+    # the window shows the finished scan once its last refresh lands (one read mid-scan may show less)
+    qtbot.waitUntil(
+        lambda: (
+            [h.id for h in window.candidates.hits()] == [h.id for h in stored]
+            and window.mission_panel.table.rowCount() == 1
+            and window.mission_panel.table.item(0, 1).text() == "3 / 3"
+        ),
+        timeout=15_000,
+    )
     # the failure and its reason are on screen, in the flights panel
     panel = window.mission_panel
     assert panel.table.rowCount() == 1
