@@ -18,6 +18,7 @@ from sartriage.errors import ReviewError, SartriageError
 from sartriage.review import QueueSettings, ReviewQueue, invite_link
 from sartriage.review.values import Accuracy
 from sartriage.store import Store, open_store, schema
+from sartriage.store.upsert import dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +113,12 @@ def run_server(args: argparse.Namespace) -> int:
 
 def _remember_url(store: Store, url: str) -> None:
     table = schema.store_info
-    with store.begin() as conn:
-        if conn.execute(table.update().where(table.c.key == URL_KEY).values(value=url)).rowcount == 0:
-            conn.execute(table.insert().values(key=URL_KEY, value=url))
+    with store.begin() as conn:  # one statement: several servers starting at once all succeed
+        conn.execute(
+            dialect_insert(conn, table)
+            .values(key=URL_KEY, value=url)
+            .on_conflict_do_update(index_elements=[table.c.key], set_={"value": url})
+        )
 
 
 def _known_url(store: Store) -> str:

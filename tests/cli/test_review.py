@@ -168,3 +168,42 @@ def test_review_raise_refuses_a_bad_area(mission: Path, capsys: pytest.CaptureFi
     assert "W,S,E,N" in capsys.readouterr().err
     assert main(["review", "raise", "--area", "16,45,15,46", "--db", str(mission)]) == 1
     assert "west < east" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_a_server_starting_while_another_records_its_address_succeeds(pg_url: str) -> None:
+    """Each review server records where volunteers reach it. One server's row is not yet committed when a
+    second writes: the second waits for it, then records its own address (a check-then-insert failed here
+    on the duplicate key, and the second server never started)."""
+    import threading
+
+    from sqlalchemy import insert, text
+
+    from sartriage.cli.review import URL_KEY, _known_url, _remember_url
+    from sartriage.store import schema
+
+    failures: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            _remember_url(store, "http://10.0.0.2:8765")
+        except BaseException as exc:  # handed to the test thread
+            failures.append(exc)
+
+    with open_store(pg_url) as store:
+        writer = threading.Thread(target=second)
+        with store.begin() as conn:
+            conn.execute(insert(schema.store_info).values(key=URL_KEY, value="http://10.0.0.1:8765"))
+            writer.start()
+            waiting = text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            deadline = time.monotonic() + 30
+            with store.connect() as probe:
+                while not probe.execute(waiting).scalar() and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                assert probe.execute(waiting).scalar() == 1, "the second write never waited on the first"
+        writer.join(30)
+        assert not failures, failures
+        assert _known_url(store) == "http://10.0.0.2:8765"
