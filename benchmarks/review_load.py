@@ -1,6 +1,6 @@
 """Load test of the review server: many simulated volunteers against one server on loopback.
 
-    .venv/bin/python benchmarks/review_load.py [--volunteers 200] [--seconds 30] [--db URL]
+    .venv/bin/python benchmarks/review_load.py [--volunteers 200] [--seconds 30] [--db URL] [--workers N]
 
 Builds a mission store from the real HERIDAL crops in ../shared (9 overlapping tiles per
 crop, a few of them confirmed so there are honeypots and an entry exam), starts
@@ -108,11 +108,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: str, port: int, coordinator: str, log: IO[bytes]) -> subprocess.Popen:
+def start_server(db: str, port: int, coordinator: str, log: IO[bytes], workers: int) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "sartriage", "review-server", "--db", db, "--host", "127.0.0.1",
         "--port", str(port), "--coordinator-token", coordinator, "--rate", "1000",
-        "--max-overlap", str(MAX_OVERLAP),
+        "--max-overlap", str(MAX_OVERLAP), "--workers", str(workers),
     ]  # fmt: skip
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
@@ -220,13 +220,14 @@ def main() -> int:
     parser.add_argument(
         "--db", help="a postgresql:// URL of an EMPTY database (default: a temporary SQLite file)"
     )
+    parser.add_argument("--workers", type=int, default=1, help="server processes (review-server --workers)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or str(Path(tmp) / "bench.sqlite")
         coordinator, tokens, n_tiles = build_mission(db, args.volunteers)
         port = free_port()
         log = (Path(tmp) / "server.log").open("w+b")
-        server = start_server(db, port, coordinator, log)
+        server = start_server(db, port, coordinator, log, args.workers)
         try:
             tally, elapsed = asyncio.run(
                 run_load(f"http://127.0.0.1:{port}", tokens, args.seconds, args.think)
@@ -240,7 +241,10 @@ def main() -> int:
             if errors:
                 print(f"server log (last lines):\n{errors[-3000:]}")
         backend = "PostgreSQL" if "://" in db else "SQLite"
-        print(f"review server on 127.0.0.1 ({backend}): {len(tokens)} volunteers, {n_tiles} tiles")
+        print(
+            f"review server on 127.0.0.1 ({backend}, {args.workers} process{'es' * (args.workers > 1)}): "
+            f"{len(tokens)} volunteers, {n_tiles} tiles"
+        )
         print(f"think time: {args.think} s per tile on average")
         print(f"load: {elapsed:.1f} s (at most {args.seconds:.0f} s; stops early when tiles run out)")
         rate = len(tally.acknowledged) / elapsed

@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from sartriage.store.upsert import dialect_insert
 
 log = logging.getLogger(__name__)
 
+WORKER_APP = "sartriage.review.server.worker:app_from_environment"
 URL_KEY = "review.url"  # where the last review server said volunteers reach it (store_info)
 TOKEN_ENV = "SARTRIAGE_COORDINATOR_TOKEN"
 DEFAULT_PORT = 8000
@@ -65,7 +67,16 @@ def _register_server(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--lease-minutes", type=float, default=defaults.lease_minutes, help="minutes before a tile returns"
     )
-    parser.add_argument("--rate", type=float, default=20.0, help="requests per second allowed per caller")
+    parser.add_argument(
+        "--rate", type=float, default=20.0, help="requests per second allowed per caller, per process"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (one answers about 25 per second; 200 volunteers need "
+        "about 30)",
+    )
     parser.set_defaults(func=run_server)
 
 
@@ -73,9 +84,12 @@ def run_server(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sartriage.review.server import ReviewSettings, create_app
+    from sartriage.review.server.worker import SETTINGS_ENV
 
     if not 1 <= args.port <= 65535:
         raise SartriageError(f"--port {args.port} must be 1-65535")
+    if not 1 <= args.workers <= 64:
+        raise SartriageError(f"--workers {args.workers} must be 1-64")
     queue_settings = QueueSettings(
         overlap=args.overlap,
         max_overlap=args.max_overlap,
@@ -93,7 +107,6 @@ def run_server(args: argparse.Namespace) -> int:
         settings = ReviewSettings(
             db=args.db, queue=queue_settings, public_url=public, rate_per_second=args.rate
         )
-        app = create_app(settings, store=store)
         print(f"review page:        {public}/")
         print(f"API contract:       {public}/openapi.json")
         print(f"coordinator token:  {token}")
@@ -103,9 +116,15 @@ def run_server(args: argparse.Namespace) -> int:
                 "note: listening on every network; tokens travel unencrypted unless a TLS proxy is in front"
             )
         # browsers keep connections open between tiles; a short keep-alive makes them race the close
-        uvicorn.run(
-            app, host=args.host, port=args.port, log_level="warning", access_log=False, timeout_keep_alive=30
+        serve: dict[str, Any] = dict(
+            host=args.host, port=args.port, log_level="warning", access_log=False, timeout_keep_alive=30
         )
+        if args.workers == 1:
+            uvicorn.run(create_app(settings, store=store), **serve)
+        else:
+            print(f"workers:            {args.workers} processes on one port")
+            os.environ[SETTINGS_ENV] = settings.to_json()
+            uvicorn.run(WORKER_APP, factory=True, workers=args.workers, **serve)
     finally:
         store.close()
     return 0

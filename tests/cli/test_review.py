@@ -207,3 +207,92 @@ def test_a_server_starting_while_another_records_its_address_succeeds(pg_url: st
         writer.join(30)
         assert not failures, failures
         assert _known_url(store) == "http://10.0.0.2:8765"
+
+
+def _children(pid: int) -> list[str]:
+    """Command lines of the processes whose parent is ``pid`` (read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+    return found
+
+
+def test_review_server_workers_share_one_port_and_one_queue(mission: Path) -> None:
+    """With --workers 2 two processes answer on one port; volunteers drain the queue through it, and no
+    tile gets more answers than it needs nor one volunteer's answer twice."""
+    import threading
+
+    from sqlalchemy import select
+
+    from sartriage.store import schema
+
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("SARTRIAGE_COORDINATOR_TOKEN", None)
+    args = ["--port", str(port), "--workers", "2", "--overlap", "2", "--max-overlap", "2"]
+    args += ["--exam-size", "0", "--honeypot-rate", "0"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sartriage", "review-server", "--db", str(mission), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        lines = [proc.stdout.readline() for _ in range(5)]
+        assert "workers:            2 processes on one port\n" in lines
+        for _ in range(300):
+            try:
+                httpx.get(f"{url}/openapi.json")
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, "".join(lines) + proc.stdout.read()
+                time.sleep(0.1)
+        workers = [c for c in _children(proc.pid) if "spawn_main" in c]
+        assert len(workers) == 2, _children(proc.pid)
+        with open_store(mission) as store:
+            tokens = [ReviewQueue(store).invite(f"v{i}")[1] for i in range(3)]
+        failures: list[str] = []
+
+        def volunteer(token: str) -> None:
+            head = {"Authorization": f"Bearer {token}"}
+            with httpx.Client(timeout=30) as client:
+                while True:
+                    reply = client.post(f"{url}/api/v1/assignments", json={"holding": []}, headers=head)
+                    if reply.status_code != 200:
+                        failures.append(f"next {reply.status_code} {reply.text}")
+                        return
+                    assignment = reply.json()["assignment"]
+                    if assignment is None:
+                        return
+                    answered = client.post(
+                        f"{url}/api/v1/assignments/{assignment['id']}/answer",
+                        json={"answer": "person"},
+                        headers=head,
+                    )
+                    if answered.status_code != 200:
+                        failures.append(f"answer {answered.status_code} {answered.text}")
+
+        threads = [threading.Thread(target=volunteer, args=(t,)) for t in tokens]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert not failures
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    with open_store(mission) as store, store.connect() as conn:
+        review = conn.execute(select(schema.review_tiles)).all()
+        pairs = conn.execute(select(schema.answers.c.volunteer_id, schema.answers.c.tile_id)).all()
+    # two agreeing answers are not sure enough to close a tile (0.94 < 0.97): at the most answers allowed
+    # each goes to the coordinator
+    assert len(review) == 8 and all(r.state in ("done", "escalated") and r.answers == 2 for r in review)
+    assert len(pairs) == 16 and len(set(pairs)) == 16

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 
 from sartriage.review.tiles import TileImageSettings
 from sartriage.review.values import QueueSettings
@@ -18,3 +19,18 @@ class ReviewSettings:
     rate_per_second: float = 20.0  # sustained requests per caller (token, or address when anonymous)
     rate_burst: int = 60
     warm_threads: int = 2  # threads cutting the next tiles' pictures ahead of the page asking
+
+    def to_json(self) -> str:
+        """The settings as one JSON text (handed to worker processes through their environment)."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> ReviewSettings:
+        data = json.loads(text)
+        return cls(
+            **{
+                **data,
+                "queue": QueueSettings(**data["queue"]),
+                "images": TileImageSettings(**data["images"]),
+            }
+        )
