@@ -36,3 +36,15 @@ def test_every_core_module_imports_with_qt_blocked() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_core_type_checks() -> None:
+    """mypy over the headless core (the app's PyQt6 stubs report Optional getters; it is left out)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(ROOT / ".mypy_cache"), "sartriage"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -56,15 +56,16 @@ FORMATS: dict[str, Format] = {
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    every = {**FORMATS, **export_hits.FILE_FORMATS}
-    lines = "; ".join(f"{name}: {fmt.help}" for name, fmt in every.items())
+    helps = {name: fmt.help for name, fmt in FORMATS.items()}
+    helps.update({name: fmt.help for name, fmt in export_hits.FILE_FORMATS.items()})
+    lines = "; ".join(f"{name}: {text}" for name, text in helps.items())
     parser = subparsers.add_parser(
         "export",
         help="write a mission's results for other tools (COCO, GeoJSON, CSV, ...)",
         description=f"Formats: {lines}.",
     )
     add_db_argument(parser)
-    parser.add_argument("--format", required=True, choices=sorted(every), help="what to write")
+    parser.add_argument("--format", required=True, choices=sorted(helps), help="what to write")
     parser.add_argument(
         "--out", type=Path, help="file (or folder) to write; detection formats default to stdout"
     )
