@@ -254,30 +254,26 @@ class ReviewQueue:
         """Queue tiles the scan added since the last call; turn coordinator decisions into honeypots."""
         self._last_sync = time.monotonic()
         T, F, FL, D = schema.tiles, schema.frames, schema.flights, schema.detections
-        # a tile sent on a clue (a person the model named "kite", a backpack) ranks by that clue's score
-        clues = (
-            select(D.c.tile_id, func.max(D.c.score).label("best"))
-            .where(D.c.clue.is_(True))
-            .group_by(D.c.tile_id)
-            .subquery()
+        # a tile sent on a clue (a person the model named "kite", a backpack) ranks by that clue's score;
+        # asked per new tile only, through the detections' frame index
+        best_clue = (
+            select(func.max(D.c.score))
+            .where(D.c.frame_id == T.c.frame_id, D.c.tile_id == T.c.id, D.c.clue.is_(True))
+            .scalar_subquery()
         )
         with self._tx() as conn:
             new = conn.execute(
                 select(
                     T.c.id,
                     T.c.score,
-                    func.coalesce(clues.c.best, 0.0).label("clue"),
+                    func.coalesce(best_clue, 0.0).label("clue"),
                     F.c.flight_id,
                     FL.c.created_at,
                     FL.c.priority,
                     F.c.lon,
                     F.c.lat,
                 )
-                .select_from(
-                    T.join(F, F.c.id == T.c.frame_id)
-                    .join(FL, FL.c.id == F.c.flight_id)
-                    .outerjoin(clues, clues.c.tile_id == T.c.id)
-                )
+                .select_from(T.join(F, F.c.id == T.c.frame_id).join(FL, FL.c.id == F.c.flight_id))
                 .where(
                     or_(T.c.state == "review", and_(T.c.state == "cleared", T.c.quality_check.is_(True))),
                     ~exists().where(RT.c.tile_id == T.c.id),
