@@ -101,14 +101,22 @@ def _find(parent: list[int], i: int) -> int:
 
 
 def _components(x: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[list[int]]:
+    """Linked views, as index lists. A sweep along x compares each view only with those close enough in x
+    to touch it, so thousands of candidates (the app regroups on every refresh) need no n x n matrix."""
     n = len(x)
     parent = list(range(n))
-    dist = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
-    linked = dist <= r[:, None] + r[None, :]
-    for i, j in zip(*np.nonzero(np.triu(linked, k=1)), strict=True):
-        a, b = _find(parent, int(i)), _find(parent, int(j))
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    widest = float(r.max()) if n else 0.0
+    for a in range(n):
+        i = int(order[a])
+        end = int(np.searchsorted(xs, xs[a] + r[i] + widest, side="right"))
+        near = order[a + 1 : end]
+        touching = near[np.hypot(x[near] - x[i], y[near] - y[i]) <= r[near] + r[i]]
+        for j in touching:
+            ra, rb = _find(parent, i), _find(parent, int(j))
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(_find(parent, i), []).append(i)
