@@ -10,7 +10,7 @@ from typing import Any
 
 from sartriage.export.coords import circle
 from sartriage.export.files import Written, write_text
-from sartriage.export.records import HitRecord
+from sartriage.export.records import HitRecord, placed
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +52,15 @@ def dumps(data: dict[str, Any]) -> str:
 def hit_features(
     records: Sequence[HitRecord], *, circles: bool = False
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    features, skipped = [], []
-    for record in records:
+    features = []
+    located, skipped = placed(records)
+    for record, lon, lat in located:
         g = record.group
-        if g.lon is None or g.lat is None:
-            skipped.append(f"{g.name}: no ground position (frame {g.lead.frame_name} is not georeferenced)")
-            continue
         props = record.properties()
         if circles and g.error_radius_m is not None:
-            geometry = polygon([circle(g.lon, g.lat, g.error_radius_m)])
+            geometry = polygon([circle(lon, lat, g.error_radius_m)])
         else:
-            geometry = point(g.lon, g.lat)
+            geometry = point(lon, lat)
         features.append(feature(geometry, props, g.id))
     return features, skipped
 

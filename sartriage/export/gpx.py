@@ -15,7 +15,7 @@ import gpxpy.gpx
 
 from sartriage import __version__
 from sartriage.export.files import Written, write_text
-from sartriage.export.records import HitRecord
+from sartriage.export.records import HitRecord, placed
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +27,14 @@ def to_gpx(records: Sequence[HitRecord], *, title: str) -> tuple[gpxpy.gpx.GPX, 
     gpx.creator = f"sartriage {__version__}"
     gpx.name = title
     gpx.description = "Drone search hits: error-weighted positions, one waypoint per person"
-    skipped = []
-    for record in records:
+    located, skipped = placed(records)
+    for record, lon, lat in located:
         g = record.group
-        if g.lon is None or g.lat is None:
-            skipped.append(f"{g.name}: no ground position (frame {g.lead.frame_name} is not georeferenced)")
-            continue
         radius = f" ±{g.error_radius_m:.0f} m" if g.error_radius_m is not None else ""
         gpx.waypoints.append(
             gpxpy.gpx.GPXWaypoint(
-                latitude=round(g.lat, 7),
-                longitude=round(g.lon, 7),
+                latitude=round(lat, 7),
+                longitude=round(lon, 7),
                 time=g.time,
                 name=g.name,
                 comment=f"{g.status.replace('_', ' ')} {g.confidence:.2f}{radius}",

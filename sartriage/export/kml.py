@@ -20,7 +20,7 @@ from sartriage.errors import SartriageError
 from sartriage.export.coords import circle
 from sartriage.export.files import Written, atomic, prepare, write_text
 from sartriage.export.images import hit_images, jpeg_bytes
-from sartriage.export.records import HitRecord
+from sartriage.export.records import HitRecord, placed
 
 log = logging.getLogger(__name__)
 
@@ -67,15 +67,12 @@ def to_kml(
     kml = simplekml.Kml(name=title)
     points = kml.newfolder(name="Hits")
     circles = kml.newfolder(name="Error circles")
-    skipped = []
-    for record in records:
+    located, skipped = placed(records)
+    for record, lon, lat in located:
         g = record.group
-        if g.lon is None or g.lat is None:
-            skipped.append(f"{g.name}: no ground position (frame {g.lead.frame_name} is not georeferenced)")
-            continue
         colour = STATUS_COLOURS[g.status]
         placemark = points.newpoint(
-            name=g.name, coords=[(g.lon, g.lat)], description=_balloon(record, hrefs.get(g.name))
+            name=g.name, coords=[(lon, lat)], description=_balloon(record, hrefs.get(g.name))
         )
         placemark.timestamp.when = g.time.isoformat()
         placemark.style.iconstyle.color = colour
@@ -87,7 +84,7 @@ def to_kml(
             value = props[key]
             placemark.extendeddata.newdata(name=key, value="" if value is None else str(value))
         if g.error_radius_m is not None:
-            ring = circle(g.lon, g.lat, g.error_radius_m)
+            ring = circle(lon, lat, g.error_radius_m)
             polygon = circles.newpolygon(name=f"{g.name} ±{g.error_radius_m:.0f} m", outerboundaryis=ring)
             polygon.style.polystyle.color = "40" + colour[2:]
             polygon.style.linestyle.color = colour

@@ -109,6 +109,18 @@ class HitRecord:
         return out
 
 
+def placed(records: Sequence[HitRecord]) -> tuple[list[tuple[HitRecord, float, float]], list[str]]:
+    """The records with a ground position (with its lon, lat), and a line for each one a map format skips."""
+    found, skipped = [], []
+    for record in records:
+        g = record.group
+        if g.lon is None or g.lat is None:
+            skipped.append(f"{g.name}: no ground position (frame {g.lead.frame_name} is not georeferenced)")
+        else:
+            found.append((record, g.lon, g.lat))
+    return found, skipped
+
+
 def volunteers_saying_person(store: Store, tile_ids: Iterable[int]) -> dict[int, list[str]]:
     """Per tile, the names of volunteers who answered "person" (ordered by name)."""
     ids = sorted(set(tile_ids))
