@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 from sartriage.export.coords import UtmProjection
 from sartriage.export.coverage import CLASSES, Coverage, tile_class, to_metric
 from sartriage.export.files import Written, atomic
+from sartriage.export.records import placed
 from sartriage.store import Store, schema
 
 A4_LANDSCAPE_IN = (11.69, 8.27)
@@ -259,10 +260,8 @@ def _draw_map(ax: Axes, coverage: Coverage, proj: UtmProjection) -> None:
                     _path(shapely.union_all(shapes)), fc=FILLS[cls], ec="none", alpha=0.85, zorder=1 + z
                 )
             )
-    for record in coverage.hits:
-        if record.lon is None or record.lat is None:
-            continue
-        x, y = proj.forward(np.array([record.lon]), np.array([record.lat]))
+    for record, lon, lat in placed(coverage.hits)[0]:
+        x, y = proj.forward(np.array([lon]), np.array([lat]))
         if record.group.error_radius_m:
             ax.add_patch(
                 Circle(
@@ -297,12 +296,11 @@ def _extent(coverage: Coverage, proj: UtmProjection) -> tuple[float, float, floa
         bx = to_metric(shape, proj).bounds
         xs += [bx[0], bx[2]]
         ys += [bx[1], bx[3]]
-    for record in coverage.hits:
-        if record.lon is not None and record.lat is not None:
-            x, y = proj.forward(np.array([record.lon]), np.array([record.lat]))
-            r = record.group.error_radius_m or 0.0
-            xs += [float(x[0]) - r, float(x[0]) + r]
-            ys += [float(y[0]) - r, float(y[0]) + r]
+    for record, lon, lat in placed(coverage.hits)[0]:
+        x, y = proj.forward(np.array([lon]), np.array([lat]))
+        r = record.group.error_radius_m or 0.0
+        xs += [float(x[0]) - r, float(x[0]) + r]
+        ys += [float(y[0]) - r, float(y[0]) + r]
     pad = 0.06 * max(max(xs) - min(xs), max(ys) - min(ys), 50.0)
     return min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
 
