@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import hit_rows
 import numpy as np
 from hit_rows import add_tile
 from sqlalchemy import insert, select, update
@@ -52,20 +52,8 @@ def add_frame(
     lat: float | None = None,
 ) -> int:
     with store.begin() as conn:
-        return int(
-            conn.execute(
-                insert(schema.frames).values(
-                    flight_id=flight_id,
-                    path=str(path),
-                    content_hash=hashlib.sha256(f"{flight_id}:{path}".encode()).hexdigest(),
-                    size_bytes=1,
-                    status="done",
-                    width=width,
-                    height=height,
-                    lon=lon,
-                    lat=lat,
-                )
-            ).inserted_primary_key[0]
+        return hit_rows.add_frame(
+            conn, flight_id, str(path), width=width, height=height, lon=lon, lat=lat, model=None
         )
 
 
