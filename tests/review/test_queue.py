@@ -110,6 +110,16 @@ def test_disagreement_asks_for_more_answers_then_escalates(store: Store, heridal
     assert (known.truth, known.source) == ("person", "coordinator")
 
 
+def serving_order(queue: ReviewQueue) -> list[int]:
+    """The tiles one volunteer is served, in order, answering each "unsure" (with overlap 1, until none)."""
+    v = queue.invite("v")[0].id
+    served = []
+    while (lease := queue.next_lease(v)) is not None:
+        served.append(lease.tile_id)
+        queue.answer(v, lease.public_id, "unsure")
+    return served
+
+
 def test_tiles_come_by_raise_then_score_then_newest_flight(store: Store, heridal_image: Path) -> None:
     old, new = add_flight(store, "old", age_hours=5), add_flight(store, "new")
     old_frame = add_frame(store, old, heridal_image, width=340, height=340, lon=15.0, lat=45.0)
@@ -117,11 +127,7 @@ def test_tiles_come_by_raise_then_score_then_newest_flight(store: Store, heridal
     old_low, old_high = add_tiles(store, old_frame, [(0, 0, 170, 170), (170, 0, 170, 170)], [0.3, 0.6])
     new_low, new_high = add_tiles(store, new_frame, [(0, 0, 170, 170), (170, 0, 170, 170)], [0.3, 0.6])
     queue = make_queue(store, overlap=1, max_overlap=1)
-    v = queue.invite("v")[0].id
-    served = []
-    while (lease := queue.next_lease(v)) is not None:
-        served.append(lease.tile_id)
-        queue.answer(v, lease.public_id, "unsure")
+    served = serving_order(queue)
     assert served == [new_high, old_high, new_low, old_low]
     assert queue.raise_flight(old, 5) == 2
     assert queue.raise_area(15.5, 45.5, 16.5, 46.5, 10) == 2  # the new flight's frame centre lies inside
@@ -145,11 +151,7 @@ def test_a_tile_sent_on_a_clue_ranks_by_the_clue_score(store: Store, heridal_ima
         add_detection(conn, frame, kite, (200, 40, 214, 70), 0.52, clue_class=38)  # COCO 38: kite
         add_detection(conn, frame, weak, (20, 40, 34, 70), 0.3)
     queue = make_queue(store, overlap=1, max_overlap=1)
-    v = queue.invite("v")[0].id
-    served = []
-    while (lease := queue.next_lease(v)) is not None:
-        served.append(lease.tile_id)
-        queue.answer(v, lease.public_id, "unsure")
+    served = serving_order(queue)
     assert served == [kite, weak, plain]
 
 
