@@ -35,6 +35,9 @@ logging.getLogger("rasterio._base").addFilter(_QuietUndecodableTags())
 # Photos are decoded whole: refuse headers claiming more than this (a decompression bomb, or a
 # raster that must be tiled as a GeoTIFF). 200 MP covers today's largest aerial cameras.
 MAX_PHOTO_PIXELS = 200_000_000
+# A real photo of terrain never compresses below this (a flat grey 8x8 block costs about a byte): a header
+# claiming far more pixels than the bytes can hold is a bomb, refused before decoding.
+MIN_PHOTO_BYTES_PER_PIXEL = 1 / 5000
 # Rasters are read window by window; anything above this (about 224,000 px square) is not a real mosaic.
 MAX_RASTER_PIXELS = 50_000_000_000
 # GDAL drivers of files decoded whole by OpenCV, and of rasters read window by window.
@@ -42,8 +45,6 @@ _DECODED_WHOLE = {"JPEG", "PNG", "BMP", "WEBP"}
 _WINDOWED = {"GTiff", "COG", "JP2OpenJPEG"}
 # One read may return at most this many pixels (about 750 MB of RGB): read mosaics by window or with out_size.
 MAX_READ_PIXELS = 250_000_000
-# Errors from metadata no check foresaw: they cost the frame its metadata or georeferencing, not the scan.
-_UNEXPECTED = (ValueError, TypeError, ArithmeticError, LookupError)
 _JPEG_SOI = b"\xff\xd8"
 _JPEG_EOI = b"\xff\xd9"
 
@@ -93,6 +94,11 @@ class Frame:
         self._pixels.close()
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else "no detail"
+
+
 def _is_georeferenced(dataset: rasterio.io.DatasetReader) -> bool:
     return dataset.crs is not None and not dataset.transform.is_identity
 
@@ -111,9 +117,8 @@ def _open_dataset(path: Path) -> rasterio.io.DatasetReader:
             warnings.simplefilter("ignore", RioNotGeoreferencedWarning)
             return rasterio.open(path)
     except RasterioIOError as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else "unknown format"
         raise FrameError(
-            f"{path}: not an image sartriage can read ({detail}); is it a photo or a GeoTIFF?"
+            f"{path}: not an image sartriage can read ({_first_line(exc)}); is it a photo or a GeoTIFF?"
         ) from exc
 
 
@@ -146,9 +151,13 @@ def open_frame(path: str | PathLike[str], dem: str | PathLike[str] | None = None
     dataset = _open_dataset(path)
     try:
         frame = _build(path, dataset, dem)
-    except BaseException:
+    except BaseException as exc:
         dataset.close()
-        raise
+        if isinstance(exc, FrameError) or not isinstance(exc, Exception):
+            raise
+        # no file may crash the caller: whatever GDAL, PROJ or a parser raised becomes this file's error
+        log.debug("opening %s failed", path, exc_info=True)
+        raise FrameError(f"{path}: cannot be read ({type(exc).__name__}: {_first_line(exc)})") from exc
     try:
         yield frame
     finally:
@@ -164,16 +173,23 @@ def _build(path: Path, dataset: rasterio.io.DatasetReader, dem: str | PathLike[s
         )
     raw_w, raw_h = dataset.width, dataset.height
     whole = dataset.driver in _DECODED_WHOLE
-    limit = MAX_PHOTO_PIXELS if whole else MAX_RASTER_PIXELS
+    # only a georeferenced raster may be mosaic-sized; a TIFF without position is a camera's photo
+    limit = MAX_RASTER_PIXELS if not whole and _is_georeferenced(dataset) else MAX_PHOTO_PIXELS
     if raw_w <= 0 or raw_h <= 0 or raw_w * raw_h > limit:
         raise FrameError(
             f"{path}: header claims {raw_w}x{raw_h} pixels, over the {limit / 1e6:,.0f} MP limit "
             f"(a damaged or hostile file); refusing to decode it"
         )
+    size = path.stat().st_size
+    if whole and size < raw_w * raw_h * MIN_PHOTO_BYTES_PER_PIXEL:
+        raise FrameError(
+            f"{path}: header claims {raw_w}x{raw_h} pixels but the file holds only {size:,} bytes "
+            "(a damaged or hostile file); refusing to decode it; copy it off the card again"
+        )
     try:
         tags, xmp = _tags(dataset)
         meta = read_meta(tags, xmp, raw_w, raw_h)
-    except _UNEXPECTED as exc:  # odd metadata must never stop a scan: keep the pixels
+    except Exception as exc:  # odd metadata must never stop a scan: keep the pixels
         log.warning("%s: metadata not read", path, exc_info=True)
         meta = FrameMeta(raw_w, raw_h, warnings=(f"metadata could not be read ({exc}); ignored",))
     raster = dataset if _is_georeferenced(dataset) else None
@@ -192,7 +208,9 @@ def _build(path: Path, dataset: rasterio.io.DatasetReader, dem: str | PathLike[s
 
     try:
         georef, gsd_m, georef_warnings = georeference(path, meta, pixels.width, pixels.height, raster, dem)
-    except _UNEXPECTED as exc:
+    except FrameError:
+        raise
+    except Exception as exc:  # a position no check foresaw costs the frame its positions, not its pixels
         log.warning("%s: georeferencing failed", path, exc_info=True)
         georef, gsd_m, georef_warnings = NotGeoreferenced(f"georeferencing failed ({exc})"), None, ()
     if whole:

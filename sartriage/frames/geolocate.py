@@ -27,6 +27,9 @@ MIN_HEIGHT_M = 1.0
 # A camera pitched this close to the horizon sees too little ground to place pixels on.
 MIN_DEPRESSION_DEG = 5.0
 
+# A mosaic coarser than this per pixel cannot show a person: its transform is broken.
+MAX_RASTER_GSD_M = 100.0
+
 GeorefResult = tuple[Georef | NotGeoreferenced, float | None, tuple[str, ...]]
 
 
@@ -53,6 +56,24 @@ def _camera_altitude(
     return None
 
 
+def _raster_georef(raster: rasterio.io.DatasetReader) -> RasterGeoref | NotGeoreferenced:
+    """The raster's own georeferencing, or why it cannot put pixels on the ground (a CRS PROJ cannot
+    turn into WGS84, a zero, NaN or absurd transform)."""
+    try:
+        georef = RasterGeoref(raster.transform, raster.crs, raster.width, raster.height)
+        gsd = georef.gsd_m
+        corners = np.array(georef.footprint(), dtype=np.float64)
+    except Exception as exc:  # PROJ/GDAL (CPLE_*), affine and arithmetic errors alike
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return NotGeoreferenced(f"its CRS or transform cannot be turned into WGS84 positions ({detail})")
+    if not (math.isfinite(gsd) and 0 < gsd <= MAX_RASTER_GSD_M):
+        return NotGeoreferenced(f"its pixel size ({gsd:g} m) is not a real ground sample distance")
+    lon, lat = corners[:, 0], corners[:, 1]
+    if not (np.isfinite(corners).all() and (np.abs(lon) <= 180).all() and (np.abs(lat) <= 90).all()):
+        return NotGeoreferenced("its transform puts the raster outside the Earth (longitude or latitude)")
+    return georef
+
+
 def georeference(
     path: Path,
     meta: FrameMeta,
@@ -63,11 +84,13 @@ def georeference(
 ) -> GeorefResult:
     """(georef, ground sample distance in metres at the centre, warnings)."""
     if raster is not None:
-        raster_georef = RasterGeoref(raster.transform, raster.crs, raster.width, raster.height)
         extra: tuple[str, ...] = (
             () if dem is None else ("a DEM is not used for orthomosaics, which are already on the ground",)
         )
-        return raster_georef, raster_georef.gsd_m, extra
+        checked = _raster_georef(raster)
+        if isinstance(checked, NotGeoreferenced):
+            return checked, None, extra
+        return checked, checked.gsd_m, extra
     if not meta.has_position:
         return NotGeoreferenced(_no_position_reason(meta)), None, ()
     assert meta.lat is not None and meta.lon is not None

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _RDF_CONTAINERS = {f"{{{RDF}}}{name}" for name in ("RDF", "Description", "Seq", "Bag", "Alt", "li")}
+# Real packets nest a handful of levels; a crafted one nests thousands to exhaust the stack.
+MAX_DEPTH = 64
 
 
 def _split(qname: str) -> tuple[str, str]:
@@ -28,20 +30,26 @@ def _split(qname: str) -> tuple[str, str]:
     return "", qname
 
 
-def _walk(element: Element, path: str, out: dict[tuple[str, str], str]) -> None:
-    for attribute, value in element.attrib.items():
-        namespace, local = _split(attribute)
-        if namespace not in (RDF, "adobe:ns:meta/"):
-            out[(namespace, path + local)] = value
-    children = list(element)
-    if not children and element.tag not in _RDF_CONTAINERS and element.text and element.text.strip():
-        namespace, _ = _split(element.tag)
-        out[(namespace, path.rstrip("/"))] = element.text.strip()
-    for child in children:
-        if child.tag in _RDF_CONTAINERS:
-            _walk(child, path, out)
-        else:
-            _walk(child, path + _split(child.tag)[1] + "/", out)
+def _walk(root: Element, out: dict[tuple[str, str], str]) -> None:
+    """Flatten ``root`` into ``out`` without recursion; what nests deeper than ``MAX_DEPTH`` is left out."""
+    stack: list[tuple[Element, str, int]] = [(root, "", 0)]
+    while stack:
+        element, path, depth = stack.pop()
+        for attribute, value in element.attrib.items():
+            namespace, local = _split(attribute)
+            if namespace not in (RDF, "adobe:ns:meta/"):
+                out[(namespace, path + local)] = value
+        children = list(element)
+        if not children and element.tag not in _RDF_CONTAINERS and element.text and element.text.strip():
+            namespace, _ = _split(element.tag)
+            out[(namespace, path.rstrip("/"))] = element.text.strip()
+        if depth >= MAX_DEPTH:
+            continue
+        for child in reversed(children):  # popped in document order, as a recursive walk would visit them
+            if child.tag in _RDF_CONTAINERS:
+                stack.append((child, path, depth + 1))
+            else:
+                stack.append((child, path + _split(child.tag)[1] + "/", depth + 1))
 
 
 class Xmp(Mapping[tuple[str, str], str]):
@@ -65,7 +73,7 @@ class Xmp(Mapping[tuple[str, str], str]):
             log.debug("XMP packet not parsed: %s", exc)
             return cls()
         out: dict[tuple[str, str], str] = {}
-        _walk(root, "", out)
+        _walk(root, out)
         return cls(out)
 
     def __getitem__(self, key: tuple[str, str]) -> str:

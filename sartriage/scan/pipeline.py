@@ -153,7 +153,8 @@ def facts_of(frame: Frame) -> FrameFacts:
         clon, clat, _ = georef.pixel_to_ground([frame.width / 2], [frame.height / 2])
         if np.isfinite(clon[0]) and np.isfinite(clat[0]):
             lon, lat = float(clon[0]), float(clat[0])
-        footprint = [[float(x), float(y)] for x, y in georef.footprint()] or None
+        corners = [[float(x), float(y)] for x, y in georef.footprint()]
+        footprint = corners if corners and np.isfinite(corners).all() else None
     return FrameFacts(
         width=frame.width,
         height=frame.height,
@@ -174,7 +175,7 @@ def ground_of(georef: Georef | NotGeoreferenced, detections: Detections, path: P
     centres = detections.centres
     try:
         lon, lat, radius = georef.pixel_to_ground(centres[:, 0], centres[:, 1])
-    except (ValueError, ArithmeticError) as exc:
+    except Exception as exc:  # a frame whose positions fail keeps its detections
         log.warning("%s: detections left without ground positions (%s)", path, exc)
         return Ground.unknown(len(detections))
     return Ground(np.asarray(lon, float), np.asarray(lat, float), np.asarray(radius, float))
@@ -366,7 +367,7 @@ class _ScanRun:
             return True
         except FrameError as exc:
             return self._put(_Unreadable(claim, str(exc)))
-        except (ValueError, OSError, MemoryError) as exc:  # one damaged file never stops the scan
+        except Exception as exc:  # no input file stops the scan: whatever reading it raised fails that frame
             log.debug("reading %s failed", claim.path, exc_info=True)
             return self._put(
                 _Unreadable(claim, f"{claim.path}: cannot be read ({type(exc).__name__}: {exc})")
