@@ -95,7 +95,9 @@ class MissionPanel(QWidget):
         self.now.setWordWrap(True)
         self.failures = QListWidget()
         self.failures.setWordWrap(True)
-        self.failures.setToolTip("Frames that could not be scanned, and why")
+        self.failures.setToolTip(
+            "Frames that could not be scanned, or whose tiles were not triaged by score, and why"
+        )
 
         self.add_button = QPushButton("Add flight folder…")
         self.watch_button = QPushButton("Watch a card…")
@@ -210,6 +212,8 @@ class MissionPanel(QWidget):
         self.failures.clear()
         if 0 <= row < len(self._flights):
             flight = self._flights[row]
+            for note, frames in flight.triage_notes:
+                self.failures.addItem(f"{frames} frame{'s' if frames != 1 else ''} of {note}")
             for path, reason in flight.failures:
                 # the core's reasons start with the file's path; the name is enough here
                 short = reason.split(": ", 1)[1] if reason.startswith(path) else reason

@@ -17,7 +17,9 @@ from sartriage import __version__
 from sartriage.errors import SartriageError
 
 # Sub-command modules, in the order `sartriage --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("scan", "status", "hits", "export", "model", "evaluate", "info", "review")
+COMMAND_MODULES: tuple[str, ...] = (
+    "scan", "status", "hits", "export", "model", "evaluate", "train", "info", "review",
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

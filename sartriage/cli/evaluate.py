@@ -9,9 +9,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sartriage.detect import Detector, find_card
+from sartriage.detect.card import ModelCard
 from sartriage.detect.tiling import MAX_SCALE, MIN_SCALE
 from sartriage.errors import SartriageError
 from sartriage.evaluate import FORMATS, Tally, TileTally, evaluate, read_labels
+from sartriage.evaluate.labels import ImageLabels
 from sartriage.frames import open_frame
 
 
@@ -52,10 +54,17 @@ def run(args: argparse.Namespace) -> int:
         if not MIN_SCALE <= args.scale <= MAX_SCALE:
             raise SartriageError(f"--scale {args.scale} is outside {MIN_SCALE}-{MAX_SCALE}")
         card = replace(card, scale=replace(card.scale, default=args.scale))
-    review = card.thresholds.review if args.threshold is None else args.threshold
+    return print_figures(card, labelled, args.threshold, args.device, args.threads)
+
+
+def print_figures(
+    card: ModelCard, labelled: list[ImageLabels], threshold: float | None, device: str, threads: int | None
+) -> int:
+    """Run ``card``'s model over ``labelled`` and print `sartriage eval`'s figures."""
+    review = card.thresholds.review if threshold is None else threshold
     if not 0.0 <= review <= 1.0:
         raise SartriageError(f"--threshold {review} must lie between 0 and 1")
-    detector = Detector.open(card, device=args.device, threads=args.threads)
+    detector = Detector.open(card, device=device, threads=threads)
     print(
         f"{card.name or card.file} on {detector.provider}: {len(labelled)} images, "
         f"{sum(len(item.boxes) for item in labelled)} people"
@@ -69,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{skipped} images could not be read and are left out")
     ap = tally.average_precision()
     thresholds = {"review": review}
-    if args.threshold is None:
+    if threshold is None:
         thresholds["flag"] = card.thresholds.flag
     for name, value in thresholds.items():
         scores = tally.at(value)

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from sartriage import hits
 from sartriage.cli.status import add_db_argument, describe
-from sartriage.detect import Detector
+from sartriage.detect.choice import Models
 from sartriage.errors import SartriageError, SartriageWarning
 from sartriage.scan import ScanOptions, ScanProgress, TriageRules, scan
 from sartriage.scan.pipeline import FINDING, WATCHING, default_worker_id
@@ -64,7 +64,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--flight", help="name of the flight (default: the folder's name)")
     model = parser.add_mutually_exclusive_group()
     model.add_argument(
-        "--model", type=Path, help="ONNX detector with its card beside it (default: shipped model)"
+        "--model",
+        type=Path,
+        help="ONNX detector with its card beside it, for every frame (default: the shipped RGB model for "
+        "colour frames, the shipped thermal model for thermal ones)",
     )
     model.add_argument(
         "--card", type=Path, dest="model", metavar="CARD", help="the model card (.card.toml) of the detector"
@@ -159,33 +162,33 @@ class _Bar:
             self.bar = None
 
 
-def _rules(args: argparse.Namespace, detector: Detector) -> TriageRules:
-    try:
-        return TriageRules.from_card(
-            detector.card, args.review_threshold, args.flag_threshold, args.quality_share
-        )
-    except ValueError as exc:
-        raise SartriageError(f"{exc}; adjust --review-threshold / --flag-threshold") from None
-
-
 def run(args: argparse.Namespace) -> int:
     if args.readers < 1:
         raise SartriageError(f"--readers {args.readers}: give at least 1")
     if not args.folder.is_dir():
         raise SartriageError(f"{args.folder}: not a folder; give the folder the drone photos were copied to")
-    detector = Detector.open(args.model, device=args.device, threads=args.threads)
+    models = Models.open(args.model, device=args.device, threads=args.threads)
     options = ScanOptions(
         flight=args.flight,
-        rules=_rules(args, detector),
+        review=args.review_threshold,
+        flag=args.flag_threshold,
+        quality_share=args.quality_share,
         worker_id=args.worker_id,
         readers=args.readers,
         claim_timeout_s=args.claim_timeout,
         watch=args.watch,
         retry_failed=args.retry_failed,
     )
-    print(f"model {detector.card.name or detector.card.file} on {detector.provider}", file=sys.stderr)
+    for detector in models.detectors:
+        try:
+            TriageRules.from_card(
+                detector.card, args.review_threshold, args.flag_threshold, args.quality_share
+            )
+        except ValueError as exc:
+            raise SartriageError(f"{exc}; adjust --review-threshold / --flag-threshold") from None
+    print(models.describe(), file=sys.stderr)
     with open_store(args.db) as store:
-        interrupted, flight_id = _scan(store, args, detector, options)
+        interrupted, flight_id = _scan(store, args, models, options)
         _report(store, args, flight_id)
     if interrupted and not args.watch:
         print("interrupted: what was committed is kept; run the same command to carry on", file=sys.stderr)
@@ -193,9 +196,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scan(
-    store: Store, args: argparse.Namespace, detector: Detector, options: ScanOptions
-) -> tuple[bool, int]:
+def _scan(store: Store, args: argparse.Namespace, models: Models, options: ScanOptions) -> tuple[bool, int]:
     bar = _Bar(options.flight or args.folder.resolve().name)
     flight_id = 0
     if args.watch:
@@ -204,7 +205,7 @@ def _scan(
         # metadata gaps are stored with each frame; a line per photo would drown the bar
         with (
             warnings.catch_warnings(),
-            contextlib.closing(scan(store, args.folder, detector, options)) as steps,
+            contextlib.closing(scan(store, args.folder, models, options)) as steps,
         ):
             warnings.simplefilter("ignore", SartriageWarning)
             for progress in steps:

@@ -60,6 +60,8 @@ def describe(summary: FlightSummary) -> list[str]:
         f"{found}; {_count(summary.hits.get('candidate', 0), 'candidate hit')}"
         + "".join(f", {n} {status}" for status, n in sorted(summary.hits.items()) if status != "candidate"),
     ]
+    for note, frames_noted in summary.triage_notes:
+        lines.append(f"  {_count(frames_noted, 'frame')} of {note}")
     if summary.review:
         done = sum(n for state, n in summary.review.items() if state != "open")
         lines.append(

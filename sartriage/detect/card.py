@@ -16,6 +16,7 @@ from sartriage.errors import ModelError
 
 log = logging.getLogger(__name__)
 
+IMAGERY = ("rgb", "thermal")  # kinds of imagery a card can declare itself fit for
 FAMILIES = ("centernet", "yolov8", "yolo11", "yolov5", "yolox", "nanodet")
 CARD_SUFFIX = ".card.toml"
 CLUES_COMMENT = (
@@ -85,6 +86,14 @@ class ModelCard:
     thresholds: Thresholds = field(default_factory=Thresholds)
     scale: ScaleSpec = field(default_factory=ScaleSpec)
     weaknesses: str = ""
+    # the kinds of imagery the model is fit to clear tiles of; tiles of any other kind always reach review
+    imagery: tuple[str, ...] = ("rgb",)
+    training: dict[str, Any] = field(
+        default_factory=dict
+    )  # how a model trained by `sartriage train` was made
+
+    def fit_for(self, kind: str) -> bool:
+        return kind in self.imagery
 
     @property
     def model_path(self) -> Path:
@@ -143,7 +152,9 @@ class ModelCard:
             "classes": classes,
             "thresholds": asdict(self.thresholds),
             "scale": asdict(self.scale),
+            "imagery": {"fit": list(self.imagery)},
             "notes": {"weaknesses": self.weaknesses},
+            **({"training": self.training} if self.training else {}),
         }
 
     def write(self, path: Path | str | None = None) -> Path:
@@ -290,6 +301,11 @@ def _from_dict(path: Path, data: Mapping[str, Any]) -> ModelCard:
         overlap=_number(path, "[scale] overlap", raw_scale.get("overlap", 0.2), 0.0, 0.9),
     )
     notes = _section(path, data, "notes", None)
+    fit = _section(path, data, "imagery", None).get("fit", ["rgb"])
+    if not isinstance(fit, list) or not fit or any(kind not in IMAGERY for kind in fit):
+        raise ModelError(
+            f"{path}: [imagery] fit = {fit!r}; list what the model may clear: {', '.join(IMAGERY)}"
+        )
     return ModelCard(
         path=path.resolve(),
         file=model["file"],
@@ -306,4 +322,6 @@ def _from_dict(path: Path, data: Mapping[str, Any]) -> ModelCard:
         thresholds=thresholds,
         scale=scale,
         weaknesses=str(notes.get("weaknesses", "")),
+        imagery=tuple(fit),
+        training=dict(_section(path, data, "training", None)),
     )

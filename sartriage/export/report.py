@@ -73,6 +73,7 @@ class MissionSummary:
     thresholds: dict[str, Any] = field(default_factory=dict)
     thresholds_observed: bool = False  # True: not recorded by the scan, read off the tiles' scores
     notes: tuple[str, ...] = ()
+    triage_notes: tuple[tuple[str, int], ...] = ()  # (why tiles were not triaged by score, frames)
 
     def lines(self) -> list[str]:
         """The summary as short lines for print and the terminal."""
@@ -101,6 +102,7 @@ class MissionSummary:
             + (", ".join(f"{n} {s.replace('_', ' ')}" for s, n in self.hits.items() if n) or "none")
             + f"; {self.persons} on this map (one per person)",
             f"Model: {', '.join(self.models) or 'unknown'}",
+            *(f"Not cleared: {n} frame{'s' if n != 1 else ''} of {note}" for note, n in self.triage_notes),
         ]
         if self.thresholds:
             values = ", ".join(f"{k} {v}" for k, v in self.thresholds.items())
@@ -133,6 +135,7 @@ class MissionSummary:
             "thresholds": self.thresholds,
             "thresholds_observed": self.thresholds_observed,
             "notes": list(self.notes),
+            "triage_notes": [{"note": note, "frames": n} for note, n in self.triage_notes],
         }
 
 
@@ -169,6 +172,14 @@ def summarise_mission(store: Store, coverage: Coverage) -> MissionSummary:
             select(t.c.state, t.c.quality_check, func.count()).group_by(t.c.state, t.c.quality_check)
         ).all()
         minimum = dict(conn.execute(select(t.c.state, func.min(t.c.score)).group_by(t.c.state)).all())
+        triage_notes = tuple(
+            (str(note), int(n))
+            for note, n in conn.execute(
+                select(f.c.triage_note, func.count())
+                .where(f.c.triage_note.is_not(None))
+                .group_by(f.c.triage_note)
+            )
+        )
     settings = (mission.settings if mission else None) or {}
     thresholds = dict(settings.get("thresholds") or {})
     observed = not thresholds
@@ -203,6 +214,7 @@ def summarise_mission(store: Store, coverage: Coverage) -> MissionSummary:
         thresholds=thresholds,
         thresholds_observed=observed,
         notes=coverage.notes,
+        triage_notes=triage_notes,
     )
 
 

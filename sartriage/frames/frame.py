@@ -6,6 +6,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from os import PathLike
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from rasterio.errors import RasterioIOError
 
 from sartriage.errors import FrameError, MetadataWarning, NotGeoreferencedWarning
 from sartriage.frames.georef import Georef, NotGeoreferenced
+from sartriage.frames.imagery import Imagery, imagery_of
 from sartriage.frames.metadata import FrameMeta, read_meta
 from sartriage.frames.pixels import PhotoPixels, PixelSource, RasterPixels
 from sartriage.frames.window import Window
@@ -89,6 +91,11 @@ class Frame:
                 "read it window by window or pass a smaller out_size"
             )
         return self._pixels.read(window, (int(out_size[0]), int(out_size[1])) if out_size else None)
+
+    @cached_property
+    def imagery(self) -> Imagery:
+        """Thermal or RGB, and why (see ``sartriage.frames.imagery``)."""
+        return imagery_of(self, self.path.stem, self.meta.make)
 
     def close(self) -> None:
         self._pixels.close()

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Generator, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,14 +25,16 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 
 from sartriage.detect import Detector, Tile
+from sartriage.detect.choice import Models
 from sartriage.detect.detections import Detections
 from sartriage.errors import FrameError, StoreError
 from sartriage.frames import Frame, Georef, NotGeoreferenced, open_frame
+from sartriage.frames.imagery import Imagery
 from sartriage.scan import claims
 from sartriage.scan.claims import Claim, NewFrame
 from sartriage.scan.discover import content_hash, find_frames
 from sartriage.scan.record import ClaimLost, FrameFacts, Ground, write_done, write_failed, write_scan_settings
-from sartriage.scan.triage import FLAGGED, REVIEW, TriageRules, triage_tiles
+from sartriage.scan.triage import DEFAULT_QUALITY_SHARE, FLAGGED, REVIEW, TriageRules, triage_tiles
 from sartriage.scan.watch import StableFiles
 from sartriage.store import Store
 
@@ -52,7 +54,10 @@ def default_worker_id() -> str:
 @dataclass(frozen=True)
 class ScanOptions:
     flight: str | None = None  # the flight's name; default: the folder's name
-    rules: TriageRules | None = None  # default: the model card's thresholds, 2 % quality checks
+    rules: TriageRules | None = None  # for every model; default: each model card's thresholds and overrides
+    review: float | None = None  # overrides the cards' review threshold
+    flag: float | None = None  # overrides the cards' flag threshold
+    quality_share: float = DEFAULT_QUALITY_SHARE  # cleared tiles sent to review at random, to measure misses
     worker_id: str = field(default_factory=default_worker_id)
     readers: int = 2  # threads that open frames and cut tiles ahead of the detector
     queue_chunks: int = 2  # chunks of cut tiles waiting for the detector
@@ -106,6 +111,8 @@ class _Cut:
     tiles: tuple[Tile, ...]
     batch: np.ndarray
     last: bool
+    detector: Detector
+    imagery: Imagery
     facts: FrameFacts | None = None
     georef: Georef | NotGeoreferenced | None = None
 
@@ -182,22 +189,25 @@ def ground_of(georef: Georef | NotGeoreferenced, detections: Detections, path: P
 
 
 def scan(
-    store: Store, folder: Path, detector: Detector, options: ScanOptions | None = None
+    store: Store, folder: Path, detector: Detector | Models, options: ScanOptions | None = None
 ) -> Generator[ScanProgress, None, None]:
-    """Scan ``folder`` into the store's mission, yielding progress after every frame (see module doc)."""
-    return _ScanRun(store, Path(folder), detector, options or ScanOptions()).progress()
+    """Scan ``folder`` into the store's mission, yielding progress after every frame (see module doc).
+
+    ``detector`` scans every frame; ``Models`` choose one per frame by its kind of imagery."""
+    models = detector if isinstance(detector, Models) else Models.single(detector)
+    return _ScanRun(store, Path(folder), models, options or ScanOptions()).progress()
 
 
 class _ScanRun:
-    def __init__(self, store: Store, folder: Path, detector: Detector, options: ScanOptions) -> None:
+    def __init__(self, store: Store, folder: Path, models: Models, options: ScanOptions) -> None:
         if not folder.is_dir():
             raise FrameError(f"{folder}: not a folder; give the folder the drone photos were copied to")
         self.store = store
         self.folder = folder.resolve()
-        self.detector = detector
+        self.models = models
         self.options = options
-        self.rules = options.rules or TriageRules.from_card(detector.card)
-        self.model = detector.card.name or detector.card.file
+        self.rules = self.rules_for(models.fallback)
+        self.model = self.name_of(models.fallback)
         self.flight = options.flight or self.folder.name
         self.flight_id = 0
         self.stop = threading.Event()
@@ -216,6 +226,14 @@ class _ScanRun:
         self.inferred = 0  # tiles through the detector in this run
         self.pixels = 0
         self.started = 0.0
+
+    def rules_for(self, detector: Detector) -> TriageRules:
+        opts = self.options
+        return opts.rules or TriageRules.from_card(detector.card, opts.review, opts.flag, opts.quality_share)
+
+    @staticmethod
+    def name_of(detector: Detector) -> str:
+        return detector.card.name or detector.card.file
 
     # ── progress ────────────────────────────────────────────────────────────
     def _progress(self, phase: str, frame: Path | None = None, error: str | None = None) -> ScanProgress:
@@ -352,16 +370,17 @@ class _ScanRun:
         """Queue the frame's tiles chunk by chunk (or why it cannot be read); False once the scan stops."""
         try:
             with open_frame(claim.path) as frame:
-                tiles = tuple(self.detector.plan(frame))
+                imagery = frame.imagery
+                detector = self.models.for_kind(imagery.kind)
+                tiles = tuple(detector.plan(frame))
                 for start in range(0, len(tiles), CHUNK_TILES):
                     part = tiles[start : start + CHUNK_TILES]
-                    batch = self.detector.cut(frame, part)
+                    batch = detector.cut(frame, part)
                     if start + CHUNK_TILES < len(tiles):
-                        chunk = _Cut(claim, part, batch, last=False)
+                        chunk = _Cut(claim, part, batch, False, detector, imagery)
                     else:
-                        chunk = _Cut(
-                            claim, part, batch, last=True, facts=facts_of(frame), georef=frame.georef
-                        )
+                        facts = facts_of(frame)
+                        chunk = _Cut(claim, part, batch, True, detector, imagery, facts, frame.georef)
                     if not self._put(chunk):
                         return False
             return True
@@ -411,25 +430,37 @@ class _ScanRun:
     def _detect(self, chunk: _Cut) -> ScanProgress:
         partial = self.partial.setdefault(chunk.claim.frame_id, _Partial())
         partial.tiles.extend(chunk.tiles)
-        partial.found.extend(self.detector.infer(chunk.batch))
+        partial.found.extend(chunk.detector.infer(chunk.batch))
         self.inferred += len(chunk.tiles)
         if not chunk.last:
             return self._progress(SCANNING)
         del self.partial[chunk.claim.frame_id]
         assert chunk.facts is not None and chunk.georef is not None
-        return self._commit(chunk.claim, chunk.facts, chunk.georef, partial)
+        return self._commit(chunk, partial)
 
-    def _commit(
-        self, claim: Claim, facts: FrameFacts, georef: Georef | NotGeoreferenced, partial: _Partial
-    ) -> ScanProgress:
-        found = self.detector.merge(partial.found, partial.tiles)
-        ground = ground_of(georef, found.stored()[0], claim.path)
+    def _commit(self, chunk: _Cut, partial: _Partial) -> ScanProgress:
+        claim, detector, imagery = chunk.claim, chunk.detector, chunk.imagery
+        assert chunk.facts is not None and chunk.georef is not None
+        found = detector.merge(partial.found, partial.tiles)
+        ground = ground_of(chunk.georef, found.stored()[0], claim.path)
+        may_clear = detector.card.fit_for(imagery.kind)
+        note = None
+        if not may_clear:
+            log.info("%s: %s imagery (%s)", claim.path, imagery.kind, imagery.reason)
+            note = (
+                f"{imagery.kind} imagery: the model {self.name_of(detector)} is not fit for it (its card), "
+                "so no tile was cleared; all went to review"
+            )
+        facts = replace(chunk.facts, imagery=imagery.kind, triage_note=note)
         triage = triage_tiles(
-            found.tile_scores, found.tiles, claim.content_hash, self.rules, found.clue_scores
-        )
+            found.tile_scores, found.tiles, claim.content_hash, self.rules_for(detector), found.clue_scores,
+            may_clear=may_clear,
+        )  # fmt: skip
         try:
             with self.store.begin() as conn:
-                write_done(conn, claim, self.options.worker_id, facts, found, ground, triage, self.model)
+                write_done(
+                    conn, claim, self.options.worker_id, facts, found, ground, triage, self.name_of(detector)
+                )
         except (ClaimLost, IntegrityError) as exc:
             log.warning("%s: another worker finished this frame first; dropped (%s)", claim.path, exc)
             return self._progress(SCANNING, frame=claim.path)

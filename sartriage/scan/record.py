@@ -44,6 +44,8 @@ class FrameFacts:
     gsd_m: float | None
     footprint: list[list[float]] | None
     georef_note: str | None
+    imagery: str = "rgb"
+    triage_note: str | None = None  # why the frame's tiles were triaged otherwise than by score
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ def write_done(
         gsd_m=facts.gsd_m,
         footprint=facts.footprint,
         georef_note=facts.georef_note,
+        imagery=facts.imagery,
+        triage_note=facts.triage_note,
         model=model,
     )
     tile_ids = _write_tiles(conn, claim.frame_id, found, triage)

@@ -26,6 +26,8 @@ class FlightSummary:
         default_factory=dict
     )  # review queue state -> count (empty: not queued yet)
     failures: tuple[tuple[str, str], ...] = ()  # (path, reason) of failed frames
+    imagery: dict[str, int] = field(default_factory=dict)  # kind of imagery -> frames done
+    triage_notes: tuple[tuple[str, int], ...] = ()  # (why tiles were not triaged by score, frames)
 
     @property
     def frames_done(self) -> int:
@@ -57,6 +59,8 @@ class FlightSummary:
             "hits": dict(self.hits),
             "review": dict(self.review),
             "failures": [{"path": p, "error": e} for p, e in self.failures],
+            "imagery": dict(self.imagery),
+            "triage_notes": [{"note": n, "frames": k} for n, k in self.triage_notes],
         }
 
 
@@ -94,6 +98,8 @@ def summarise(store: Store, flight_ids: list[int] | None = None, failures: int =
         hits = _grouped(conn, fr.c.flight_id, hi.c.status, hit_tiles)
         dets = _grouped(conn, fr.c.flight_id, de.c.clue, de.join(fr, de.c.frame_id == fr.c.id))
         review = _review_progress(conn)
+        imagery = _grouped(conn, fr.c.flight_id, fr.c.imagery, fr, fr.c.imagery.is_not(None))
+        notes = _grouped(conn, fr.c.flight_id, fr.c.triage_note, fr, fr.c.triage_note.is_not(None))
         out = []
         for flight_id, name, folder in flights:
             failed = conn.execute(
@@ -115,6 +121,8 @@ def summarise(store: Store, flight_ids: list[int] | None = None, failures: int =
                     hits=hits.get(flight_id, {}),
                     review=review.get(flight_id, {}),
                     failures=tuple((str(p), str(e or "")) for p, e in failed),
+                    imagery=imagery.get(flight_id, {}),
+                    triage_notes=tuple(sorted(notes.get(flight_id, {}).items())),
                 )
             )
     return out

@@ -78,8 +78,12 @@ def triage_tiles(
     frame_hash: str,
     rules: TriageRules,
     clue_scores: np.ndarray | None = None,
+    may_clear: bool = True,
 ) -> TileTriage:
-    """States of a frame's tiles from their person ``scores`` and (optional) ``clue_scores``."""
+    """States of a frame's tiles from their person ``scores`` and (optional) ``clue_scores``.
+
+    ``may_clear`` False (a model on imagery its card is not fit for) sends every tile it would clear to
+    review instead: such a model's silence is no evidence."""
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
     if len(scores) != len(tiles):
         raise ValueError(f"{len(scores)} scores for {len(tiles)} tiles")
@@ -89,6 +93,8 @@ def triage_tiles(
     states = np.full(len(scores), CLEARED, dtype=object)
     states[np.maximum(scores, clues) >= rules.review] = REVIEW
     states[scores >= rules.flag] = FLAGGED
+    if not may_clear:
+        states[states == CLEARED] = REVIEW
     cleared = states == CLEARED
     quality = np.zeros(len(scores), dtype=bool)
     if rules.quality_share > 0 and cleared.any():

@@ -27,7 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -93,6 +93,8 @@ frames = Table(
     Column("footprint", JSON),  # [[lon, lat], ...] or null
     Column("georef_note", Text),  # why a frame is not (or only roughly) georeferenced
     Column("model", String(200)),
+    Column("imagery", String(16)),  # rgb | thermal (schema 2)
+    Column("triage_note", Text),  # e.g. a model not fit for this imagery cleared nothing (schema 2)
     _states("status", FRAME_STATES),
     # one content hash per mission: a re-copied card is not scanned twice
     UniqueConstraint("content_hash", name="uq_frames_hash"),

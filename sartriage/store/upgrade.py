@@ -11,14 +11,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, inspect, select, text
 
 from sartriage.errors import StoreError
 from sartriage.store import schema
 
 log = logging.getLogger(__name__)
 
-STEPS: dict[int, Callable[[Connection], None]] = {}
+
+def _frame_imagery(conn: Connection) -> None:
+    """2: frames record their kind of imagery and why their tiles were triaged otherwise than by score."""
+    conn.execute(text("ALTER TABLE frames ADD COLUMN imagery VARCHAR(16)"))
+    conn.execute(text("ALTER TABLE frames ADD COLUMN triage_note TEXT"))
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {2: _frame_imagery}
 
 
 def stored_version(conn: Connection) -> int | None:

@@ -12,7 +12,7 @@ from sartriage.store import open_store, schema, utcnow
 
 KEYS = {
     "flight_id", "flight", "folder", "frames_done", "frames_failed", "frames_pending", "frames_claimed",
-    "tiles", "quality_checks", "detections", "clues", "hits", "review", "failures",
+    "tiles", "quality_checks", "detections", "clues", "hits", "review", "failures", "imagery", "triage_notes",
 }  # fmt: skip
 
 

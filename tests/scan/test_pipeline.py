@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,8 @@ def test_scan_stores_tiles_states_detections_hits_and_errors(
             assert score == pytest.approx(by_window[(x, y, w, h)], abs=1e-4)
             if quality:
                 assert state == "review" and score < REVIEW
+            elif row.imagery == "thermal":  # the test card's model is not fit for thermal: nothing cleared
+                assert state == ("flagged" if score >= FLAG else "review")
             else:
                 assert state == ("flagged" if score >= FLAG else "review" if score >= REVIEW else "cleared")
         dets = [d for d in stored["detections"] if d[0] == row.path]
@@ -174,8 +177,9 @@ def test_quality_checks_are_stored_and_marked(
     from sartriage.scan import TriageRules
 
     folder, _ = small_flight
+    fit_for_all = Detector.open(replace(detector.card, imagery=("rgb", "thermal")), device="cpu")
     with open_store(tmp_path / "mission.sqlite") as store:
-        run(store, folder, detector, rules=TriageRules(REVIEW, FLAG, quality_share=0.5))
+        run(store, folder, fit_for_all, rules=TriageRules(REVIEW, FLAG, quality_share=0.5))
         tiles = snapshot(store)["tiles"]
     checks = [t for t in tiles if t[8]]
     cleared = [t for t in tiles if t[7] == "cleared"]

@@ -101,3 +101,16 @@ def test_processes_creating_one_new_store_at_once_all_succeed(store_target: str)
     assert {out.strip() for out, _ in results} == {"1"}
     with open_store(store_target) as store, store.connect() as conn:
         assert len(conn.execute(select(schema.missions.c.id)).all()) == 1
+
+
+def test_a_schema_1_store_gains_the_frames_imagery_columns(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite"
+    open_store(path).close()
+    with sqlite3.connect(path) as raw:  # what a store made before schema 2 looks like
+        raw.execute("ALTER TABLE frames DROP COLUMN imagery")
+        raw.execute("ALTER TABLE frames DROP COLUMN triage_note")
+        raw.execute("UPDATE store_info SET value = '1' WHERE key = 'schema_version'")
+    with open_store(path) as store, store.connect() as conn:
+        assert upgrade.stored_version(conn) == 2
+        columns = {row[1] for row in conn.execute(text("PRAGMA table_info(frames)"))}
+    assert {"imagery", "triage_note"} <= columns

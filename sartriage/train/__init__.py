@@ -1,0 +1,1 @@
+"""``sartriage train``: a person head trained on the shipped detector's frozen features (see ``run``)."""
