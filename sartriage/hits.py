@@ -238,35 +238,41 @@ def _joined(old: str, line: str) -> str:
     return f"{old}\n{line}" if old else line
 
 
-def _move(store: Store, hit_id: int, status: str, note: str | None) -> Hit:
+def move_status(conn: Connection, hit_id: int, status: str, now: datetime, note: str | None = None) -> str:
+    """The one place a hit's status changes (and a note is added): refuses what ``TRANSITIONS`` does not
+    allow. Returns the status it had; raises ReviewError when the hit is missing or the move not allowed."""
     allowed = TRANSITIONS[status]
     h = schema.hits
-    now = utcnow()
+    current = conn.execute(select(h.c.status, h.c.note).where(h.c.id == hit_id)).first()
+    if current is None:
+        raise ReviewError(f"hit {hit_id}: no such hit; `sartriage hits list` shows them")
+    if current.status == status and not note:
+        return str(current.status)
+    if current.status != status and current.status not in allowed:
+        raise ReviewError(
+            f"hit {hit_id} is {current.status.replace('_', ' ')}: cannot {ACTION_NAMES[status]} "
+            f"(only a hit that is {' or '.join(s.replace('_', ' ') for s in allowed)} can be)"
+        )
+    values: dict[str, Any] = {"status": status}
+    if current.status != status:
+        values["decided_at"] = None if status == "candidate" else now
+    if note and note.strip():
+        values["note"] = _joined(current.note or "", _stamp(note, now))
+    # the status is re-checked in the UPDATE: another coordinator may have moved it meanwhile
+    done = conn.execute(update(h).where(h.c.id == hit_id, h.c.status == current.status).values(**values))
+    if done.rowcount != 1:
+        raise ReviewError(f"hit {hit_id} was changed by someone else just now; list it again and retry")
+    if current.status != status:
+        log.info("hit %d: %s -> %s", hit_id, current.status, status)
+    return str(current.status)
+
+
+def _move(store: Store, hit_id: int, status: str, note: str | None) -> Hit:
     with store.begin() as conn:
-        current = conn.execute(select(h.c.status, h.c.note).where(h.c.id == hit_id)).first()
-        if current is None:
-            raise ReviewError(
-                f"hit {hit_id}: no such hit in {store.location}; `sartriage hits list` shows them"
-            )
-        if current.status == status and not note:
-            return get_hit(store, hit_id, conn=conn)
-        if current.status != status and current.status not in allowed:
-            raise ReviewError(
-                f"hit {hit_id} is {current.status.replace('_', ' ')}: cannot {ACTION_NAMES[status]} "
-                f"(only a hit that is {' or '.join(s.replace('_', ' ') for s in allowed)} can be)"
-            )
-        values: dict[str, Any] = {"status": status}
-        if current.status != status:
-            values["decided_at"] = None if status == "candidate" else now
-        if note and note.strip():
-            values["note"] = _joined(current.note or "", _stamp(note, now))
-        # the status is re-checked in the UPDATE: another coordinator may have moved it meanwhile
-        done = conn.execute(update(h).where(h.c.id == hit_id, h.c.status == current.status).values(**values))
-        if done.rowcount != 1:
-            raise ReviewError(f"hit {hit_id} was changed by someone else just now; list it again and retry")
-        hit = get_hit(store, hit_id, conn=conn)
-    log.info("hit %d: %s -> %s", hit_id, current.status, status)
-    return hit
+        if conn.execute(select(schema.hits.c.id).where(schema.hits.c.id == hit_id)).first() is None:
+            raise _missing(store, hit_id)
+        move_status(conn, hit_id, status, utcnow(), note)
+        return get_hit(store, hit_id, conn=conn)
 
 
 def confirm(store: Store, hit_id: int, note: str | None = None) -> Hit:

@@ -319,10 +319,15 @@ class ReviewPanel(QWidget):
         run_in_background(
             self,
             lambda: ReviewQueue(store).decide(escalation_id, decision),
-            lambda _: self.decided.emit(),
+            self._after_decision,
             self.failed.emit,
             in_order=True,
         )
+
+    def _after_decision(self, escalation: Escalation) -> None:
+        if escalation.conflict:
+            self.failed.emit(f"escalation {escalation.id}: {escalation.conflict}")
+        self.decided.emit()
 
     def shutdown(self) -> None:
         self.timer.stop()

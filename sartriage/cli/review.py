@@ -291,6 +291,8 @@ def run_decide(args: argparse.Namespace) -> int:
     with open_store(args.db, create=False) as store:
         e = ReviewQueue(store).decide(args.escalation, args.decision)
     print(f"escalation {e.id} (tile {e.tile_id}): {e.decision}")
+    if e.conflict:
+        print(f"note: {e.conflict}")
     return 0
 
 

@@ -39,6 +39,7 @@ import numpy as np
 from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from sartriage import hits
 from sartriage.errors import ReviewError
 from sartriage.review import aggregate as agg
 from sartriage.review.locate import locate_volunteer_hits
@@ -96,6 +97,21 @@ class AggregateReport:
     answers: int
     candidates_added: int
     iterations: int
+
+
+# hit statuses that disagree with an escalation decided person / no person
+_DISAGREES = {"person": ("rejected", "not_found"), "no_person": ("confirmed", "found")}
+
+
+def _conflict(decision: str | None, tile_hits: Sequence[tuple[int, str]]) -> str | None:
+    """Why a decided escalation's outcome disagrees with a decision on one of its tile's hits, if it does."""
+    if decision is None:
+        return None
+    against = [(i, status) for i, status in tile_hits if status in _DISAGREES[decision]]
+    if not against:
+        return None
+    listed = ", ".join(f"hit {i} is {status.replace('_', ' ')}" for i, status in against)
+    return f"decided {decision.replace('_', ' ')}, but {listed}: that decision stands"
 
 
 class ReviewQueue:
@@ -689,14 +705,18 @@ class ReviewQueue:
             created_at=now,
             decided_at=None if status == "candidate" else now,
         )
-        if status == "candidate":
-            return bool(conn.execute(stmt.on_conflict_do_nothing()).rowcount)
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[schema.hits.c.tile_id, schema.hits.c.source],
-                set_={"status": status, "decided_at": now, "confidence": float(posterior)},
+        inserted = bool(conn.execute(stmt.on_conflict_do_nothing()).rowcount)
+        if inserted or status == "candidate":
+            return inserted
+        # the volunteers' hit exists: only a candidate moves; a later decision on it (confirmed, found,
+        # rejected, not found) stands, and `escalations()` names any conflict
+        hit = conn.execute(
+            select(schema.hits.c.id, schema.hits.c.status).where(
+                schema.hits.c.tile_id == tile_id, schema.hits.c.source == "volunteers"
             )
-        )
+        ).one()
+        if hit.status == "candidate":
+            hits.move_status(conn, hit.id, status, now)
         return True
 
     # ── quality control ──────────────────────────────────────────────────────────────────────
@@ -826,11 +846,18 @@ class ReviewQueue:
                 query = query.where(E.c.decision.is_(None))
             rows = conn.execute(query).all()
             votes: dict[int, Counter[str]] = {r.tile_id: Counter() for r in rows}
+            tile_hits: dict[int, list[tuple[int, str]]] = {r.tile_id: [] for r in rows}
             if rows:
                 for tile_id, answer in conn.execute(
                     select(ANS.c.tile_id, ANS.c.answer).where(ANS.c.tile_id.in_(list(votes)))
                 ).all():
                     votes[tile_id][answer] += 1
+                for hit_id, tile_id, status in conn.execute(
+                    select(schema.hits.c.id, schema.hits.c.tile_id, schema.hits.c.status)
+                    .where(schema.hits.c.tile_id.in_(list(votes)))
+                    .order_by(schema.hits.c.id)
+                ).all():
+                    tile_hits[tile_id].append((hit_id, status))
         return [
             Escalation(
                 r.id,
@@ -840,6 +867,7 @@ class ReviewQueue:
                 r.reason,
                 dict(votes[r.tile_id]),
                 r.decision,
+                _conflict(r.decision, tile_hits[r.tile_id]),
             )
             for r in rows
         ]

@@ -170,6 +170,7 @@ class Escalation:
     reason: str
     answers: dict[str, int]
     decision: str | None
+    conflict: str | None = None  # the decision disagrees with a later decision on the tile's hit
 
 
 def new_token() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -474,3 +475,61 @@ def test_honeypots_are_mixed_in_at_the_configured_rate(
             queue.answer(v, lease.public_id, "no_person")
         share = kinds.count("honeypot") / len(kinds)
         assert rate - 0.15 < share < rate + 0.15
+
+
+def escalated_tile_with_a_volunteers_hit(
+    store: Store, heridal_image: Path, hit_status: str
+) -> tuple[int, int]:
+    """An escalated tile on which a volunteers' hit (as `review aggregate` adds) is already ``hit_status``."""
+    flight = add_flight(store, "f")
+    frame = add_frame(store, flight, heridal_image, width=340, height=340)
+    (tile,) = add_tiles(store, frame, [(0, 0, 170, 170)], [0.5])
+    queue = make_queue(store, overlap=3, max_overlap=4)
+    for i, vote in enumerate(["person", "no_person", "person", "no_person"]):
+        v = queue.invite(f"v{i}")[0].id
+        lease = queue.next_lease(v)
+        assert lease is not None
+        queue.answer(v, lease.public_id, vote)
+    (escalation,) = queue.escalations()
+    with store.begin() as conn:
+        conn.execute(
+            schema.hits.insert().values(
+                tile_id=tile,
+                source="volunteers",
+                status=hit_status,
+                x=1.0,
+                y=1.0,
+                confidence=0.6,
+                note="",
+                created_at=datetime.now(UTC),
+            )
+        )
+    return escalation.id, tile
+
+
+def hit_statuses(store: Store, tile: int) -> list[str]:
+    with store.connect() as conn:
+        return list(conn.execute(select(schema.hits.c.status).where(schema.hits.c.tile_id == tile)).scalars())
+
+
+@pytest.mark.parametrize(("later", "disagrees"), [("found", False), ("not_found", True), ("rejected", True)])
+def test_deciding_an_escalation_never_overrides_a_later_decision_on_its_hit(
+    store: Store, heridal_image: Path, later: str, disagrees: bool
+) -> None:
+    escalation, tile = escalated_tile_with_a_volunteers_hit(store, heridal_image, later)
+    queue = make_queue(store)
+    decided = queue.decide(escalation, "person")
+    assert hit_statuses(store, tile) == [later]  # a found person is not sent out again
+    again = queue.decide(escalation, "person")  # a retry of the same decision changes nothing either
+    assert hit_statuses(store, tile) == [later]
+    if disagrees:  # the coordinator is told the outcome disagrees with what happened since
+        assert decided.conflict and f"is {later.replace('_', ' ')}" in decided.conflict
+        assert again.conflict == decided.conflict
+    else:
+        assert decided.conflict is None
+
+
+def test_deciding_person_confirms_a_volunteers_candidate(store: Store, heridal_image: Path) -> None:
+    escalation, tile = escalated_tile_with_a_volunteers_hit(store, heridal_image, "candidate")
+    decided = make_queue(store).decide(escalation, "person")
+    assert hit_statuses(store, tile) == ["confirmed"] and decided.conflict is None

@@ -172,6 +172,7 @@ class EscalationOut(BaseModel):
     reason: str
     answers: dict[str, int]
     decision: Literal["person", "no_person"] | None
+    conflict: str | None = None  # the decision disagrees with a later decision on the tile's hit
     image: str
 
     @classmethod
@@ -184,6 +185,7 @@ class EscalationOut(BaseModel):
             reason=e.reason,
             answers=e.answers,
             decision=e.decision,  # type: ignore[arg-type]
+            conflict=e.conflict,
             image=f"/api/v1/coordinator/tiles/{e.tile_id}/image",
         )
 
