@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sartriage import __version__
 from sartriage.errors import FrameError, ReviewError, StoreError
 from sartriage.review.queue import ReviewQueue
-from sartriage.review.server.deps import ReviewContext
+from sartriage.review.server.deps import CallerLimits, ReviewContext
 from sartriage.review.server.limits import BodySizeLimit, RateLimit
 from sartriage.review.server.routers import coordinator, pages, volunteer
 from sartriage.review.server.settings import ReviewSettings
@@ -45,7 +45,7 @@ def create_app(settings: ReviewSettings, *, store: Store | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warmer = ThreadPoolExecutor(max(1, settings.warm_threads), thread_name_prefix="tile-warm")
-        app.state.review = ReviewContext(settings, queue, images, warmer)
+        app.state.review = ReviewContext(settings, queue, images, warmer, CallerLimits.of(settings))
         queue.sync()
         try:
             yield
@@ -78,7 +78,7 @@ def create_app(settings: ReviewSettings, *, store: Store | None = None) -> FastA
             response.headers.setdefault(name, value)
         return response
 
-    app.add_middleware(RateLimit, per_second=settings.rate_per_second, burst=settings.rate_burst)
+    app.add_middleware(RateLimit, per_second=settings.address_per_second, burst=settings.address_burst)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -73,26 +72,18 @@ class BodySizeLimit:
                 await _reply(send, 413, too_large)
 
 
-class RateLimit:
-    """A token bucket per caller: the bearer token's hash, else the client address."""
+class Buckets:
+    """Token buckets by key: ``per_second`` sustained, ``burst`` at once; the oldest keys are forgotten."""
 
-    def __init__(self, app: Any, per_second: float, burst: int, max_callers: int = 50_000) -> None:
-        self.app = app
+    def __init__(self, per_second: float, burst: float, max_keys: int = 50_000) -> None:
         self.per_second = per_second
         self.burst = float(burst)
-        self.max_callers = max_callers
+        self.max_keys = max_keys
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _key(self, scope: Scope) -> str:
-        auth = dict(scope.get("headers") or []).get(b"authorization")
-        if auth:
-            return "t:" + hashlib.sha256(auth).hexdigest()
-        client = scope.get("client")
-        return "a:" + (client[0] if client else "?")
-
     def allow(self, key: str, now: float | None = None) -> float:
-        """0 when the request may go ahead, else seconds to wait."""
+        """0 when the request may go ahead (a token is taken), else seconds to wait."""
         now = time.monotonic() if now is None else now
         with self._lock:
             tokens, last = self._buckets.pop(key, (self.burst, now))
@@ -101,15 +92,35 @@ class RateLimit:
             if not wait:
                 tokens -= 1
             self._buckets[key] = (tokens, now)
-            while len(self._buckets) > self.max_callers:
+            while len(self._buckets) > self.max_keys:
                 self._buckets.popitem(last=False)
         return wait
 
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else "?"
+
+
+class RateLimit:
+    """A token bucket per client address, before anything is parsed. Headers play no part in the key: a
+    caller cannot make new buckets by changing its token or its spelling. Volunteers sharing one address
+    (a venue's NAT) share this budget, so it is larger than the per-volunteer one applied after
+    authentication (``deps.caller``)."""
+
+    def __init__(self, app: Any, per_second: float, burst: int) -> None:
+        self.app = app
+        self.buckets = Buckets(per_second, burst)
+
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope.get("path", "").startswith("/api/"):
-            wait = self.allow(self._key(scope))
+            wait = self.buckets.allow(client_address(scope))
             if wait:
-                retry = str(max(1, round(wait)))
-                await _reply(send, 429, "too many requests; slow down", [(b"retry-after", retry.encode())])
+                await too_many(send, wait)
                 return
         await self.app(scope, receive, send)
+
+
+async def too_many(send: Any, wait: float) -> None:
+    retry = str(max(1, round(wait)))
+    await _reply(send, 429, "too many requests; slow down", [(b"retry-after", retry.encode())])

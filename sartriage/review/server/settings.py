@@ -16,8 +16,11 @@ class ReviewSettings:
     images: TileImageSettings = field(default_factory=TileImageSettings)
     public_url: str | None = None  # how volunteers reach this server; default: the URL a request came to
     max_body_bytes: int = 16 * 1024  # JSON bodies here are tiny; anything larger is refused with 413
-    rate_per_second: float = 20.0  # sustained requests per caller (token, or address when anonymous)
+    rate_per_second: float = 20.0  # sustained requests per volunteer (after their token is checked)
     rate_burst: int = 60
+    address_per_second: float = 200.0  # per client address, before anything is parsed (a venue's NAT
+    address_burst: int = 600  # shares one address among many volunteers)
+    failed_auth_per_minute: float = 10.0  # wrong or unknown tokens per address before 429
     warm_threads: int = 2  # threads cutting the next tiles' pictures ahead of the page asking
 
     def to_json(self) -> str:

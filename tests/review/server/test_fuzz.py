@@ -31,7 +31,15 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> I
         TOKENS["volunteer"] = queue.invite("fuzzer")[1]
         queue_settings = QueueSettings(sync_seconds=0, exam_size=0, honeypot_rate=0.3, max_open_leases=2)
         app = create_app(
-            ReviewSettings(db=str(db), queue=queue_settings, rate_per_second=1e6, rate_burst=1_000_000),
+            ReviewSettings(
+                db=str(db),
+                queue=queue_settings,
+                rate_per_second=1e6,
+                rate_burst=1_000_000,
+                address_per_second=1e6,
+                address_burst=1_000_000,
+                failed_auth_per_minute=1e9,
+            ),
             store=store,
         )
         with TestClient(app):  # runs the app's start-up

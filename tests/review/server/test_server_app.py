@@ -262,6 +262,30 @@ def test_callers_over_the_rate_are_told_to_slow_down(tmp_path: Path) -> None:
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
 
 
+def test_new_tokens_or_spellings_of_bearer_never_buy_more_requests(tmp_path: Path) -> None:
+    with open_store(tmp_path / "r.sqlite") as store:
+        queue = ReviewQueue(store)
+        volunteer = queue.invite("Mallory")[1]
+        with start(store, rate_per_second=0.5, rate_burst=5, failed_auth_per_minute=10) as client:
+            spellings = ["Bearer", "bearer", "BEARER", "bEaReR", "BeArEr", "beARER", "BEARer", "bearER"]
+            codes = [
+                client.get("/api/v1/me", headers={"Authorization": f"{word} {volunteer}"}).status_code
+                for word in spellings
+            ]
+            guesses = [client.get("/api/v1/me", headers=auth(f"guess-{i}")).status_code for i in range(14)]
+    assert codes[:5] == [200] * 5 and set(codes[5:]) == {429}  # one volunteer, one bucket
+    assert guesses[:10] == [401] * 10 and set(guesses[10:]) == {429}  # failed tokens capped per address
+
+
+def test_one_address_is_limited_before_any_token_is_read(tmp_path: Path) -> None:
+    with (
+        open_store(tmp_path / "a.sqlite") as store,
+        start(store, address_per_second=0.5, address_burst=4) as client,
+    ):
+        codes = [client.get("/api/v1/me").status_code for _ in range(6)]
+    assert codes[:4] == [401] * 4 and codes[4:] == [429, 429]
+
+
 def test_the_coordinator_invites_decides_raises_and_aggregates(tmp_path: Path, heridal_image: Path) -> None:
     with open_store(tmp_path / "c.sqlite") as store:
         mission = grid_mission(store, heridal_image, 1)
