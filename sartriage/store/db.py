@@ -8,6 +8,7 @@ older store is opened. Engines are created here and nowhere at import time.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -127,6 +128,8 @@ def open_store(target: str | Path, *, create: bool = True, mission_name: str | N
             raise StoreError(f"{path}: no mission store here; give the path of an existing .sqlite store")
         if not path.parent.is_dir():
             raise StoreError(f"{path}: folder {path.parent} does not exist; create it or choose another --db")
+        if not path.exists():
+            _create_private(path)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
@@ -145,6 +148,17 @@ def open_store(target: str | Path, *, create: bool = True, mission_name: str | N
             engine.dispose()
             raise StoreError(describe_db_error(location, exc)) from exc
     return store
+
+
+def _create_private(path: Path) -> None:
+    """An empty store file only its owner may read: a mission holds tokens, positions and photos of people.
+    SQLite gives its -wal and -shm files the database file's permissions."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass  # another process created it first
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the mission store ({exc.strerror}); choose another --db") from exc
 
 
 _PREPARE_ATTEMPTS = 3

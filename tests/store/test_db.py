@@ -114,3 +114,14 @@ def test_a_schema_1_store_gains_the_frames_imagery_columns(tmp_path: Path) -> No
         assert upgrade.stored_version(conn) == 2
         columns = {row[1] for row in conn.execute(text("PRAGMA table_info(frames)"))}
     assert {"imagery", "triage_note"} <= columns
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_a_new_store_and_its_wal_files_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "private.sqlite"
+    with open_store(path) as store, store.begin() as conn:
+        conn.execute(text("CREATE TABLE scratch (x INTEGER)"))
+        modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert modes["private.sqlite"] == 0o600
+    assert modes.get("private.sqlite-wal", 0o600) == 0o600 and modes.get("private.sqlite-shm", 0o600) == 0o600
+    assert "private.sqlite-wal" in modes

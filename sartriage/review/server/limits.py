@@ -27,8 +27,8 @@ async def _reply(
     await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(BaseException):
+    """Not an ``Exception``: FastAPI turns any Exception raised while reading a body into a 400."""
 
 
 class BodySizeLimit:
@@ -67,7 +67,9 @@ class BodySizeLimit:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
+        except (_TooLarge, BaseExceptionGroup) as exc:
+            if isinstance(exc, BaseExceptionGroup) and not exc.subgroup(_TooLarge):
+                raise  # middleware run in task groups wrap what they pass on
             if not started:
                 await _reply(send, 413, too_large)
 

@@ -377,3 +377,16 @@ def test_an_unreadable_frame_goes_to_the_coordinator_and_the_volunteer_moves_on(
             (escalation,) = c.get("/api/v1/coordinator/escalations", headers=auth(coordinator)).json()
             assert escalation["tile_id"] == lost and "cannot be read" in escalation["reason"]
         assert fine != lost
+
+
+def test_a_streamed_body_over_the_limit_gets_413(server: Server) -> None:
+    token = server.invite("Streamer")
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"holding": ["'
+        for _ in range(40):
+            yield b"a" * 1000
+        yield b'"]}'
+
+    reply = server.client.post("/api/v1/assignments", content=chunks(), headers=auth(token))
+    assert reply.status_code == 413
