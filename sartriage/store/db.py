@@ -158,7 +158,8 @@ def _create_private(path: Path) -> None:
     except FileExistsError:
         pass  # another process created it first
     except OSError as exc:
-        raise StoreError(f"{path}: cannot create the mission store ({exc.strerror}); choose another --db") from exc
+        detail = exc.strerror or exc
+        raise StoreError(f"{path}: cannot create the mission store ({detail}); choose another --db") from exc
 
 
 _PREPARE_ATTEMPTS = 3
