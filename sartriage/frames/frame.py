@@ -45,6 +45,19 @@ MAX_RASTER_PIXELS = 50_000_000_000
 # GDAL drivers of files decoded whole by OpenCV, and of rasters read window by window.
 _DECODED_WHOLE = {"JPEG", "PNG", "BMP", "WEBP"}
 _WINDOWED = {"GTiff", "COG", "JP2OpenJPEG"}
+# The GDAL driver for each file signature sartriage reads: only that driver may open the file, so a VRT
+# (or any other format GDAL knows) named .jpg never makes GDAL open other files of this machine.
+_SIGNATURES = (
+    (b"\xff\xd8", "JPEG"),
+    (b"\x89PNG", "PNG"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "GTiff"),
+    (b"MM\x00*", "GTiff"),
+    (b"II+\x00", "GTiff"),  # BigTIFF
+    (b"MM\x00+", "GTiff"),
+    (b"\x00\x00\x00\x0cjP  ", "JP2OpenJPEG"),
+    (b"\xffO\xffQ", "JP2OpenJPEG"),  # a bare JPEG 2000 codestream
+)
 # One read may return at most this many pixels (about 750 MB of RGB): read mosaics by window or with out_size.
 MAX_READ_PIXELS = 250_000_000
 _JPEG_SOI = b"\xff\xd8"
@@ -118,11 +131,29 @@ def _check_jpeg(path: Path, data: bytes) -> None:
         raise FrameError(f"{path}: JPEG is truncated (no end-of-image marker); copy it off the card again")
 
 
+def _driver_for(path: Path) -> str:
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(16)
+    except OSError as exc:
+        raise FrameError(f"{path}: cannot be read ({exc.strerror}); check its permissions") from exc
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    for signature, driver in _SIGNATURES:
+        if head.startswith(signature):
+            return driver
+    raise FrameError(
+        f"{path}: not an image sartriage can read (not a JPEG, PNG, TIFF or JPEG 2000 file by its first "
+        "bytes); is it a photo or a GeoTIFF?"
+    )
+
+
 def _open_dataset(path: Path) -> rasterio.io.DatasetReader:
+    driver = _driver_for(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RioNotGeoreferencedWarning)
-            return rasterio.open(path)
+            return rasterio.open(path, driver=driver)
     except RasterioIOError as exc:
         raise FrameError(
             f"{path}: not an image sartriage can read ({_first_line(exc)}); is it a photo or a GeoTIFF?"

@@ -216,7 +216,7 @@ def _truncated(shared: Path) -> bytes:
         (
             "grid.jpg",
             lambda shared: b"ncols 2\nnrows 2\nxllcorner 0\nyllcorner 0\ncellsize 1\n1 2\n3 4\n",
-            "AAIGrid",
+            "not an image",  # GDAL could read it, but no driver but a frame's may open a frame
         ),
     ],
 )
@@ -319,3 +319,19 @@ def test_whole_reads_of_huge_mosaics_are_refused(tmp_path: Path, monkeypatch: py
         with pytest.raises(ValueError, match="window by window"):
             frame.read()
         assert frame.read(out_size=(100, 100)).shape == (100, 100, 3)
+
+
+def test_a_vrt_named_jpg_is_never_opened_by_gdal(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.tif"
+    write_tiff(secret, np.zeros((1, 8, 8), np.uint8))
+    vrt = (
+        '<VRTDataset rasterXSize="8" rasterYSize="8"><VRTRasterBand dataType="Byte" band="1">'
+        f"<SimpleSource><SourceFilename>{secret}</SourceFilename><SourceBand>1</SourceBand></SimpleSource>"
+        "</VRTRasterBand></VRTDataset>"
+    )
+    fake = tmp_path / "DJI_0001.jpg"
+    fake.write_text(vrt)
+    with pytest.raises(FrameError, match="not an image sartriage can read") as error:
+        with open_frame(fake):
+            pass
+    assert "VRT" not in str(error.value)
