@@ -331,7 +331,6 @@ def test_a_vrt_named_jpg_is_never_opened_by_gdal(tmp_path: Path) -> None:
     )
     fake = tmp_path / "DJI_0001.jpg"
     fake.write_text(vrt)
-    with pytest.raises(FrameError, match="not an image sartriage can read") as error:
-        with open_frame(fake):
-            pass
+    with pytest.raises(FrameError, match="not an image sartriage can read") as error, open_frame(fake):
+        pass
     assert "VRT" not in str(error.value)
