@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from sartriage import __version__
 from sartriage.errors import SartriageError
+from sartriage.printable import printable
 
 # Sub-command modules, in the order `sartriage --help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except SartriageError as exc:
-        print(f"sartriage: error: {exc}", file=sys.stderr)
+        print(f"sartriage: error: {printable(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(

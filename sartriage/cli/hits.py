@@ -13,6 +13,7 @@ from sartriage import hits
 from sartriage.cli.status import add_db_argument
 from sartriage.errors import ReviewError
 from sartriage.export.grouping import group_of_each, same_spot
+from sartriage.printable import printable
 from sartriage.store import open_store
 
 ACTION_HELP = {
@@ -98,7 +99,8 @@ def _line(hit: hits.Hit, also: Sequence[hits.Hit] = ()) -> str:
     same = ",".join(str(v.id) for v in also) or "-"
     return (
         f"{hit.id:>6}  {hit.status:<10} {hit.confidence:5.2f}  {hit.source:<10} "
-        f"{hit.time.strftime('%Y-%m-%d %H:%M:%S')}  {hit.frame_name:<24} {where:<36} {same:<10} {note}"
+        f"{hit.time.strftime('%Y-%m-%d %H:%M:%S')}  {printable(hit.frame_name):<24} {where:<36} {same:<10} "
+        f"{printable(note)}"
     ).rstrip()
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sartriage.errors import ReviewError, SartriageError
+from sartriage.printable import printable
 from sartriage.review import QueueSettings, ReviewQueue, invite_link
 from sartriage.review.values import Accuracy
 from sartriage.store import Store, open_store, schema
@@ -169,7 +170,7 @@ def run_volunteers_add(args: argparse.Namespace) -> int:
     with open_store(args.db, create=False) as store:
         volunteer, token = ReviewQueue(store).invite(args.name)
         base = (args.url or _known_url(store)).rstrip("/")
-    print(f"volunteer {volunteer.id}: {volunteer.name}")
+    print(f"volunteer {volunteer.id}: {printable(volunteer.name)}")
     print(f"invite link (send it only to them; it is shown once): {invite_link(base, token)}")
     return 0
 
@@ -194,7 +195,7 @@ def run_volunteers_list(args: argparse.Namespace) -> int:
         state = "revoked" if v.revoked else (v.exam_state if v.joined_at else "invited")
         accuracy, sens, spec = describe_accuracy(acc)
         print(
-            f"{v.id:>4}  {v.name[:24]:<24} {state:<10} {answers:>7} {acc.known_answered:>5} "
+            f"{v.id:>4}  {printable(v.name)[:24]:<24} {state:<10} {answers:>7} {acc.known_answered:>5} "
             f"{accuracy:>8} {sens:>5} {spec:>5}"
         )
     return 0
@@ -206,7 +207,10 @@ def run_volunteers_revoke(args: argparse.Namespace) -> int:
             volunteer = ReviewQueue(store).revoke(args.volunteer)
         except ReviewError as exc:
             raise SartriageError(f"{exc}; see `sartriage volunteers list --db {args.db}`") from exc
-    print(f"revoked volunteer {volunteer.id} ({volunteer.name}); their open tiles went back to the queue")
+    print(
+        f"revoked volunteer {volunteer.id} ({printable(volunteer.name)}); "
+        "their open tiles went back to the queue"
+    )
     return 0
 
 

@@ -16,6 +16,7 @@ from sartriage import hits
 from sartriage.cli.status import add_db_argument, describe
 from sartriage.detect.choice import Models
 from sartriage.errors import SartriageError, SartriageWarning
+from sartriage.printable import printable
 from sartriage.scan import ScanOptions, ScanProgress, TriageRules, scan
 from sartriage.scan.pipeline import FINDING, WATCHING, default_worker_id
 from sartriage.scan.summary import summarise
@@ -153,7 +154,7 @@ class _Bar:
                 f"{p.tiles_per_s:.1f} tiles/s, ETA {eta}, {p.tiles_flagged} flagged{waiting}", refresh=False
             )
         if p.error and not self.bar.disable:  # on a terminal; otherwise the summary lists failures
-            self.bar.write(f"failed: {p.error}", file=sys.stderr)
+            self.bar.write(f"failed: {printable(p.error)}", file=sys.stderr)
         self.bar.refresh()
 
     def close(self) -> None:
@@ -225,7 +226,9 @@ def _candidate_line(hit: hits.Hit) -> str:
         if hit.error_radius_m is not None and math.isfinite(hit.error_radius_m):
             where += f" ±{hit.error_radius_m:.0f} m"
     pixel = f"({hit.x:.0f},{hit.y:.0f} px)"
-    return f"  candidate hit {hit.id}: score {hit.confidence:.2f}, {hit.frame_name} {pixel}, {where}"
+    return (
+        f"  candidate hit {hit.id}: score {hit.confidence:.2f}, {printable(hit.frame_name)} {pixel}, {where}"
+    )
 
 
 def _report(store: Store, args: argparse.Namespace, flight_id: int) -> None:

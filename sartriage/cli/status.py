@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from sartriage.printable import printable
 from sartriage.scan.summary import FlightSummary, summarise
 from sartriage.store import open_store
 
@@ -54,7 +55,7 @@ def describe(summary: FlightSummary) -> list[str]:
     if summary.clues:
         found += f" (and {_count(summary.clues, 'clue')})"
     lines = [
-        f'flight "{summary.name}" ({summary.folder}): {_count(frames, "frame")}: '
+        f'flight "{printable(summary.name)}" ({printable(summary.folder)}): {_count(frames, "frame")}: '
         f"{summary.frames_done} done, {summary.frames_failed} failed, {summary.frames_pending} pending",
         f"  tiles: {sum(tiles.values())}: {tiles['flagged']} flagged, {review}, {tiles['cleared']} cleared; "
         f"{found}; {_count(summary.hits.get('candidate', 0), 'candidate hit')}"
@@ -70,7 +71,7 @@ def describe(summary: FlightSummary) -> list[str]:
         )
     for path, error in summary.failures:
         reason = error.removeprefix(f"{path}: ")
-        lines.append(f"  failed: {Path(path).name}: {reason}")
+        lines.append(f"  failed: {printable(Path(path).name)}: {printable(reason)}")
     if summary.frames_failed > len(summary.failures):
         lines.append(f"  ... and {summary.frames_failed - len(summary.failures)} more failed frames")
     return lines

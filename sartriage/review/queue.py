@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sartriage import hits
 from sartriage.errors import ReviewError
+from sartriage.printable import has_control
 from sartriage.review import aggregate as agg
 from sartriage.review.locate import locate_volunteer_hits
 from sartriage.review.values import (
@@ -159,6 +160,8 @@ class ReviewQueue:
         name = " ".join(name.split())
         if not 1 <= len(name) <= 200:
             raise ReviewError("a volunteer's name must be 1 to 200 characters")
+        if has_control(name):
+            raise ReviewError("a volunteer's name must not hold control characters (terminal escapes)")
         token = new_token()
         with self._tx() as conn:
             new_id = conn.execute(

@@ -249,3 +249,21 @@ def test_the_one_liner_runs_the_shipped_model(shared_data: Path, tmp_path: Path)
     assert 'flight "card"' in done.stdout and "3 frames: 3 done, 0 failed, 0 pending" in done.stdout
     assert "results are in mission.sqlite" in done.stdout
     assert (tmp_path / "mission.sqlite").is_file()
+
+
+def test_file_names_with_terminal_escapes_are_printed_escaped(
+    shared_data: Path, tmp_path: Path, card: Path
+) -> None:
+    folder = tmp_path / "card"
+    copy_frames(shared_data, folder, heridal(shared_data, 1))
+    fake = "\x1b[2J\x1b[32mALL FRAMES OK\x1b[0m.jpg"
+    (folder / fake).write_bytes(b"not a photo at all")
+    db = tmp_path / "m.sqlite"
+    done = run_scan(folder, str(db), card)
+    status = subprocess.run(
+        [sys.executable, "-m", "sartriage", "status", "--db", str(db)],
+        cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    for printed in (done.stdout, done.stderr, status.stdout):
+        assert "\x1b" not in printed
+    assert "\\x1b[32mALL FRAMES OK\\x1b[0m.jpg" in status.stdout

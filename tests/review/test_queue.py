@@ -533,3 +533,8 @@ def test_deciding_person_confirms_a_volunteers_candidate(store: Store, heridal_i
     escalation, tile = escalated_tile_with_a_volunteers_hit(store, heridal_image, "candidate")
     decided = make_queue(store).decide(escalation, "person")
     assert hit_statuses(store, tile) == ["confirmed"] and decided.conflict is None
+
+
+def test_volunteer_names_with_control_characters_are_refused(store: Store) -> None:
+    with pytest.raises(ReviewError, match="control characters"):
+        make_queue(store).invite("Eve\x1b[2J")
