@@ -98,6 +98,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--watch", action="store_true", help="keep scanning new files as they appear (Ctrl-C ends)"
     )
     parser.add_argument("--retry-failed", action="store_true", help="try the flight's failed frames again")
+    parser.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="also take frames behind links that lead outside the folder (left out by default)",
+    )
     shared = parser.add_argument_group("several workers on one PostgreSQL mission")
     shared.add_argument(
         "--worker-id",
@@ -179,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
         claim_timeout_s=args.claim_timeout,
         watch=args.watch,
         retry_failed=args.retry_failed,
+        follow_links=args.follow_links,
     )
     for detector in models.detectors:
         try:

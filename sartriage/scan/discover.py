@@ -20,12 +20,25 @@ def is_frame_file(path: Path) -> bool:
     return path.suffix.lower() in FOUND_SUFFIXES and not path.name.startswith(".")
 
 
-def find_frames(folder: Path) -> Iterator[Path]:
+def _outside(entry: Path, root: Path) -> bool:
+    try:
+        entry.resolve().relative_to(root)
+    except (ValueError, OSError, RuntimeError):  # elsewhere, or a broken or looping link
+        return True
+    return False
+
+
+def find_frames(folder: Path, follow_links: bool = False) -> Iterator[Path]:
     """Every frame under ``folder``, recursively, in a stable (sorted) order; hidden folders are skipped,
-    and a folder reached twice (a link back up the tree) is read once."""
+    and a folder reached twice (a link back up the tree) is read once.
+
+    Links leading outside ``folder`` (a ``DCIM`` link to someone's photos) are left out unless
+    ``follow_links``; so are files that are not regular files (a FIFO would block the scan for ever).
+    Both are logged as warnings."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FrameError(f"{folder}: not a folder; give the folder the drone photos were copied to")
+    root = folder.resolve()
     stack = [folder]
     visited: set[Path] = set()
     while stack:
@@ -43,10 +56,18 @@ def find_frames(folder: Path) -> Iterator[Path]:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
+            if entry.is_symlink() and not follow_links and _outside(entry, root):
+                log.warning(
+                    "%s: a link to outside the scanned folder; left out (--follow-links takes it)", entry
+                )
+                continue
             if entry.is_dir():
                 subfolders.append(entry)
-            elif entry.is_file() and is_frame_file(entry):
-                yield entry
+            elif is_frame_file(entry):
+                if entry.is_file():
+                    yield entry
+                elif entry.exists():
+                    log.warning("%s: not a regular file (a pipe, socket or device); skipped", entry)
         stack.extend(reversed(subfolders))
 
 

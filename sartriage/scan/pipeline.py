@@ -65,6 +65,7 @@ class ScanOptions:
     watch: bool = False  # keep taking new files as they appear, until the generator is closed
     poll_s: float = 2.0  # how often --watch (and a worker waiting for others' claims) looks again
     retry_failed: bool = False  # put the flight's failed frames back in the queue first
+    follow_links: bool = False  # take frames behind links that lead outside the folder
 
     def __post_init__(self) -> None:
         if self.readers < 1 or self.queue_chunks < 1:
@@ -271,9 +272,9 @@ class _ScanRun:
             )
         stable = StableFiles() if self.options.watch else None
         if stable is None:
-            yield from self._find(find_frames(self.folder))
+            yield from self._find(find_frames(self.folder, self.options.follow_links))
         else:
-            yield from self._find(stable.poll_folder(self.folder))
+            yield from self._find(stable.poll_folder(self.folder, self.options.follow_links))
         self.started = time.monotonic()
         try:
             self._start_threads()
@@ -399,7 +400,7 @@ class _ScanRun:
         while running:
             if stable is not None and time.monotonic() - last_look >= self.options.poll_s:
                 last_look = time.monotonic()
-                yield from self._find(stable.poll_folder(self.folder))
+                yield from self._find(stable.poll_folder(self.folder, self.options.follow_links))
             try:
                 item = self.queue.get(timeout=self.options.poll_s)
             except queue.Empty:

@@ -30,5 +30,5 @@ class StableFiles:
         self._seen = now
         return ready
 
-    def poll_folder(self, folder: Path) -> list[Path]:
-        return self.poll(find_frames(folder))
+    def poll_folder(self, folder: Path, follow_links: bool = False) -> list[Path]:
+        return self.poll(find_frames(folder, follow_links))

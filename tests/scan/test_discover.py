@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,3 +60,25 @@ def test_content_hash_is_the_sha256_of_the_bytes(shared_data: Path) -> None:
 def test_content_hash_names_an_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(FrameError, match=r"gone\.jpg: cannot read"):
         content_hash(tmp_path / "gone.jpg")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX links and FIFOs")
+def test_links_out_of_the_folder_and_special_files_are_left_out_and_reported(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    private = tmp_path / "home" / "Pictures"
+    private.mkdir(parents=True)
+    (private / "family.jpg").write_bytes(b"\xff\xd8 private")
+    card = tmp_path / "card"
+    (card / "100MEDIA").mkdir(parents=True)
+    (card / "100MEDIA" / "DJI_0001.JPG").write_bytes(b"\xff\xd8 frame")
+    (card / "DCIM").symlink_to(private)
+    (card / "inside.jpg").symlink_to(card / "100MEDIA" / "DJI_0001.JPG")
+    os.mkfifo(card / "pipe.jpg")
+    with caplog.at_level(logging.WARNING):
+        found = [p.relative_to(card).as_posix() for p in find_frames(card)]
+    assert found == ["inside.jpg", "100MEDIA/DJI_0001.JPG"]  # a link inside the folder is kept
+    assert "DCIM: a link to outside the scanned folder" in caplog.text
+    assert "pipe.jpg: not a regular file" in caplog.text
+    followed = [p.relative_to(card).as_posix() for p in find_frames(card, follow_links=True)]
+    assert followed == ["inside.jpg", "100MEDIA/DJI_0001.JPG", "DCIM/family.jpg"]
