@@ -13,6 +13,7 @@ import uvicorn
 from sartriage.errors import ReviewError
 from sartriage.review import ReviewQueue
 from sartriage.review.server import ReviewSettings, create_app
+from sartriage.review.server.protocol import uvicorn_options
 from sartriage.store import Store
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class ReviewServer:
         url = f"http://{shown}:{port}"
         token = ReviewQueue(store).coordinator_token()
         app = create_app(ReviewSettings(db=store.location, public_url=url), store=store)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        config = uvicorn.Config(app, **uvicorn_options(host, port))  # type: ignore[arg-type]
         server = uvicorn.Server(config)
         thread = threading.Thread(target=self._serve, args=(server,), name="review-server", daemon=True)
         thread.start()

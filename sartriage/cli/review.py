@@ -85,6 +85,7 @@ def run_server(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sartriage.review.server import ReviewSettings, create_app
+    from sartriage.review.server.protocol import uvicorn_options
     from sartriage.review.server.worker import SETTINGS_ENV
 
     if not 1 <= args.port <= 65535:
@@ -116,10 +117,7 @@ def run_server(args: argparse.Namespace) -> int:
             print(
                 "note: listening on every network; tokens travel unencrypted unless a TLS proxy is in front"
             )
-        # browsers keep connections open between tiles; a short keep-alive makes them race the close
-        serve: dict[str, Any] = dict(
-            host=args.host, port=args.port, log_level="warning", access_log=False, timeout_keep_alive=30
-        )
+        serve: dict[str, Any] = uvicorn_options(args.host, args.port)
         if args.workers == 1:
             uvicorn.run(create_app(settings, store=store), **serve)
         else:
