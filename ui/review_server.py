@@ -12,6 +12,7 @@ import uvicorn
 
 from sartriage.errors import ReviewError
 from sartriage.review import ReviewQueue
+from sartriage.review.links import server_url
 from sartriage.review.server import ReviewSettings, create_app
 from sartriage.review.server.protocol import uvicorn_options
 from sartriage.store import Store
@@ -19,18 +20,6 @@ from sartriage.store import Store
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8000
-
-
-def lan_address() -> str:
-    """This machine's address on the local network (no packet is sent), or loopback when offline."""
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        probe.connect(("10.255.255.255", 1))
-        return str(probe.getsockname()[0])
-    except OSError:
-        return "127.0.0.1"
-    finally:
-        probe.close()
 
 
 @dataclass(frozen=True)
@@ -62,8 +51,7 @@ class ReviewServer:
                 raise ReviewError(
                     f"{host}:{port} cannot be used ({exc.strerror}); choose another port or stop what uses it"
                 ) from exc
-        shown = lan_address() if host in ("0.0.0.0", "") else host
-        url = f"http://{shown}:{port}"
+        url = server_url(host, port)
         token = ReviewQueue(store).coordinator_token()
         app = create_app(ReviewSettings(db=store.location, public_url=url), store=store)
         config = uvicorn.Config(app, **uvicorn_options(host, port))  # type: ignore[arg-type]

@@ -10,17 +10,22 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from sartriage.errors import ReviewError, SartriageError
 from sartriage.printable import printable
 from sartriage.review import QueueSettings, ReviewQueue, invite_link
+from sartriage.review.links import WILDCARDS, is_loopback, lan_address, server_url
 from sartriage.review.values import Accuracy
 from sartriage.store import Store, open_store, schema
 from sartriage.store.upsert import dialect_insert
+
+if TYPE_CHECKING:
+    from sartriage.review.server.tls import Certificate
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +57,19 @@ def _register_server(subparsers: argparse._SubParsersAction) -> None:
     _db(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every network)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument("--public-url", help="how volunteers reach this server (default: http://HOST:PORT)")
+    parser.add_argument(
+        "--public-url",
+        help="how volunteers reach this server (default: this machine's LAN address and --port)",
+    )
+    tls = parser.add_argument_group("TLS (HTTPS), needed whenever volunteers are not on this machine")
+    tls.add_argument("--tls-cert", type=Path, help="certificate (PEM) for HTTPS")
+    tls.add_argument("--tls-key", type=Path, help="private key (PEM) of --tls-cert")
+    tls.add_argument(
+        "--tls-self-signed",
+        action="store_true",
+        help="HTTPS with a certificate made once and kept beside the mission store; volunteers check its "
+        "fingerprint (printed, and shown in the app next to the invite QR) before accepting it",
+    )
     parser.add_argument(
         "--coordinator-token", help=f"use this coordinator token (default: ${TOKEN_ENV}, else a new one)"
     )
@@ -99,8 +116,9 @@ def run_server(args: argparse.Namespace) -> int:
         exam_size=args.exam_size,
         lease_minutes=args.lease_minutes,
     )
-    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    public = (args.public_url or f"http://{shown_host}:{args.port}").rstrip("/")
+    certificate = _certificate(args)
+    public = (args.public_url or server_url(args.host, args.port, tls=certificate is not None)).rstrip("/")
+    listener = _bind(args.host, args.port)  # before anything is written: a port in use changes nothing
     store = open_store(args.db)
     try:
         queue = ReviewQueue(store, queue_settings)
@@ -113,20 +131,69 @@ def run_server(args: argparse.Namespace) -> int:
         print(f"API contract:       {public}/openapi.json")
         print(f"coordinator token:  {token}")
         print(f"invite volunteers:  sartriage volunteers add NAME --db {args.db}")
-        if args.host in ("0.0.0.0", "::"):
+        if certificate is not None:
+            print(f"certificate SHA-256 (volunteers compare it before accepting): {certificate.fingerprint}")
+        elif not is_loopback(args.host):
             print(
-                "note: listening on every network; tokens travel unencrypted unless a TLS proxy is in front"
+                "warning: listening beyond this machine over plain HTTP: tokens and pictures cross the "
+                "network in clear; add --tls-self-signed (field LAN) or put a TLS proxy in front (README)"
             )
         serve: dict[str, Any] = uvicorn_options(args.host, args.port)
+        if certificate is not None:
+            serve.update(ssl_certfile=str(certificate.cert), ssl_keyfile=str(certificate.key))
         if args.workers == 1:
-            uvicorn.run(create_app(settings, store=store), **serve)
+            server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), **serve))
+            server.run(sockets=[listener])
         else:
             print(f"workers:            {args.workers} processes on one port")
             os.environ[SETTINGS_ENV] = settings.to_json()
+            listener.close()  # uvicorn binds the port again in the parent of its workers
             uvicorn.run(WORKER_APP, factory=True, workers=args.workers, **serve)
     finally:
+        listener.close()
         store.close()
     return 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+        listener.listen(2048)
+    except OSError as exc:
+        listener.close()
+        raise SartriageError(
+            f"{host}:{port} cannot be used ({exc.strerror}); is a review server already running there? "
+            "Choose another --port or stop what uses it (nothing in the mission was changed)"
+        ) from None
+    listener.set_inheritable(True)
+    return listener
+
+
+def _certificate(args: argparse.Namespace) -> Certificate | None:
+    from sartriage.review.server.tls import Certificate, self_signed
+
+    if args.tls_self_signed:
+        if args.tls_cert or args.tls_key:
+            raise SartriageError("give either --tls-self-signed or --tls-cert with --tls-key, not both")
+        if "://" in args.db:
+            raise SartriageError(
+                "--tls-self-signed keeps its certificate beside a .sqlite store; give --tls-cert"
+            )
+        hosts = ["localhost", "127.0.0.1", lan_address()]
+        if args.host not in WILDCARDS:
+            hosts.append(args.host)
+        return self_signed(Path(f"{args.db}.tls"), hosts)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise SartriageError("--tls-cert and --tls-key go together")
+    if args.tls_cert is None:
+        return None
+    for path in (args.tls_cert, args.tls_key):
+        if not path.is_file():
+            raise SartriageError(f"{path}: no such file; give the PEM certificate and its key")
+    return Certificate(args.tls_cert, args.tls_key)
 
 
 def _remember_url(store: Store, url: str) -> None:
@@ -143,7 +210,7 @@ def _known_url(store: Store) -> str:
     table = schema.store_info
     with store.connect() as conn:
         url = conn.execute(select(table.c.value).where(table.c.key == URL_KEY)).scalar()
-    return url or f"http://127.0.0.1:{DEFAULT_PORT}"
+    return url or server_url("0.0.0.0", DEFAULT_PORT)
 
 
 # ── volunteers ─────────────────────────────────────────────────────────────────────────────────

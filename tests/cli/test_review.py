@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import ssl
 import subprocess
 import sys
 import time
@@ -296,3 +298,86 @@ def test_review_server_workers_share_one_port_and_one_queue(mission: Path) -> No
     # each goes to the coordinator
     assert len(review) == 8 and all(r.state in ("done", "escalated") and r.answers == 2 for r in review)
     assert len(pairs) == 16 and len(set(pairs)) == 16
+
+
+def _serve(mission: Path, *args: str, lines: int = 4) -> tuple[subprocess.Popen[str], list[str]]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("SARTRIAGE_COORDINATOR_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sartriage", "review-server", "--db", str(mission), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT, env=env,
+    )  # fmt: skip
+    return proc, [proc.stdout.readline() for _ in range(lines)]
+
+
+def _wait(url: str, **kwargs: object) -> httpx.Response:
+    for _ in range(100):
+        try:
+            return httpx.get(url, **kwargs)  # type: ignore[arg-type]
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} never answered")
+
+
+def test_a_second_server_on_a_busy_port_changes_nothing(
+    mission: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()
+    proc, lines = _serve(mission, "--port", str(port))
+    try:
+        token = next(x.split()[-1] for x in lines if x.startswith("coordinator token"))
+        head = {"Authorization": f"Bearer {token}"}
+        assert _wait(f"http://127.0.0.1:{port}/api/v1/coordinator/queue", headers=head).status_code == 200
+        second = [
+            "review-server",
+            "--db",
+            str(mission),
+            "--port",
+            str(port),
+            "--public-url",
+            "http://192.168.1.50:8765",
+        ]
+        assert main(second) == 1
+        out, err = capsys.readouterr()
+        assert "coordinator token" not in out and "already running" in err
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/coordinator/queue", headers=head).status_code == 200
+        with open_store(mission) as store:
+            from sartriage.cli.review import _known_url
+
+            assert _known_url(store) == f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_a_self_signed_server_speaks_https_with_the_fingerprint_it_prints(mission: Path) -> None:
+    port = free_port()
+    proc, lines = _serve(mission, "--port", str(port), "--tls-self-signed", lines=5)
+    try:
+        assert lines[0].startswith(f"review page:        https://127.0.0.1:{port}/")
+        printed = next(x for x in lines if x.startswith("certificate SHA-256")).split()[-1]
+        assert _wait(f"https://127.0.0.1:{port}/openapi.json", verify=False).status_code == 200
+        served = ssl.get_server_certificate(("127.0.0.1", port))
+        digest = hashlib.sha256(ssl.PEM_cert_to_DER_cert(served)).hexdigest().upper()
+        assert printed.replace(":", "") == digest
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    assert (Path(f"{mission}.tls") / "key.pem").stat().st_mode & 0o777 == 0o600
+
+
+def test_every_network_without_tls_is_warned_about(mission: Path) -> None:
+    proc, lines = _serve(mission, "--port", str(free_port()), "--host", "0.0.0.0", lines=5)
+    try:
+        assert any(x.startswith("warning: listening beyond this machine over plain HTTP") for x in lines)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_servers_on_every_network_are_announced_at_the_lan_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sartriage.review import links
+
+    monkeypatch.setattr(links, "lan_address", lambda: "192.168.7.20")
+    assert links.server_url("0.0.0.0", 8000) == "http://192.168.7.20:8000"
+    assert links.server_url("10.1.1.1", 8443, tls=True) == "https://10.1.1.1:8443"
