@@ -36,6 +36,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--hard-negatives",
+        type=int,
+        default=1,
+        metavar="ROUNDS",
+        help="rounds of scanning the training images with the head and training on its false alarms (1)",
+    )
+    parser.add_argument(
         "--scale", type=float, default=2.0, help="model pixels per frame pixel for frames without a GSD (2)"
     )
     parser.add_argument(
@@ -76,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         base=args.base,
         epochs=args.epochs,
         seed=args.seed,
+        hard_negative_rounds=args.hard_negatives,
         imagery=args.imagery,
         scale=args.scale,
         person_px=args.person_px,

@@ -27,7 +27,7 @@ from sartriage.detect.session import Session
 from sartriage.errors import SartriageError, SartriageWarning
 from sartriage.frames import open_frame
 from sartriage.train.data import Sample
-from sartriage.train.graph import STRIDE, features_model
+from sartriage.train.graph import PEAK, STRIDE, features_model
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ RANDOM_NEGATIVES = 48  # per tile
 HARD_NEGATIVES = 16  # per tile, of each kind: most person-like to the base model, warmest
 PERSON_LOGIT = 128 + 192  # the base model's person class logit in the feature stack
 BATCH = 4
+MINE_SCORE = 0.2  # a head's peak at least this high on no one is a false alarm worth learning from
+MINED_PER_TILE = 32
+CellScorer = Callable[[np.ndarray], np.ndarray]  # (n, C) raw features -> (n,) person scores
 
 
 @dataclass(frozen=True)
@@ -175,14 +178,58 @@ def image_cells(runner: FeatureRunner, sample: Sample, image_index: int, seed: i
     return Cells.concat(parts) if parts else None
 
 
+def _local_peaks(scores: np.ndarray, size: int) -> np.ndarray:
+    """Boolean mask of the cells that are the maximum of their ``size`` x ``size`` neighbourhood."""
+    pad = size // 2
+    padded = np.pad(scores, pad, constant_values=-np.inf)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))
+    return scores >= windows.max(axis=(2, 3))
+
+
+def mined_cells(runner: FeatureRunner, score: CellScorer, sample: Sample, image_index: int) -> Cells | None:
+    """The cells of one image where the current head raises a peak on no one (its false alarms)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SartriageWarning)
+            with open_frame(sample.image) as frame:
+                tiles = runner.planner.plan(frame)
+                batch = runner.planner.cut(frame, tiles)
+    except SartriageError as exc:
+        log.warning("%s; left out of training", exc)
+        return None
+    parts = []
+    for start in range(0, len(tiles), BATCH):
+        for offset, feats in enumerate(runner.run(batch[start : start + BATCH])):
+            tile = tiles[start + offset]
+            side = feats.shape[-1]
+            flat = feats.reshape(feats.shape[0], -1)
+            scores = score(flat.T).reshape(side, side)
+            blocked = _cells_of(_in_model_px(sample.persons, tile), side, grow=1)
+            blocked |= _cells_of(_in_model_px(sample.ignore, tile), side)
+            wrong = _local_peaks(scores, PEAK) & (scores >= MINE_SCORE) & ~blocked
+            index = np.flatnonzero(wrong.ravel())
+            index = index[np.argsort(-scores.ravel()[index], kind="stable")[:MINED_PER_TILE]]
+            parts.append(
+                Cells(
+                    flat[:, index].T.astype(np.float16),
+                    np.zeros(len(index), np.uint8),
+                    np.full((len(index), 2), np.nan, np.float32),
+                    np.full(len(index), image_index, np.int32),
+                )
+            )
+    return Cells.concat(parts) if parts else None
+
+
 def extract(
     runner: FeatureRunner,
     samples: Sequence[Sample],
     folder: Path,
     seed: int,
     progress: Callable[[int], None] = lambda n: None,
+    score: CellScorer | None = None,
 ) -> list[Path]:
-    """Shards of sampled cells for ``samples`` in ``folder``; shards already there are kept (resume)."""
+    """Shards of sampled cells for ``samples`` in ``folder`` (with ``score``: the cells the head scoring
+    them gets wrong); shards already there are kept (resume)."""
     folder.mkdir(parents=True, exist_ok=True)
     shards = []
     for first in range(0, len(samples), SHARD_IMAGES):
@@ -194,7 +241,11 @@ def extract(
             continue
         parts = []
         for offset, sample in enumerate(chunk):
-            cells = image_cells(runner, sample, first + offset, seed)
+            index = first + offset
+            if score is None:
+                cells = image_cells(runner, sample, index, seed)
+            else:
+                cells = mined_cells(runner, score, sample, index)
             if cells is not None:
                 parts.append(cells)
             progress(1)

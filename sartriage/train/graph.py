@@ -3,8 +3,8 @@
 The base model's stride-4 map (the one feeding its heat map), its stride-8 map brought to stride 4, and
 its 80 class logits are concatenated per heat-map cell, then averaged over 5x5 and 11x11 cells for
 context. ``features_model`` returns that stack; ``detector_model`` appends the trained head (two 1x1
-convolutions) and CenterNet's own decoding (3x3 peaks, top 100), so the result reads and writes exactly
-like the base model: same input, a ``[B, 100, 6]`` output of x1, y1, x2, y2, score, class 0.
+convolutions) and CenterNet's decoding (``PEAK`` x ``PEAK`` peaks, top 100), so the result reads and
+writes exactly like the base model: same input, a ``[B, 100, 6]`` output of x1, y1, x2, y2, score, class 0.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ CONTEXT = (5, 11)  # cells averaged around each cell, besides the cell itself
 FEATURES = "features"
 DETECTIONS = "detections"
 TOP_K = 100
+# Peaks are local maxima over PEAK x PEAK cells: 20 model pixels, less than a person's width seen at the
+# scale the head is trained for, so one person gives one peak and two people side by side two.
+PEAK = 5
 
 
 def _const(name: str, value: np.ndarray) -> onnx.TensorProto:
@@ -147,7 +150,7 @@ def detector_model(
             n("Conv", ["head_r", "head_w2", "head_b2"], ["head_out"]),
             n("Split", ["head_out", "split_13"], ["heat_logit", "log_size"], axis=1),
             n("Sigmoid", ["heat_logit"], ["heat"]),
-            n("MaxPool", ["heat"], ["heat_max"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+            n("MaxPool", ["heat"], ["heat_max"], kernel_shape=[PEAK, PEAK], pads=[PEAK // 2] * 4),
             n("Equal", ["heat", "heat_max"], ["is_peak"]),
             n("Cast", ["is_peak"], ["peak_f"], to=TensorProto.FLOAT),
             n("Mul", ["heat", "peak_f"], ["peaks"]),

@@ -64,11 +64,9 @@ class Head:
     def standardise(self, x: np.ndarray) -> np.ndarray:
         return (x.astype(np.float32) - self.mean) / self.std
 
-    def scores(self, cells: Cells, batch: int = 8192) -> np.ndarray:
-        out = [
-            self.forward(self.standardise(cells.x[i : i + batch]))[2][:, 0]
-            for i in range(0, len(cells.y), batch)
-        ]
+    def score_features(self, x: np.ndarray, batch: int = 8192) -> np.ndarray:
+        """Person scores (sigmoid) of raw features ``x`` (n, C)."""
+        out = [self.forward(self.standardise(x[i : i + batch]))[2][:, 0] for i in range(0, len(x), batch)]
         logits = np.concatenate(out) if out else np.zeros(0, np.float32)
         return 1 / (1 + np.exp(-logits))
 

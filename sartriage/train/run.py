@@ -47,6 +47,7 @@ class TrainOptions:
     base: Path | None = None  # default: the shipped model
     epochs: int = 8
     seed: int = 0
+    hard_negative_rounds: int = 1  # rounds of adding the head's own false alarms and training on
     imagery: str = "thermal"
     scale: float = 2.0  # model pixels per frame pixel without a GSD, as the card's [scale] default
     person_px: float = 44.0
@@ -60,6 +61,8 @@ class TrainOptions:
         return {
             "base": str(self.base or "default"),
             "seed": self.seed,
+            "epochs": self.epochs,  # mined cells depend on the head before them
+            "hard_negative_rounds": self.hard_negative_rounds,
             "scale": self.scale,
             "person_px": self.person_px,
             "images": [f"{s.source}/{s.image.name}:{s.split}" for s in samples],
@@ -189,23 +192,36 @@ def train(options: TrainOptions, progress: Progress = _quiet) -> TrainResult:
     log.info("%d cells (%d person) from %d training images", len(cells.y), int(cells.y.sum()), len(train_set))
 
     head = Head.initial(cells, options.seed)
-    trainer = Trainer(head, options.run_dir / "head", options.seed, options.epochs)
-    if trainer.resume():
-        log.info("resumed after epoch %d", trainer.epoch)
-    started, first_epoch = time.monotonic(), trainer.epoch
-    while trainer.epoch < options.epochs:
-        epoch = trainer.epoch + 1
-        seen = 0
+    per_epoch = _fit(head, cells, options.run_dir / "head", options, "", progress)
+    for round_ in range(1, options.hard_negative_rounds + 1):
+        mined_done = 0
 
-        def report(n: int, loss: float, epoch: int = epoch) -> None:
-            nonlocal seen
-            seen += n
-            progress(f"epoch {epoch}/{options.epochs}", seen, len(cells.y), f"loss {loss:.4f}")
+        def mined_step(n: int, round_: int = round_) -> None:
+            nonlocal mined_done
+            mined_done += n
+            progress(f"hard negatives {round_}", mined_done, len(train_set), runner.provider)
 
-        trainer.run_epoch(cells, report)
-        trainer.save()
-    epochs_run = trainer.epoch - first_epoch
-    per_epoch = (time.monotonic() - started) / epochs_run if epochs_run else 0.0
+        mined_shards = extract(
+            runner,
+            train_set,
+            options.run_dir / f"mined_{round_}",
+            options.seed,
+            mined_step,
+            head.score_features,
+        )
+        mined = [c for c in (Cells.load(p) for p in mined_shards) if len(c.y)]
+        log.info(
+            "round %d: %d false alarms of the head added as negatives", round_, sum(len(c.y) for c in mined)
+        )
+        cells = Cells.concat([cells, *mined])
+        per_epoch = _fit(
+            head,
+            cells,
+            options.run_dir / f"head_mined_{round_}",
+            options,
+            f" (hard negatives {round_})",
+            progress,
+        )
 
     model = detector_model(base.model_path, *head.folded())
     options.out.parent.mkdir(parents=True, exist_ok=True)
@@ -237,6 +253,29 @@ def train(options: TrainOptions, progress: Progress = _quiet) -> TrainResult:
     return TrainResult(options.out, card, validation, per_epoch, len(cells.y))
 
 
+def _fit(
+    head: Head, cells: Cells, folder: Path, options: TrainOptions, label: str, progress: Progress
+) -> float:
+    """Train ``head`` on ``cells`` for the run's epochs, resuming from ``folder``; seconds per epoch run."""
+    trainer = Trainer(head, folder, options.seed, options.epochs)
+    if trainer.resume():
+        log.info("%s: resumed after epoch %d", folder.name, trainer.epoch)
+    started, first_epoch = time.monotonic(), trainer.epoch
+    while trainer.epoch < options.epochs:
+        epoch = trainer.epoch + 1
+        seen = 0
+
+        def report(n: int, loss: float, epoch: int = epoch) -> None:
+            nonlocal seen
+            seen += n
+            progress(f"epoch {epoch}/{options.epochs}{label}", seen, len(cells.y), f"loss {loss:.4f}")
+
+        trainer.run_epoch(cells, report)
+        trainer.save()
+    epochs_run = trainer.epoch - first_epoch
+    return (time.monotonic() - started) / epochs_run if epochs_run else 0.0
+
+
 def _card(options: TrainOptions, base: ModelCard, samples: Sequence[Sample], per_epoch: float) -> ModelCard:
     data = _data_record(options, samples)
     licences = "; ".join(f"{d['folder']}: {d['licence']}" for d in data)
@@ -248,6 +287,7 @@ def _card(options: TrainOptions, base: ModelCard, samples: Sequence[Sample], per
         "exclude": list(options.exclude),
         "command": options.command,
         "epochs": options.epochs,
+        "hard_negative_rounds": options.hard_negative_rounds,
         "seed": options.seed,
         "seconds_per_epoch": round(per_epoch, 1),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),

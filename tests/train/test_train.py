@@ -64,14 +64,22 @@ def test_a_trained_model_loads_like_the_default_and_finds_people(tiny_pack: Path
 
 def test_an_interrupted_run_carries_on_and_a_rerun_repeats_it(tiny_pack: Path, tmp_path: Path) -> None:
     whole = train(options(tiny_pack, tmp_path / "a" / "m.onnx", tmp_path / "run_a", epochs=2))
-    first = train(options(tiny_pack, tmp_path / "b" / "m.onnx", tmp_path / "run_b", epochs=1))
-    assert first.card.training["epochs"] == 1
-    resumed = train(options(tiny_pack, tmp_path / "b" / "m.onnx", tmp_path / "run_b", epochs=2))
-    assert sorted(p.name for p in (tmp_path / "run_b" / "head").iterdir()) == [
-        "epoch_001.npz",
-        "epoch_002.npz",
-    ]
-    assert sha256_of(resumed.model) == sha256_of(whole.model)  # same seed, same bytes
+
+    def interrupt_at(stage: str, after: int):  # type: ignore[no-untyped-def]
+        def progress(now: str, done: int, total: int, note: str) -> None:
+            if now.startswith(stage) and done >= after:
+                raise KeyboardInterrupt
+
+        return progress
+
+    resumed = options(tiny_pack, tmp_path / "b" / "m.onnx", tmp_path / "run_b", epochs=2)
+    for stage, after in (("epoch 2/2", 1), ("hard negatives", 2)):  # Ctrl-C mid-epoch, then mid-mining
+        with pytest.raises(KeyboardInterrupt):
+            train(resumed, interrupt_at(stage, after))
+    finished = train(resumed)
+    checkpoints = sorted(p.name for p in (tmp_path / "run_b" / "head").iterdir())
+    assert checkpoints == ["epoch_001.npz", "epoch_002.npz"]
+    assert sha256_of(finished.model) == sha256_of(whole.model)  # same seed, same bytes
 
 
 def test_the_command_line_trains_and_refuses_a_run_folder_of_other_data(
