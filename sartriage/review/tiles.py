@@ -9,6 +9,7 @@ and nothing here returns a path: the server sends bytes only.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import warnings
@@ -116,7 +117,27 @@ class TileImages:
         if row.tile_id is not None:
             return self.tile(row.tile_id, view)
         data = row.context_jpeg if view == "context" and row.context_jpeg else row.image_jpeg
-        return bytes(data)
+        # an imported picture keeps whatever its maker left in it (EXIF GPS, camera, comments) and its own
+        # encoder's bytes: decode and encode it as a mission tile, so nothing tells it apart
+        pixels = decode_jpeg(bytes(data))
+        longest = self.settings.max_context_px if view == "context" else self.settings.max_tile_px
+        size = fit(pixels.shape[1], pixels.shape[0], longest)
+        return encode_jpeg(cv2.resize(pixels, size, interpolation=cv2.INTER_AREA) if size else pixels)
+
+    def for_volunteer(self, data: bytes, volunteer_id: int) -> bytes:
+        """``data`` as one volunteer gets it: the same picture, bytes of their own. Every picture is
+        served so, so a known tile cannot be recognised by its bytes across colluding volunteers."""
+        pixels = decode_jpeg(data)
+        digest = hashlib.blake2b(data[:4096] + volunteer_id.to_bytes(8, "big"), digest_size=8).digest()
+        rng = np.random.default_rng(int.from_bytes(digest, "big"))
+        # one grey level up or down on a few hundred pixels: invisible, and changes the encoded bytes
+        count = min(pixels.shape[0] * pixels.shape[1], 256)
+        rows = rng.integers(0, pixels.shape[0], count)
+        cols = rng.integers(0, pixels.shape[1], count)
+        nudge = rng.choice(np.array([-1, 1], np.int16), count)
+        touched = pixels[rows, cols].astype(np.int16) + nudge[:, None]
+        pixels[rows, cols] = np.clip(touched, 0, 255).astype(np.uint8)
+        return encode_jpeg(pixels)
 
     def _cut(self, tile_id: int, view: View) -> bytes:
         t, f = schema.tiles, schema.frames
@@ -195,6 +216,13 @@ def context_view(frame: Frame, tile: Window, longest: int) -> np.ndarray:
         pixels, (int(left), int(top)), (int(right), int(bottom)), CONTEXT_OUTLINE_RGB, thickness=thick
     )
     return pixels
+
+
+def decode_jpeg(data: bytes) -> np.ndarray:
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise FrameError("a stored picture could not be decoded")
+    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
 
 
 def encode_jpeg(rgb: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:

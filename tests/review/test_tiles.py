@@ -104,3 +104,43 @@ def test_fit(w: int, h: int, longest: int, expected: tuple[int, int] | None) -> 
 )
 def test_clamp_window(window: Window, size: tuple[int, int], expected: Window) -> None:
     assert clamp_window(window, *size) == expected
+
+
+def _with_exif_and_comment(jpeg: bytes) -> bytes:
+    """The JPEG with an EXIF segment naming a camera and a COM segment holding an SD-card path."""
+    exif = b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x00DJI FC6310 GPS 46.1234N"
+    comment = b"E:/DCIM/100MEDIA/DJI_0042.JPG"
+    segments = b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif
+    segments += b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
+    return jpeg[:2] + segments + jpeg[2:]
+
+
+def test_known_pictures_from_a_pack_are_served_like_mission_tiles(
+    sqlite_store: Store, shared_data: Path
+) -> None:
+    from sqlalchemy import insert
+
+    from sartriage.store import schema, utcnow
+
+    rgb = cv2.imread(str(shared_data / LACMUS))[1500:2000, 1500:2000]
+    _ok, encoded = cv2.imencode(".jpg", rgb, [cv2.IMWRITE_JPEG_QUALITY, 97])
+    planted = _with_exif_and_comment(encoded.tobytes())
+    with sqlite_store.begin() as conn:
+        known = conn.execute(
+            insert(schema.honeypots).values(
+                truth="person",
+                source="pack",
+                pack="p",
+                pack_item="a" * 64,
+                image_jpeg=planted,
+                context_jpeg=planted,
+                created_at=utcnow(),
+            )
+        ).inserted_primary_key[0]
+    images = TileImages(sqlite_store)
+    served = images.honeypot(known)
+    assert b"Exif" not in served and b"DCIM" not in served and served != planted
+    assert decode(served).shape == (500, 500, 3)
+    anna, bob = images.for_volunteer(served, 1), images.for_volunteer(served, 2)
+    assert anna != bob and images.for_volunteer(served, 1) == anna  # own bytes, stable for the browser cache
+    assert np.abs(decode(anna).astype(int) - decode(bob).astype(int)).mean() < 2  # the same picture

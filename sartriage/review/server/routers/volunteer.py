@@ -65,7 +65,7 @@ def assignment_image(
     """The tile's picture, or its surroundings with the tile outlined."""
     lease = context.queue.lease(me.id, assignment_id)
     try:
-        data = _picture(context, lease, view)
+        data = context.images.for_volunteer(_picture(context, lease, view), me.id)
     except FrameError as exc:
         context.queue.unreadable(me.id, assignment_id, str(exc))
         raise HTTPException(
