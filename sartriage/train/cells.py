@@ -38,7 +38,7 @@ PERSON_LOGIT = 128 + 192  # the base model's person class logit in the feature s
 BATCH = 4
 MINE_SCORE = 0.2  # a head's peak at least this high on no one is a false alarm worth learning from
 MINED_PER_TILE = 32
-CellScorer = Callable[[np.ndarray], np.ndarray]  # (n, C) raw features -> (n,) person scores
+CellScorer = Callable[[np.ndarray], np.ndarray]  # (C, n) raw features -> (n,) person scores
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ def mined_cells(runner: FeatureRunner, score: CellScorer, sample: Sample, image_
             tile = tiles[start + offset]
             side = feats.shape[-1]
             flat = feats.reshape(feats.shape[0], -1)
-            scores = score(flat.T).reshape(side, side)
+            scores = score(flat).reshape(side, side)
             blocked = _cells_of(_in_model_px(sample.persons, tile), side, grow=1)
             blocked |= _cells_of(_in_model_px(sample.ignore, tile), side)
             wrong = _local_peaks(scores, PEAK) & (scores >= MINE_SCORE) & ~blocked

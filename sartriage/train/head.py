@@ -64,10 +64,11 @@ class Head:
     def standardise(self, x: np.ndarray) -> np.ndarray:
         return (x.astype(np.float32) - self.mean) / self.std
 
-    def score_features(self, x: np.ndarray, batch: int = 8192) -> np.ndarray:
-        """Person scores (sigmoid) of raw features ``x`` (n, C)."""
-        out = [self.forward(self.standardise(x[i : i + batch]))[2][:, 0] for i in range(0, len(x), batch)]
-        logits = np.concatenate(out) if out else np.zeros(0, np.float32)
+    def score_features(self, features: np.ndarray) -> np.ndarray:
+        """Person scores (sigmoid) of raw features ``features`` (C, n): one column per cell."""
+        w1, b1, w2, b2 = self.folded()
+        hidden = np.maximum(w1 @ features + b1[:, None], 0)
+        logits = w2[0] @ hidden + b2[0]
         return 1 / (1 + np.exp(-logits))
 
     def folded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
