@@ -294,6 +294,12 @@ def _register_review(subparsers: argparse._SubParsersAction) -> None:
     aggregate.add_argument("--method", choices=("dawid_skene", "majority"), default="dawid_skene")
     _db(aggregate)
     aggregate.set_defaults(func=run_aggregate)
+    tiles = actions.add_parser(
+        "tiles", help="each tile's answers so far (open and escalated tiles; --all for every tile)"
+    )
+    _db(tiles)
+    tiles.add_argument("--all", action="store_true", help="also tiles already done or decided")
+    tiles.set_defaults(func=run_tiles)
     escalations = actions.add_parser("escalations", help="tiles the volunteers could not agree on")
     _db(escalations)
     escalations.set_defaults(func=run_escalations)
@@ -342,6 +348,21 @@ def run_aggregate(args: argparse.Namespace) -> int:
         f"{report.method}: {report.tiles} tiles from {report.answers} answers "
         f"({report.iterations} iterations); {report.candidates_added} new candidates"
     )
+    return 0
+
+
+def run_tiles(args: argparse.Namespace) -> int:
+    states = ("open", "escalated", "done", "decided") if args.all else ("open", "escalated")
+    with open_store(args.db, create=False) as store:
+        rows = ReviewQueue(store).tile_answers(states)
+    if not rows:
+        print("no tiles in review" + ("" if args.all else " waiting for answers"))
+    for t in rows:
+        p = "-" if t.posterior is None else f"{t.posterior:.2f}"
+        given = sum(t.answers.values())
+        votes = ", ".join(f"{n} {a.replace('_', ' ')}" for a, n in sorted(t.answers.items())) or "no answers"
+        print(f"tile {t.tile_id:<8} {t.state:<9} {given}/{t.needed} answers: {votes:<34} P(person) {p}  "
+              f"{printable(t.frame)}")  # fmt: skip
     return 0
 
 

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,7 @@ from sartriage.review.values import (
     Progress,
     QueueSettings,
     QueueStatus,
+    TileAnswers,
     Volunteer,
     hash_token,
     new_token,
@@ -74,6 +76,14 @@ H = schema.honeypots
 E = schema.escalations
 _CLAIM_RETRIES = 8
 ACTIVE_SECONDS = 600  # a volunteer seen within this is "active" in the status
+# A "person" from a volunteer whose smoothed specificity on known tiles reaches the bar surfaces the tile to
+# the coordinator at once, before others agree. In a crew of up to SMALL_CREW (a night search) a newcomer's
+# assumed 0.8 qualifies and only one shown to cry "person" often does not; in a large crowd, where answers
+# agree within minutes anyway, only a proven record does, so the coordinator is not flooded.
+SMALL_CREW = 5
+TRUSTED_SPECIFICITY = 0.7
+PROVEN_SPECIFICITY = 0.9
+PROVEN_EMPTY_TILES = 20  # known empty tiles answered before a record counts as proven
 # a token is looked up at most this often; revoking in another process takes effect for reads within it,
 # and at once for every write (each transaction re-checks the volunteer row)
 AUTH_CACHE_SECONDS = 5.0
@@ -639,14 +649,19 @@ class ReviewQueue:
         posterior, informative, agree = self._posterior(conn, given)
         confident = posterior >= s.confidence or posterior <= 1 - s.confidence
         state, needed = tile.state, tile.needed
+        # a tile never waits for more answers than there are volunteers at work: two at night can close
+        # or escalate it between them
+        crew = max(1, self._active_volunteers(conn, now), len(given))
         if state == "open":
             if informative >= s.early_stop_answers and agree and confident:
                 state = "done"
-            elif len(given) >= needed:
+            elif len(given) >= min(needed, crew):
                 if confident:
                     state = "done"
-                elif needed < s.max_overlap:
+                elif needed < min(s.max_overlap, crew):
                     needed += 1
+                elif len(given) < needed and posterior < s.candidate_threshold:
+                    state = "done"  # the whole crew has looked and leans "no one": not worth the coordinator
                 else:
                     state = "escalated"
         conn.execute(
@@ -666,6 +681,43 @@ class ReviewQueue:
             )
         if state == "done" and posterior >= s.candidate_threshold:
             self._candidate(conn, tile_id, posterior, len(given), now)
+        elif state != "done" and self._trusted_person_answer(conn, given, small_crew=crew <= SMALL_CREW):
+            # missing a person costs far more than a second look: one trusted "person" reaches the
+            # coordinator now, marked as not yet agreed, while the tile goes on collecting answers
+            votes = Counter(a.answer for a in given)
+            self._candidate(
+                conn, tile_id, posterior, len(given), now,
+                note=f"not yet agreed: {votes['person']} of {len(given)} volunteer answers say person",
+            )  # fmt: skip
+
+    def _active_volunteers(self, conn: Connection, now: datetime) -> int:
+        """Volunteers at work: seen lately, or invited lately and about to start."""
+        since = now - timedelta(seconds=ACTIVE_SECONDS)
+        lately = func.coalesce(V.c.last_seen_at, V.c.created_at) >= since
+        return int(
+            conn.execute(
+                select(func.count()).where(V.c.role == "volunteer", V.c.revoked_at.is_(None), lately)
+            ).scalar()
+            or 0
+        )
+
+    def _trusted_person_answer(self, conn: Connection, given: Sequence[Any], small_crew: bool) -> bool:
+        """Whether a "person" answer comes from a volunteer whose "person" answers are usually right:
+        in a small crew anyone not shown to cry "person" often; in a large one, a proven record."""
+        saying = sorted({a.volunteer_id for a in given if a.answer == "person"})
+        if not saying:
+            return False
+        s = self.settings
+        accuracy = self._accuracies(conn, saying)
+        for v in saying:
+            record = accuracy.get(v, NO_ACCURACY)
+            specificity = record.smoothed(s.prior_accuracy, s.prior_strength)[1]
+            if small_crew and specificity >= TRUSTED_SPECIFICITY:
+                return True
+            judged = record.true_neg + record.false_pos
+            if judged >= PROVEN_EMPTY_TILES and specificity >= PROVEN_SPECIFICITY:
+                return True
+        return False
 
     def _posterior(self, conn: Connection, given: Sequence[Any]) -> tuple[float, int, bool]:
         informative = [(a.volunteer_id, a.answer) for a in given if a.answer != "unsure"]
@@ -690,8 +742,10 @@ class ReviewQueue:
         n_answers: int,
         now: datetime,
         status: str = "candidate",
+        note: str | None = None,
     ) -> bool:
         tile = conn.execute(select(schema.tiles).where(schema.tiles.c.id == tile_id)).one()
+        note = note or f"{n_answers} volunteer answers, P(person) {posterior:.2f}"
         spot = _best_detection(conn, tile)
         stmt = dialect_insert(conn, schema.hits).values(
             tile_id=tile_id,
@@ -704,11 +758,22 @@ class ReviewQueue:
             lat=spot.lat if spot else None,
             error_radius_m=spot.error_radius_m if spot else None,
             confidence=float(posterior),
-            note=f"{n_answers} volunteer answers, P(person) {posterior:.2f}",
+            note=note,
             created_at=now,
             decided_at=None if status == "candidate" else now,
         )
         inserted = bool(conn.execute(stmt.on_conflict_do_nothing()).rowcount)
+        if not inserted:  # a candidate not decided yet shows the latest state of its answers
+            hits_table = schema.hits
+            conn.execute(
+                update(hits_table)
+                .where(
+                    hits_table.c.tile_id == tile_id,
+                    hits_table.c.source == "volunteers",
+                    hits_table.c.status == "candidate",
+                )
+                .values(note=note, confidence=float(posterior))
+            )
         if inserted or status == "candidate":
             return inserted
         # the volunteers' hit exists: only a candidate moves; a later decision on it (confirmed, found,
@@ -841,6 +906,29 @@ class ReviewQueue:
                     conn.execute(select(func.count()).where(E.c.decision.is_(None))).scalar() or 0
                 ),
             )
+
+    def tile_answers(self, states: Sequence[str] = ("open", "escalated")) -> list[TileAnswers]:
+        """Per tile of the queue in ``states``: the answers so far, most "person" answers first."""
+        fr, ti = schema.frames, schema.tiles
+        with self.store.connect() as conn:
+            rows = conn.execute(
+                select(RT.c.tile_id, RT.c.state, RT.c.needed, RT.c.posterior, fr.c.path)
+                .select_from(RT.join(ti, ti.c.id == RT.c.tile_id).join(fr, fr.c.id == ti.c.frame_id))
+                .where(RT.c.state.in_(list(states)))
+            ).all()
+            votes: dict[int, Counter[str]] = {r.tile_id: Counter() for r in rows}
+            if rows:
+                for tile_id, answer in conn.execute(
+                    select(ANS.c.tile_id, ANS.c.answer).where(ANS.c.tile_id.in_(list(votes)))
+                ).all():
+                    votes[tile_id][answer] += 1
+        out = [
+            TileAnswers(
+                r.tile_id, PurePath(r.path).name, r.state, r.needed, dict(votes[r.tile_id]), r.posterior
+            )
+            for r in rows
+        ]
+        return sorted(out, key=lambda t: (-t.answers.get("person", 0), -(t.posterior or 0), t.tile_id))
 
     def escalations(self, *, open_only: bool = True) -> list[Escalation]:
         with self.store.connect() as conn:

@@ -173,6 +173,18 @@ class Escalation:
     conflict: str | None = None  # the decision disagrees with a later decision on the tile's hit
 
 
+@dataclass(frozen=True)
+class TileAnswers:
+    """What the volunteers have answered on one tile so far."""
+
+    tile_id: int
+    frame: str  # the frame's file name
+    state: str  # open | done | escalated | decided
+    needed: int
+    answers: dict[str, int]  # person / no_person / unsure -> count
+    posterior: float | None
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(24)
 

@@ -381,3 +381,16 @@ def test_servers_on_every_network_are_announced_at_the_lan_address(monkeypatch: 
     monkeypatch.setattr(links, "lan_address", lambda: "192.168.7.20")
     assert links.server_url("0.0.0.0", 8000) == "http://192.168.7.20:8000"
     assert links.server_url("10.1.1.1", 8443, tls=True) == "https://10.1.1.1:8443"
+
+
+def test_review_tiles_shows_each_tiles_answers_so_far(
+    mission: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open_store(mission) as store:
+        queue = ReviewQueue(store, QueueSettings(exam_size=0, honeypot_rate=0, seed=1))
+        anna = queue.invite("Anna")[0].id
+        lease = queue.next_lease(anna)
+        queue.answer(anna, lease.public_id, "person")
+    assert main(["review", "tiles", "--db", str(mission)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"tile {lease.tile_id} ") and "1/3 answers: 1 person" in first

@@ -485,13 +485,14 @@ def escalated_tile_with_a_volunteers_hit(
     frame = add_frame(store, flight, heridal_image, width=340, height=340)
     (tile,) = add_tiles(store, frame, [(0, 0, 170, 170)], [0.5])
     queue = make_queue(store, overlap=3, max_overlap=4)
-    for i, vote in enumerate(["person", "no_person", "person", "no_person"]):
-        v = queue.invite(f"v{i}")[0].id
+    crew = [queue.invite(f"v{i}")[0].id for i in range(4)]
+    for v, vote in zip(crew, ["person", "no_person", "person", "no_person"], strict=True):
         lease = queue.next_lease(v)
         assert lease is not None
         queue.answer(v, lease.public_id, vote)
     (escalation,) = queue.escalations()
-    with store.begin() as conn:
+    with store.begin() as conn:  # the first "person" surfaced a candidate at once; then it was decided
+        conn.execute(schema.hits.delete().where(schema.hits.c.tile_id == tile))
         conn.execute(
             schema.hits.insert().values(
                 tile_id=tile,
@@ -538,3 +539,51 @@ def test_deciding_person_confirms_a_volunteers_candidate(store: Store, heridal_i
 def test_volunteer_names_with_control_characters_are_refused(store: Store) -> None:
     with pytest.raises(ReviewError, match="control characters"):
         make_queue(store).invite("Eve\x1b[2J")
+
+
+def small_crew(store: Store, heridal_image: Path, n: int) -> tuple[ReviewQueue, list[int], int]:
+    flight = add_flight(store, "night")
+    frame = add_frame(store, flight, heridal_image, width=340, height=340)
+    (tile,) = add_tiles(store, frame, [(0, 0, 170, 170)], [0.3])
+    queue = make_queue(store)  # the defaults: overlap 3, closing early only above P 0.97
+    return queue, [queue.invite(f"night{i}")[0].id for i in range(n)], tile
+
+
+def volunteers_hits(store: Store, tile: int) -> list[tuple[str, str]]:
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(schema.hits.c.status, schema.hits.c.note).where(
+                schema.hits.c.tile_id == tile, schema.hits.c.source == "volunteers"
+            )
+        ).all()
+    return [(r.status, r.note) for r in rows]
+
+
+def test_with_two_volunteers_one_person_answer_reaches_the_coordinator_at_once(
+    store: Store, heridal_image: Path
+) -> None:
+    queue, (anna, bob), tile = small_crew(store, heridal_image, 2)
+    lease = queue.next_lease(anna)
+    queue.answer(anna, lease.public_id, "person")
+    [(status, note)] = volunteers_hits(store, tile)
+    assert status == "candidate" and note.startswith("not yet agreed: 1 of 1")
+    lease = queue.next_lease(bob)
+    queue.answer(bob, lease.public_id, "person")
+    assert review_row(store, tile)["state"] != "open"  # two of two agree: nobody else is coming
+    assert [s for s, _ in volunteers_hits(store, tile)] == ["candidate"]
+
+
+def test_a_small_crew_closes_a_tile_it_agrees_is_empty(store: Store, heridal_image: Path) -> None:
+    queue, crew, tile = small_crew(store, heridal_image, 2)
+    for v in crew:
+        lease = queue.next_lease(v)
+        queue.answer(v, lease.public_id, "no_person")
+    assert review_row(store, tile)["state"] == "done"
+    assert volunteers_hits(store, tile) == [] and queue.escalations() == []
+
+
+def test_a_lone_volunteer_unsure_sends_the_tile_to_the_coordinator(store: Store, heridal_image: Path) -> None:
+    queue, (alone,), tile = small_crew(store, heridal_image, 1)
+    lease = queue.next_lease(alone)
+    queue.answer(alone, lease.public_id, "unsure")
+    assert review_row(store, tile)["state"] == "escalated"
