@@ -104,8 +104,8 @@ def test_disputed_tile_decided_person_becomes_a_confirmed_hit(
     )
     queue.sync()
     tile = None
-    for name, answer in (("a", "person"), ("b", "no_person"), ("c", "person")):
-        volunteer, _token = queue.invite(name)
+    crew = [queue.invite(name)[0] for name in "abc"]  # a crew of three at work: the tile waits for all
+    for volunteer, answer in zip(crew, ("person", "no_person", "person"), strict=True):
         queue.join(volunteer.id)
         lease = queue.next_lease(volunteer.id)
         assert lease is not None
