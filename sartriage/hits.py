@@ -318,6 +318,11 @@ def add_note(store: Store, hit_id: int, text: str) -> Hit:
         return get_hit(store, hit_id, conn=conn)
 
 
+def restore(store: Store, hit_id: int, status: str) -> Hit:
+    """Undo the last decision on a hit: back to the ``status`` it had (the transitions still apply)."""
+    return _move(store, hit_id, status, "decision undone")
+
+
 ACTIONS = {
     "confirm": confirm,
     "reject": reject,

@@ -68,6 +68,19 @@ def same_spot_tip(also: Sequence[Hit]) -> str:
     return f"Same spot as {views}: their error circles touch, so ground teams get one position for them all."
 
 
+# the list's status filter: name -> the statuses it shows ("all but rejected" is the default)
+FILTERS: dict[str, tuple[str, ...]] = {
+    "all but rejected": ("candidate", "confirmed", "found", "not_found"),
+    "to decide": ("candidate",),
+    "confirmed": ("confirmed",),
+    "found / not found": ("found", "not_found"),
+    "rejected": ("rejected",),
+    "all": ("candidate", "confirmed", "found", "not_found", "rejected"),
+}
+DEFAULT_FILTER = "all but rejected"
+MUTED = QColor(128, 128, 128)
+
+
 class CandidateList(QListWidget):
     current_hit = pyqtSignal(object)  # Hit or None
     decide = pyqtSignal(int, str)  # hit id, action ("confirm" | "reject")
@@ -83,7 +96,11 @@ class CandidateList(QListWidget):
         self.setWordWrap(True)
         self.setUniformItemSizes(True)
         self.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
-        self._hits: dict[int, Hit] = {}
+        self._hits: dict[int, Hit] = {}  # the hits shown now
+        self._all: list[Hit] = []  # every hit given, in order, before the status filter
+        self._agreement: dict[int, str] = {}
+        self._groups: dict[int, HitGroup] = {}
+        self.statuses = FILTERS[DEFAULT_FILTER]
         self._thumbs: dict[int, QPixmap] = {}
         self.currentItemChanged.connect(self._moved)
 
@@ -106,8 +123,24 @@ class CandidateList(QListWidget):
         agreement: dict[int, str] | None = None,
         groups: dict[int, HitGroup] | None = None,
     ) -> None:
-        """Show hits in the order given (the core sorts them best first); keep the current one. ``groups``
-        (hit id -> the views of its spot) marks hits that show a person another hit already shows."""
+        """Show the hits whose status the filter lets through, in the order given (the core sorts them best
+        first); keep the current one. ``groups`` (hit id -> the views of its spot) marks hits that show a
+        person another hit already shows."""
+        self._all, self._agreement, self._groups = list(hits), dict(agreement or {}), dict(groups or {})
+        self._show()
+
+    def set_filter(self, name: str) -> None:
+        """Show only hits of the statuses ``FILTERS[name]`` (rejected ones, when shown, are muted)."""
+        self.statuses = FILTERS[name]
+        self._show()
+
+    def status_of(self, hit_id: int) -> str | None:
+        """The status of any hit given, shown or filtered out."""
+        return next((h.status for h in self._all if h.id == hit_id), None)
+
+    def _show(self) -> None:
+        hits = [h for h in self._all if h.status in self.statuses]
+        agreement, groups = self._agreement, self._groups
         keep = self.current()
         keep_row = self.currentRow()
         self.blockSignals(True)
@@ -121,6 +154,8 @@ class CandidateList(QListWidget):
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             tip = [f"hit {hit.id} in {Path(hit.frame_path).name}", same_spot_tip(also), hit.note]
             item.setToolTip("\n".join(t for t in tip if t))
+            if hit.status == "rejected":
+                item.setForeground(MUTED)
             if hit.id in self._thumbs:
                 item.setIcon(QIcon(self._framed(hit, self._thumbs[hit.id])))
             else:

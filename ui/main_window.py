@@ -10,6 +10,7 @@ import numpy as np
 from PyQt6.QtCore import QRectF, Qt, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PyQt6.QtWidgets import (
+    QComboBox,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -18,6 +19,7 @@ from PyQt6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -25,7 +27,7 @@ from sartriage import hits
 from sartriage.export.files import Written
 from sartriage.scan import ScanProgress
 from ui import basemap
-from ui.candidates import THUMB, CandidateList
+from ui.candidates import FILTERS, THUMB, CandidateList
 from ui.export_hits import DIALOG_FILTER, export_hits, with_suffix_from_filter
 from ui.frame_viewer import LAYERS, FramePanel
 from ui.geo import format_all
@@ -66,8 +68,18 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.map, "Map")
         self.tabs.addTab(self.frame_panel, "Frame")
+        self.status_filter = QComboBox()
+        self.status_filter.addItems(list(FILTERS))
+        self.status_filter.setToolTip("Which hits the list shows; rejected hits are greyed when shown")
+        self.status_filter.currentTextChanged.connect(self.candidates.set_filter)
+        listed = QWidget()
+        column = QVBoxLayout(listed)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.status_filter)
+        column.addWidget(self.candidates, 1)
+        self._undo: list[tuple[int, str]] = []  # (hit id, status before the decision), newest last
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.candidates)
+        splitter.addWidget(listed)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
         self.splitter = splitter
@@ -160,6 +172,7 @@ class MainWindow(QMainWindow):
         self._action(file, "&Quit", self.close, "Ctrl+Q")
 
         hit_menu = bar.addMenu("&Hits")
+        self._action(hit_menu, "&Undo the last decision", self.undo_decision, "Ctrl+Z")
         self._action(hit_menu, "&Confirm", lambda: self._act_on_current("confirm"))
         self._action(hit_menu, "&Reject", lambda: self._act_on_current("reject"))
         self._action(hit_menu, "Mark &found", lambda: self._act_on_current("found"))
@@ -287,7 +300,7 @@ class MainWindow(QMainWindow):
         # rebuild only what changed: a scan step changes frames, a decision changes hits
         if previous is None or previous.hits != snapshot.hits or previous.agreement != snapshot.agreement:
             self.candidates.set_hits(snapshot.hits, snapshot.agreement, snapshot.groups)
-            self.map.set_hits(snapshot.hits, snapshot.ground)
+            self.map.set_hits([h for h in snapshot.hits if h.status != "rejected"], snapshot.ground)
         if previous is None or not previous.frames.same_as(snapshot.frames):
             self.map.set_frames(snapshot.frames)
         c = snapshot.hit_counts
@@ -374,7 +387,22 @@ class MainWindow(QMainWindow):
     # -- candidates, frame, map --------------------------------------------------------------------
     def decide(self, hit_id: int, action: str) -> None:
         run = hits.ACTIONS[action]
-        self.mission.act(lambda store: run(store, hit_id))
+        before = self.candidates.status_of(hit_id)
+
+        def done(_hit: object) -> None:
+            if before is not None:
+                self._undo.append((hit_id, before))
+
+        self.mission.act(lambda store: run(store, hit_id), done)
+
+    def undo_decision(self) -> None:
+        """Ctrl+Z: the last decision taken back (a rejected person comes back to the list)."""
+        if not self._undo:
+            self.statusBar().showMessage("no decision to undo", 4000)
+            return
+        hit_id, before = self._undo.pop()
+        self.mission.act(lambda store: hits.restore(store, hit_id, before))
+        self.statusBar().showMessage(f"hit {hit_id} is {before.replace('_', ' ')} again", 6000)
 
     def _act_on_current(self, action: str) -> None:
         hit = self.candidates.current()

@@ -24,7 +24,7 @@ from ui.tasks import run_in_background
 
 log = logging.getLogger(__name__)
 
-SHOWN_STATUSES = ("candidate", "confirmed", "found", "not_found")
+SHOWN_STATUSES = ("candidate", "confirmed", "found", "not_found", "rejected")
 REFRESH_COALESCE_MS = 400
 
 
@@ -32,7 +32,7 @@ REFRESH_COALESCE_MS = 400
 class Snapshot:
     flights: list[FlightSummary]
     frames: MapFrames
-    hits: list[hits.Hit]
+    hits: list[hits.Hit]  # every hit, rejected ones too (the list filters; the map leaves rejected out)
     hit_counts: dict[str, int]
     agreement: dict[int, str]  # hit id -> volunteer agreement on its tile, where volunteers answered
     groups: dict[int, HitGroup]  # hit id -> the views of the same spot among the shown hits
@@ -48,7 +48,7 @@ def read_snapshot(store: Store) -> Snapshot:
         hits=shown,
         hit_counts=hits.counts(store),
         agreement={h.id: agreement(votes[h.tile_id]) for h in shown if h.tile_id in votes},
-        groups=group_of_each(shown),
+        groups=group_of_each([h for h in shown if h.status != "rejected"]),
         ground=group_hits([h for h in shown if h.status in ON_THE_GROUND]),
     )
 

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import QEvent, QPointF, Qt
-from PyQt6.QtGui import QMouseEvent
+from PyQt6.QtGui import QAction, QMouseEvent
 from PyQt6.QtWidgets import QApplication, QWidget
 from real_frames import LACMUS, XT2, flight_folder
 from sqlalchemy import func, select
 
 from sartriage import hits
 from sartriage.store import open_store, schema
+from ui.candidates import MUTED
 from ui.main_window import MainWindow
 from ui.settings import Settings
 
@@ -95,7 +96,10 @@ def test_scan_to_confirmed_hit_on_the_map(
     panel = window.mission_panel
     assert panel.table.rowCount() == 1
     assert panel.table.item(0, 1).text() == "3 / 3"
-    assert panel.failures.item(0).text().startswith("broken.jpg: ")
+    listed = [panel.failures.item(i).text() for i in range(panel.failures.count())]
+    assert any(line.startswith("broken.jpg: ") for line in listed)
+    # and why the thermal frame's tiles all went to review: the test model is not fit for thermal
+    assert "1 frame of thermal imagery: the model nanodet_m_416_coco is not fit for it" in listed[0]
 
     # the list shows every candidate, best first, and each lies on one of the two people
     shown = window.candidates.hits()
@@ -122,6 +126,15 @@ def test_scan_to_confirmed_hit_on_the_map(
     _wait_status(qtbot, mission, second.id, "rejected")
     # a rejected hit leaves the list
     qtbot.waitUntil(lambda: second.id not in [h.id for h in window.candidates.hits()], timeout=10_000)
+    # ... but the filter shows it, greyed, and Ctrl+Z brings it back: one key never loses a person
+    window.status_filter.setCurrentText("rejected")
+    assert [h.id for h in window.candidates.hits()] == [second.id]
+    assert window.candidates.item(0).foreground().color() == MUTED
+    window.status_filter.setCurrentText("all but rejected")
+    [undo] = [a for a in window.findChildren(QAction) if a.shortcut().toString() == "Ctrl+Z"]
+    undo.trigger()
+    _wait_status(qtbot, mission, second.id, "candidate")
+    qtbot.waitUntil(lambda: second.id in [h.id for h in window.candidates.hits()], timeout=10_000)
 
     # space: the candidate in its context, on the frame tab
     window.candidates.setCurrentRow(0)
@@ -166,7 +179,7 @@ def test_scan_to_confirmed_hit_on_the_map(
     with open_store(mission, create=False) as store:
         final = hits.get_hit(store, best.id)
         assert "team 2 on the way" in final.note
-        assert hits.counts(store)["rejected"] == 1
+        assert hits.counts(store)["rejected"] == 0  # the one rejection was undone
     assert not window.last_error
 
 
