@@ -79,7 +79,9 @@ class MissionSummary:
         """The summary as short lines for print and the terminal."""
         when = ""
         if self.first_seen and self.last_seen:
-            when = f"{self.first_seen:%Y-%m-%d %H:%M} – {self.last_seen:%H:%M} UTC"
+            same_day = self.first_seen.date() == self.last_seen.date()
+            end = f"{self.last_seen:%H:%M}" if same_day else f"{self.last_seen:%Y-%m-%d %H:%M}"
+            when = f"{self.first_seen:%Y-%m-%d %H:%M} – {end} UTC"
         done = self.frames.get("done", 0)
         out = [
             f"Mission: {self.mission}",

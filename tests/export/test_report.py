@@ -81,3 +81,23 @@ def test_many_unreadable_frames_are_counted_not_listed(written: tuple[Path, Miss
         *(f"Note: {n}" for n in notes[:3]),
         "Note: 21 more frames whose tiles could not be placed",
     ]
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "shown"),
+    [
+        ((2013, 6, 4, 13, 37), (2020, 2, 16, 16, 47), "Flown: 2013-06-04 13:37 – 2020-02-16 16:47 UTC"),
+        ((2024, 5, 1, 9, 5), (2024, 5, 1, 11, 40), "Flown: 2024-05-01 09:05 – 11:40 UTC"),
+    ],
+)
+def test_the_flown_line_names_both_dates_when_they_differ(first, last, shown) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from sartriage.export.report import MissionSummary
+
+    summary = MissionSummary(
+        mission="m", first_seen=datetime(*first, tzinfo=UTC), last_seen=datetime(*last, tzinfo=UTC),
+        flights=2, frames={"done": 3}, frames_located=3, tiles={}, quality_checks=0, tiles_reviewed=0,
+        answers=0, volunteers=0, hits={}, persons=0, area_m2=1.0, area_by_class_m2={}, models=("m",),
+    )  # fmt: skip
+    assert shown in summary.lines()
