@@ -66,7 +66,8 @@ def held_out_model(height: str, out: Path) -> Path:
         while trainer.epoch < options.epochs:
             trainer.run_epoch(cells)
             trainer.save()
-    onnx.save(detector_model(shipped.model_path, *head.folded()), str(out))
+    base = find_card(ROOT / "models" / str(shipped.training["base"]))
+    onnx.save(detector_model(base.model_path, *head.folded()), str(out))
     card = replace(shipped, path=out.with_name(out.stem + ".card.toml"), file=out.name, sha256=sha256_of(out))
     card.write()
     return card.path
