@@ -43,7 +43,11 @@ def card(shared_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def folder(shared_data: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "north ridge"
     # colour frames only: the test card's model is not fit for thermal, so it would clear none of those
-    copy_frames(shared_data, folder, [*heridal(shared_data, 6), "geotagged/lacmus_ladd_335/335.jpg"])
+    copy_frames(
+        shared_data,
+        folder,
+        [*heridal(shared_data, 6), "geotagged/deepforest_dji/AWPE_Pigeon_Lake_2020_DJI_0005.JPG"],
+    )
     add_broken_files(folder, shared_data / heridal(shared_data, 8)[7])
     return folder
 
