@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sartriage.errors import ExportError, FrameError, ReviewError
 from sartriage.review.tiles import TileImages
 from sartriage.store import Store, schema, utcnow
-from sartriage.store.upsert import dialect_insert
+from sartriage.store.upsert import insert_if_new
 
 log = logging.getLogger(__name__)
 
@@ -96,20 +96,18 @@ def import_pack(store: Store, path: Path) -> PackReport:
                 problems.append(f"{path} item {number}: {exc}")
                 continue
             with store.begin() as conn:
-                added += conn.execute(
-                    dialect_insert(conn, schema.honeypots)
-                    .values(
-                        truth=truth,
-                        source="pack",
-                        pack=name,
-                        pack_item=digest,
-                        image_jpeg=tile,
-                        context_jpeg=context,
-                        active=True,
-                        created_at=now,
-                    )
-                    .on_conflict_do_nothing()
-                ).rowcount
+                added += insert_if_new(
+                    conn,
+                    schema.honeypots,
+                    truth=truth,
+                    source="pack",
+                    pack=name,
+                    pack_item=digest,
+                    image_jpeg=tile,
+                    context_jpeg=context,
+                    active=True,
+                    created_at=now,
+                )
     for line in problems:
         log.warning("%s", line)
     return PackReport(path, added, len(problems), tuple(problems))

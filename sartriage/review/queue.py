@@ -64,7 +64,7 @@ from sartriage.review.values import (
     new_token,
 )
 from sartriage.store import Store, schema, utcnow
-from sartriage.store.upsert import dialect_insert
+from sartriage.store.upsert import dialect_insert, insert_if_new
 
 log = logging.getLogger(__name__)
 
@@ -747,7 +747,9 @@ class ReviewQueue:
         tile = conn.execute(select(schema.tiles).where(schema.tiles.c.id == tile_id)).one()
         note = note or f"{n_answers} volunteer answers, P(person) {posterior:.2f}"
         spot = _best_detection(conn, tile)
-        stmt = dialect_insert(conn, schema.hits).values(
+        inserted = insert_if_new(
+            conn,
+            schema.hits,
             tile_id=tile_id,
             source="volunteers",
             status=status,
@@ -762,7 +764,6 @@ class ReviewQueue:
             created_at=now,
             decided_at=None if status == "candidate" else now,
         )
-        inserted = bool(conn.execute(stmt.on_conflict_do_nothing()).rowcount)
         if not inserted:  # a candidate not decided yet shows the latest state of its answers
             hits_table = schema.hits
             conn.execute(
