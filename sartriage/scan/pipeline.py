@@ -44,6 +44,7 @@ FINDING, SCANNING, WATCHING, FINISHED = "finding", "scanning", "watching", "fini
 # Tiles cut at once: a 20,000 px orthomosaic is read and detected chunk by chunk, so memory stays bounded by
 # frame size as well as by folder size (32 tiles of 512 x 512 RGB: 25 MB).
 CHUNK_TILES = 32
+SHUTDOWN_WAIT_S = 15.0
 
 
 def default_worker_id() -> str:
@@ -475,10 +476,15 @@ class _ScanRun:
 
     def _shutdown(self) -> None:
         self.stop.set()
+        # readers stop at their next check; one stuck in a slow disk or a locked store must not keep a
+        # Ctrl-C from ending the scan (they are daemon threads; their claims time out)
+        deadline = time.monotonic() + SHUTDOWN_WAIT_S
         for thread in self.threads:
-            while thread.is_alive():
+            while thread.is_alive() and time.monotonic() < deadline:
                 self._drain()
                 thread.join(timeout=0.1)
+            if thread.is_alive():
+                log.warning("%s did not stop within %g s; left behind", thread.name, SHUTDOWN_WAIT_S)
         self._drain()
         try:
             released = claims.release_worker(self.store, self.options.worker_id)
