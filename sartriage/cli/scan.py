@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from sartriage import hits
 from sartriage.cli.status import add_db_argument, describe
+from sartriage.cli.stop import stop_on_signals
 from sartriage.detect.choice import Models
 from sartriage.errors import SartriageError, SartriageWarning
 from sartriage.printable import printable
@@ -207,10 +208,11 @@ def _scan(store: Store, args: argparse.Namespace, models: Models, options: ScanO
     bar = _Bar(options.flight or args.folder.resolve().name)
     flight_id = 0
     if args.watch:
-        print(f"watching {args.folder} for new frames; Ctrl-C stops", file=sys.stderr)
+        print(f"watching {args.folder} for new frames; Ctrl-C (or SIGTERM) stops", file=sys.stderr)
     try:
         # metadata gaps are stored with each frame; a line per photo would drown the bar
         with (
+            stop_on_signals(),
             warnings.catch_warnings(),
             contextlib.closing(scan(store, args.folder, models, options)) as steps,
         ):

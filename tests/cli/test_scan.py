@@ -208,8 +208,15 @@ def test_status_json_after_a_scan(
     assert set(flight["tiles"]) == {"cleared", "review", "flagged"}
 
 
+def _as_if_started_in_the_background() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # what `command &` in a script hands its child
+
+
 @pytest.mark.timeout(300)
-def test_watch_runs_until_ctrl_c_then_prints_the_summary(folder: Path, card: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_watch_runs_until_ctrl_c_then_prints_the_summary(
+    folder: Path, card: Path, tmp_path: Path, stop: signal.Signals
+) -> None:
     db = tmp_path / "mission.sqlite"
     process = subprocess.Popen(
         scan_command(folder, str(db), card, "--watch"),
@@ -218,6 +225,7 @@ def test_watch_runs_until_ctrl_c_then_prints_the_summary(folder: Path, card: Pat
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_as_if_started_in_the_background,
     )
     finished = 0
     while process.poll() is None and finished < 10:
@@ -228,7 +236,7 @@ def test_watch_runs_until_ctrl_c_then_prints_the_summary(folder: Path, card: Pat
             ).fetchone()[0]
     time.sleep(1.0)  # still watching: it does not end on its own
     assert process.poll() is None
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     assert "watching" in err and "Traceback" not in err
