@@ -28,6 +28,7 @@ from sartriage.errors import SartriageWarning
 from sartriage.evaluate import Tally, evaluate, read_labels
 from sartriage.evaluate.labels import ImageLabels
 from sartriage.frames import open_frame
+from sartriage.models import THERMAL_PERSON, shipped
 from sartriage.train.cells import Cells
 from sartriage.train.graph import detector_model
 from sartriage.train.head import Head, Trainer
@@ -35,7 +36,7 @@ from sartriage.train.run import TrainOptions, load_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-SHIPPED = ROOT / "models" / "thermal_person_centernet.onnx"
+SHIPPED = shipped(THERMAL_PERSON)
 RUN = ROOT / "runs" / "thermal_person_centernet"
 DEV = SHARED / "labelled" / "hit_uav_thermal"
 
@@ -46,10 +47,10 @@ def altitude(name: str) -> str:
 
 
 def held_out_model(height: str, out: Path) -> Path:
-    shipped = find_card(SHIPPED)
+    reference = find_card(SHIPPED)
     options = TrainOptions(
         data=(SHARED / "train" / "hit_uav", SHARED / "train" / "birdsai"), out=out, run_dir=RUN,
-        epochs=int(shipped.training["epochs"]), seed=int(shipped.training["seed"]),
+        epochs=int(reference.training["epochs"]), seed=int(reference.training["seed"]),
     )  # fmt: skip
     train_set = [s for s in load_samples(options) if s.split == "train"]
     held = np.array([i for i, s in enumerate(train_set) if altitude(s.image.name) == height])
@@ -66,9 +67,11 @@ def held_out_model(height: str, out: Path) -> Path:
         while trainer.epoch < options.epochs:
             trainer.run_epoch(cells)
             trainer.save()
-    base = find_card(ROOT / "models" / str(shipped.training["base"]))
+    base = find_card(shipped(str(reference.training["base"])))
     onnx.save(detector_model(base.model_path, *head.folded()), str(out))
-    card = replace(shipped, path=out.with_name(out.stem + ".card.toml"), file=out.name, sha256=sha256_of(out))
+    card = replace(
+        reference, path=out.with_name(out.stem + ".card.toml"), file=out.name, sha256=sha256_of(out)
+    )
     card.write()
     return card.path
 
@@ -99,8 +102,8 @@ def main() -> None:
         for item in read_labels(DEV / "images", DEV / "annotations.json")
         if altitude(item.image.name) == args.altitude
     ]
-    shipped = find_card(SHIPPED)
-    review, flag = shipped.thresholds.review, shipped.thresholds.flag
+    reference = find_card(SHIPPED)
+    review, flag = reference.thresholds.review, reference.thresholds.flag
     people = sum(len(item.boxes) for item in labelled)
     print(f"dev frames at {args.altitude} m: {len(labelled)} frames, {people} people")
     print(f"  trained without {args.altitude} m: {score(card, labelled, review, flag)}")

@@ -5,7 +5,7 @@ Each labelled crop of ``../shared/data/labelled/heridal_crops_340`` is rescaled 
 when a person box has IoU >= 0.3 with the label or its centre inside it (the rule of ``sartriage eval``).
 Prints, per bin of the label box's longer side in model pixels: views, mean best person score, recall at
 score 0.2 and 0.1, and person boxes >= 0.2 elsewhere in the window. It backs ``[scale] person_px`` in
-``models/centernet_mobilenetv3_512.card.toml``.
+``sartriage/models/centernet_mobilenetv3_512.card.toml``.
 
     .venv/bin/python tools/centernet_scale_sweep.py [MODEL.onnx]    # about 4 minutes on 2 cores
 """

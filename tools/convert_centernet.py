@@ -18,8 +18,8 @@ The one command (after ``npm pack @vladmandic/human@3.3.6`` in a scratch folder 
 
     /work/tfvenv/bin/python tools/convert_centernet.py /path/to/vladmandic-human-3.3.6.tgz
 
-It writes ``models/centernet_mobilenetv3_512.onnx`` (override with ``--output``), prints its sha256 and
-whether it matches the sha256 in ``models/centernet_mobilenetv3_512.card.toml``. The same inputs and
+It writes ``sartriage/models/centernet_mobilenetv3_512.onnx`` (override with ``--output``), prints its sha256 and
+whether it matches the sha256 in ``sartriage/models/centernet_mobilenetv3_512.card.toml``. The same inputs and
 versions give a byte-identical file. ``--verify IMAGE[@X,Y] ...`` then compares the ONNX model with the
 original graph run by TensorFlow itself (fused ops unfused into stock TF ops, batch 1) on 512x512 crops
 of the images (centred on pixel X,Y when given), checks batch 4 against four batch-1 runs, and prints

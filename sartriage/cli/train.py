@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("data", type=Path, nargs="+", metavar="FOLDER", help="YOLO or COCO training folders")
     parser.add_argument(
-        "--out", type=Path, required=True, help="the model to write, e.g. models/thermal.onnx"
+        "--out", type=Path, required=True, help="the model to write, e.g. sartriage/models/thermal.onnx"
     )
     parser.add_argument("--base", type=Path, help="the model to start from (default: the shipped model)")
     parser.add_argument(

@@ -13,6 +13,7 @@ from typing import Any
 import tomli_w
 
 from sartriage.errors import ModelError
+from sartriage.models import RGB_PERSON, shipped
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ CLUES_COMMENT = (
     "# this model calls a person seen from above (e.g. COCO skis 30, snowboard 31, kite 33, surfboard 37).\n"
     "# Check the ids against names; empty: persons only.\n"
 )
-DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "centernet_mobilenetv3_512.onnx"
+DEFAULT_MODEL = shipped(RGB_PERSON)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from sartriage.detect.card import DEFAULT_MODEL
 from sartriage.detect.detector import Detector
+from sartriage.models import THERMAL_PERSON, shipped
 
-DEFAULT_THERMAL_MODEL = DEFAULT_MODEL.with_name("thermal_person_centernet.onnx")
+DEFAULT_THERMAL_MODEL = shipped(THERMAL_PERSON)
 DEFAULT_MODELS: Mapping[str, Path] = {"rgb": DEFAULT_MODEL, "thermal": DEFAULT_THERMAL_MODEL}
 
 

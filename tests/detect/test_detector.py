@@ -44,7 +44,7 @@ class ArrayFrame:
 @pytest.fixture(scope="module")
 def detector() -> Detector:
     if not DEFAULT_MODEL.exists():
-        pytest.skip("the default model is not in models/ yet")
+        pytest.skip("the default model is not in sartriage/models/ yet")
     return Detector.open(device="cpu", threads=1)
 
 
