@@ -8,7 +8,7 @@ from hit_rows import add_flight, add_frame, add_hit, add_tile
 
 from sartriage import hits
 from sartriage.errors import ReviewError
-from sartriage.store import Store, open_store
+from sartriage.store import Store, open_store, schema
 
 T0 = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 
@@ -125,6 +125,36 @@ def test_status_moves(store: Store, actions: list[str], expected: str | None) ->
     else:
         assert hits.ACTIONS[last](store, hit_id, None).status == expected
         assert hits.get_hit(store, hit_id).status == expected
+
+
+# Every move between two different statuses, written out: a coordinator's decision on a person found or
+# marked not found must never be replaced by an accidental key press.
+STATUSES = ("candidate", "confirmed", "rejected", "found", "not_found")
+ACTION_FOR = {"candidate": "reopen", "confirmed": "confirm", "rejected": "reject", "found": "found",
+              "not_found": "not-found"}  # fmt: skip
+ALLOWED_MOVES = {
+    ("candidate", "confirmed"), ("candidate", "rejected"),
+    ("confirmed", "candidate"), ("confirmed", "rejected"), ("confirmed", "found"), ("confirmed", "not_found"),
+    ("rejected", "candidate"), ("rejected", "confirmed"),
+    ("found", "candidate"),
+    ("not_found", "candidate"), ("not_found", "confirmed"), ("not_found", "found"),
+}  # fmt: skip
+
+
+MOVES = [(a, b) for a in STATUSES for b in STATUSES if a != b]
+
+
+@pytest.mark.parametrize(("start", "target"), MOVES, ids=[f"{a}-to-{b}" for a, b in MOVES])
+def test_every_status_move_is_allowed_or_refused_as_written(store: Store, start: str, target: str) -> None:
+    hit_id = hits.list_hits(store)[0].id
+    with store.begin() as conn:
+        conn.execute(schema.hits.update().where(schema.hits.c.id == hit_id).values(status=start))
+    if (start, target) in ALLOWED_MOVES:
+        assert hits.ACTIONS[ACTION_FOR[target]](store, hit_id, None).status == target
+    else:
+        with pytest.raises(ReviewError, match=f"hit {hit_id} is {start.replace('_', ' ')}: cannot"):
+            hits.ACTIONS[ACTION_FOR[target]](store, hit_id, None)
+        assert hits.get_hit(store, hit_id).status == start
 
 
 def test_decisions_are_timestamped_and_reopen_clears_the_time(store: Store) -> None:

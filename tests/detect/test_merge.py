@@ -26,6 +26,15 @@ def test_person_on_a_seam_is_reported_once_with_its_whole_box() -> None:
     assert merged.tile_ids.tolist() == [1]
 
 
+def test_a_view_cut_by_a_tile_edge_yields_to_the_whole_view() -> None:
+    # frame box 70..95: whole in the left tile; the right tile (from x 80) saw only its right part, with a
+    # taller box and a higher score. The person's box is the whole view, not the union of the two.
+    left = dets((70, 40, 95, 70, 0.6))
+    right = dets((0, 38, 15, 72, 0.8))
+    merged = merge_tiles([left, right], [LEFT, RIGHT])
+    assert merged.detections.xyxy.tolist() == [[70, 40, 95, 70]]
+
+
 def test_person_cut_by_both_tile_edges_gets_the_union() -> None:
     left = dets((90, 40, 100, 70, 0.5))  # cut by the left tile's right edge at x 100
     right = dets((0, 40, 15, 70, 0.7))  # cut by the right tile's left edge at x 80

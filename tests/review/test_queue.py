@@ -156,6 +156,21 @@ def test_a_tile_sent_on_a_clue_ranks_by_the_clue_score(store: Store, heridal_ima
     assert served == [kite, weak, plain]
 
 
+def test_a_tile_held_by_one_volunteer_is_not_served_again_when_it_needs_one_answer(
+    store: Store, heridal_image: Path
+) -> None:
+    flight = add_flight(store, "f")
+    frame = add_frame(store, flight, heridal_image, width=340, height=340)
+    high, low = add_tiles(store, frame, [(0, 0, 170, 170), (170, 0, 170, 170)], [0.6, 0.3])
+    queue = make_queue(store, overlap=1, max_overlap=1)
+    first, second, third = (queue.invite(name)[0].id for name in ("a", "b", "c"))
+    held = queue.next_lease(first)
+    assert held is not None and held.tile_id == high
+    other = queue.next_lease(second)  # the first still holds the high tile: the second gets the next one
+    assert other is not None and other.tile_id == low
+    assert queue.next_lease(third) is None  # both tiles are held and each needs one answer
+
+
 def test_raised_priority_changes_what_is_served_next(store: Store, heridal_image: Path) -> None:
     old, new = add_flight(store, "old", age_hours=5), add_flight(store, "new")
     old_tile = add_tiles(
