@@ -74,6 +74,11 @@ class BodySizeLimit:
                 await _reply(send, 413, too_large)
 
 
+def clock() -> float:
+    """The buckets' time in seconds (a function of its own so tests can hold it still)."""
+    return time.monotonic()
+
+
 class Buckets:
     """Token buckets by key: ``per_second`` sustained, ``burst`` at once; the oldest keys are forgotten."""
 
@@ -86,7 +91,7 @@ class Buckets:
 
     def allow(self, key: str, now: float | None = None) -> float:
         """0 when the request may go ahead (a token is taken), else seconds to wait."""
-        now = time.monotonic() if now is None else now
+        now = clock() if now is None else now
         with self._lock:
             tokens, last = self._buckets.pop(key, (self.burst, now))
             tokens = min(self.burst, tokens + (now - last) * self.per_second)

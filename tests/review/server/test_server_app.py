@@ -15,7 +15,7 @@ from review_fixtures import LACMUS, add_flight, add_frame, add_tiles, grid_missi
 from sqlalchemy import select
 
 from sartriage.review import QueueSettings, ReviewQueue
-from sartriage.review.server import ReviewSettings, create_app
+from sartriage.review.server import ReviewSettings, create_app, limits
 from sartriage.store import Store, open_store, schema
 
 
@@ -251,6 +251,13 @@ def test_oversized_bodies_are_refused(server: Server) -> None:
     assert reply.status_code == 413
 
 
+@pytest.fixture
+def still_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rate buckets' clock held still: no token comes back while a test makes its requests."""
+    monkeypatch.setattr(limits, "clock", lambda: 1_000.0)
+
+
+@pytest.mark.usefixtures("still_clock")
 def test_callers_over_the_rate_are_told_to_slow_down(tmp_path: Path) -> None:
     with open_store(tmp_path / "r.sqlite") as store:
         coordinator = ReviewQueue(store).coordinator_token()
@@ -262,6 +269,7 @@ def test_callers_over_the_rate_are_told_to_slow_down(tmp_path: Path) -> None:
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
 
 
+@pytest.mark.usefixtures("still_clock")
 def test_new_tokens_or_spellings_of_bearer_never_buy_more_requests(tmp_path: Path) -> None:
     with open_store(tmp_path / "r.sqlite") as store:
         queue = ReviewQueue(store)
@@ -277,6 +285,7 @@ def test_new_tokens_or_spellings_of_bearer_never_buy_more_requests(tmp_path: Pat
     assert guesses[:10] == [401] * 10 and set(guesses[10:]) == {429}  # failed tokens capped per address
 
 
+@pytest.mark.usefixtures("still_clock")
 def test_one_address_is_limited_before_any_token_is_read(tmp_path: Path) -> None:
     with (
         open_store(tmp_path / "a.sqlite") as store,
