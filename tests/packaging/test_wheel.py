@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+NOT_SOURCE = (".git", ".venv", "build", "dist", "runs", "*.egg-info", "*_cache", "__pycache__", "*.sqlite*")
 PRINT_MODELS = "import sartriage.detect.choice as c; print(*c.DEFAULT_MODELS.values())"
 
 
@@ -27,22 +28,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv holding only the built wheel; its dependencies come from this venv's site-packages
     (a path in a .pth file: the checkout's editable install stays out of it)."""
     base = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            str(ROOT),
-            "-w",
-            base,
-        ],
-        check=True,
-        cwd=base,
-    )
+    source = base / "source"  # a copy: the build leaves no build/ folder in the checkout
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+    pip = [sys.executable, "-m", "pip"]
+    build = [*pip, "wheel", "-q", "--no-deps", "--no-build-isolation", source, "-w", base]
+    subprocess.run(build, check=True, cwd=base)
     (wheel,) = base.glob("sartriage-*.whl")
     env = base / "env"
     venv.EnvBuilder(with_pip=False).create(env)
