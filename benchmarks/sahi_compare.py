@@ -7,8 +7,8 @@ to its FLOOR (0.05) and counts those >= the threshold. Both are scored by sartri
 or centre inside the label).
 SAHI lives in its own virtual environment, never in the product's: it runs as a subprocess.
 
-    python3 -m venv /work/sahivenv && /work/sahivenv/bin/pip install sahi==0.12.8 ultralytics onnxruntime
-    .venv/bin/python benchmarks/sahi_compare.py [--frames 2] [--sahi-python /work/sahivenv/bin/python]
+    python3 -m venv ../sahivenv && ../sahivenv/bin/pip install sahi==0.12.8 ultralytics onnxruntime
+    .venv/bin/python benchmarks/sahi_compare.py [--frames 2] [--sahi-python ../sahivenv/bin/python]
 
 (or set SAHI_PYTHON). Prints seconds per frame and recall of both, and the ratios. The two merge rules
 score a person seen by several slices differently (SAHI keeps the best slice's score, sartriage the mean
@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=2, help="how many Unicamp frames (3840x2160)")
     parser.add_argument("--threshold", type=float, default=0.25, help="person score threshold for both")
     parser.add_argument("--threads", type=int, help="CPU threads for sartriage's session (default: all)")
-    parser.add_argument("--sahi-python", default=os.environ.get("SAHI_PYTHON", "/work/sahivenv/bin/python"))
+    parser.add_argument("--sahi-python", default=os.environ.get("SAHI_PYTHON", "../sahivenv/bin/python"))
     args = parser.parse_args()
 
     labelled = read_labels(DATA / "images", DATA / "labels")[: args.frames]

@@ -23,7 +23,7 @@ import onnxruntime as ort
 
 REPO = Path(__file__).resolve().parents[1]
 CROPS = REPO.parent / "shared" / "data" / "labelled" / "heridal_crops_340"
-MODEL = REPO / "models" / "centernet_mobilenetv3_512.onnx"
+MODEL = REPO / "sartriage" / "models" / "centernet_mobilenetv3_512.onnx"
 SIZE = 512
 SCALES = (0.15, 0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8)
 BINS = (0, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 1024)

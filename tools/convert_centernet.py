@@ -10,20 +10,20 @@ outside the repository with exactly these versions (other versions may give a di
     python 3.11, tensorflow-cpu==2.21.0, tf2onnx==1.17.0, onnx==1.23.2, numpy==2.4.6, protobuf==7.36.2,
     onnxruntime==1.32.0 (only for --verify)
 
-    python3 -m venv /work/tfvenv
-    /work/tfvenv/bin/pip install tensorflow-cpu==2.21.0 tf2onnx==1.17.0 onnx==1.23.2 numpy==2.4.6 \
+    python3 -m venv ../tfvenv
+    ../tfvenv/bin/pip install tensorflow-cpu==2.21.0 tf2onnx==1.17.0 onnx==1.23.2 numpy==2.4.6 \
         protobuf==7.36.2 onnxruntime==1.32.0
 
 The one command (after ``npm pack @vladmandic/human@3.3.6`` in a scratch folder outside the repository):
 
-    /work/tfvenv/bin/python tools/convert_centernet.py /path/to/vladmandic-human-3.3.6.tgz
+    ../tfvenv/bin/python tools/convert_centernet.py /path/to/vladmandic-human-3.3.6.tgz
 
-It writes ``sartriage/models/centernet_mobilenetv3_512.onnx`` (override with ``--output``), prints its sha256 and
-whether it matches the sha256 in ``sartriage/models/centernet_mobilenetv3_512.card.toml``. The same inputs and
-versions give a byte-identical file. ``--verify IMAGE[@X,Y] ...`` then compares the ONNX model with the
-original graph run by TensorFlow itself (fused ops unfused into stock TF ops, batch 1) on 512x512 crops
-of the images (centred on pixel X,Y when given), checks batch 4 against four batch-1 runs, and prints
-the person detections per crop.
+It writes ``sartriage/models/centernet_mobilenetv3_512.onnx`` (override with ``--output``), prints its
+sha256 and whether it matches the sha256 in ``sartriage/models/centernet_mobilenetv3_512.card.toml``. The
+same inputs and versions give a byte-identical file. ``--verify IMAGE[@X,Y] ...`` then compares the ONNX
+model with the original graph run by TensorFlow itself (fused ops unfused into stock TF ops, batch 1) on
+512x512 crops of the images (centred on pixel X,Y when given), checks batch 4 against four batch-1 runs,
+and prints the person detections per crop.
 
 What the conversion changes, and why (all in memory; the package files are checked by sha256):
 
@@ -73,7 +73,7 @@ import numpy as np
 LOG = logging.getLogger("convert_centernet")
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_OUTPUT = REPO / "models" / "centernet_mobilenetv3_512.onnx"
+DEFAULT_OUTPUT = REPO / "sartriage" / "models" / "centernet_mobilenetv3_512.onnx"
 PACKAGE = "@vladmandic/human@3.3.6"
 MEMBER_JSON = "package/models/centernet.json"
 MEMBER_BIN = "package/models/centernet.bin"

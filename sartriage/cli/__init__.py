@@ -14,16 +14,14 @@ import sys
 from collections.abc import Sequence
 
 from sartriage import __version__
+from sartriage.cli.commands import COMMANDS
 from sartriage.errors import SartriageError
 from sartriage.printable import printable
 
-# Sub-command modules, in the order `sartriage --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = (
-    "scan", "status", "hits", "export", "model", "evaluate", "train", "info", "review",
-)  # fmt: skip
 
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv``, only the module of the command it names is imported (the others are
+    listed by name and summary), so `--help`, `--version` and every command start without the rest."""
     parser = argparse.ArgumentParser(
         prog="sartriage",
         description="Drone search-and-rescue imagery triage.",
@@ -31,13 +29,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sartriage {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"sartriage.cli.{name}").register(subparsers)
+    command = None if argv is None else next((word for word in argv if not word.startswith("-")), "")
+    wanted = None if command is None else {COMMANDS[command][0]} if command in COMMANDS else set()
+    registered: set[str] = set()
+    for name, (module, summary) in COMMANDS.items():
+        if wanted is not None and module not in wanted:
+            subparsers.add_parser(name, help=summary)
+        elif module not in registered:
+            importlib.import_module(f"sartriage.cli.{module}").register(subparsers)
+            registered.add(module)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sartriage.cli.commands import SUMMARIES
 from sartriage.detect import Detector, find_card
 from sartriage.detect.card import ModelCard
 from sartriage.detect.tiling import MAX_SCALE, MIN_SCALE
@@ -20,7 +21,7 @@ from sartriage.frames import open_frame
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "eval",
-        help="score a detector against labelled images (recall, precision, AP, review load)",
+        help=SUMMARIES["eval"],
         description="Run the detector over IMAGES_DIR and compare with the labels: a box finds a person when "
         "IoU >= 0.3 or its centre lies in the person's box. Prints the figures at the card's review and flag "
         "thresholds, then the triage line (share of people in a tile sent to review or flagged, on person "

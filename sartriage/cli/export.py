@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sartriage.cli import export_hits
+from sartriage.cli.commands import SUMMARIES
 from sartriage.cli.status import add_db_argument
 from sartriage.export import detections, files
 from sartriage.store import Store, open_store
@@ -61,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lines = "; ".join(f"{name}: {text}" for name, text in helps.items())
     parser = subparsers.add_parser(
         "export",
-        help="write a mission's results for other tools (COCO, GeoJSON, CSV, ...)",
+        help=SUMMARIES["export"],
         description=f"Formats: {lines}.",
     )
     add_db_argument(parser)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sartriage import hits
+from sartriage.cli.commands import SUMMARIES
 from sartriage.cli.status import add_db_argument
 from sartriage.errors import ReviewError
 from sartriage.export.grouping import group_of_each, same_spot
@@ -144,9 +145,7 @@ def run_note(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser(
-        "hits", help="list hit candidates, confirm or reject them, record what ground teams found"
-    )
+    parser = subparsers.add_parser("hits", help=SUMMARIES["hits"])
     commands = parser.add_subparsers(dest="hits_command", metavar="ACTION", required=True)
 
     listing = commands.add_parser("list", help="hits best first (highest confidence), with filters")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from sartriage.cli.commands import SUMMARIES
 from sartriage.errors import ReviewError, SartriageError
 from sartriage.printable import printable
 from sartriage.review import QueueSettings, ReviewQueue, invite_link
@@ -49,7 +50,7 @@ def _db(parser: argparse.ArgumentParser) -> None:
 def _register_server(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "review-server",
-        help="serve the volunteer review page and API over a mission store",
+        help=SUMMARIES["review-server"],
         description="Serve the volunteer page and the JSON API (contract at /openapi.json). Prints the "
         "coordinator token once. Several servers may share one PostgreSQL store; give them the same "
         f"--coordinator-token (or ${TOKEN_ENV}).",
@@ -215,7 +216,7 @@ def _known_url(store: Store) -> str:
 
 # ── volunteers ─────────────────────────────────────────────────────────────────────────────────
 def _register_volunteers(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("volunteers", help="invite, list and revoke review volunteers")
+    parser = subparsers.add_parser("volunteers", help=SUMMARIES["volunteers"])
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="invite a volunteer and print their invite link (shown once)")
     add.add_argument("name", metavar="NAME")
@@ -281,9 +282,7 @@ def run_volunteers_revoke(args: argparse.Namespace) -> int:
 
 # ── review ─────────────────────────────────────────────────────────────────────────────────────
 def _register_review(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "review", help="the volunteer review queue: status, aggregation, honeypots"
-    )
+    parser = subparsers.add_parser("review", help=SUMMARIES["review"])
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     status = actions.add_parser("status", help="tiles open, done, escalated; answers; candidates")
     _db(status)

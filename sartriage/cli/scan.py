@@ -13,6 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sartriage import hits
+from sartriage.cli.commands import SUMMARIES
 from sartriage.cli.status import add_db_argument, describe
 from sartriage.cli.stop import stop_on_signals
 from sartriage.detect.choice import Models
@@ -53,7 +54,7 @@ def _positive(text: str) -> float:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "scan",
-        help="scan a folder of drone photos into a mission: every tile scored and triaged",
+        help=SUMMARIES["scan"],
         description="Find every JPEG/TIFF/GeoTIFF under FOLDER, tile it, run the person detector and sort "
         "each tile into flagged (straight to the coordinator), review (volunteers) or cleared, committing "
         "frame by frame. Killed or interrupted, the same command carries on where it stopped; files the "

@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from sartriage.cli.commands import SUMMARIES
 from sartriage.printable import printable
 from sartriage.scan.summary import FlightSummary, summarise
 from sartriage.store import open_store
@@ -25,7 +26,7 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "status",
-        help="what a mission holds: frames, tiles per triage state, detections, review progress",
+        help=SUMMARIES["status"],
         description="Per flight: frames done / failed / pending, tiles per triage state (flagged, review, "
         "cleared), detections, candidate hits and the volunteer review queue.",
     )

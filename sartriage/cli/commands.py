@@ -1,0 +1,22 @@
+"""The sub-commands: which module defines each, and the line `sartriage --help` shows for it.
+
+The table is read without importing any command module, so `--help` and `--version` start at once and a
+command imports only what it needs."""
+
+from __future__ import annotations
+
+# name: (module in sartriage.cli, one-line summary), in the order `sartriage --help` lists them
+COMMANDS: dict[str, tuple[str, str]] = {
+    "scan": ("scan", "scan a folder of drone photos into a mission: every tile scored and triaged"),
+    "status": ("status", "what a mission holds: frames, tiles per triage state, detections, review progress"),
+    "hits": ("hits", "list hit candidates, confirm or reject them, record what ground teams found"),
+    "export": ("export", "write a mission's results for other tools (COCO, GeoJSON, CSV, ...)"),
+    "model": ("model", "inspect ONNX detectors and draft their model cards"),
+    "eval": ("evaluate", "score a detector against labelled images (recall, precision, AP, review load)"),
+    "train": ("train", "fine-tune the shipped detector on YOLO/COCO folders into a new ONNX model and card"),
+    "info": ("info", "show a frame's metadata, camera, georeferencing and the ground position of a pixel"),
+    "review-server": ("review", "serve the volunteer review page and API over a mission store"),
+    "volunteers": ("review", "invite, list and revoke review volunteers"),
+    "review": ("review", "the volunteer review queue: status, aggregation, honeypots"),
+}
+SUMMARIES = {name: summary for name, (_module, summary) in COMMANDS.items()}
