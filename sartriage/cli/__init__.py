@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -51,10 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe is told here, not as an error at exit
+        return code
     except SartriageError as exc:
         print(f"sartriage: error: {printable(exc)}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `sartriage status --json | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141
     except KeyboardInterrupt:
         print(
             "sartriage: interrupted; what was committed is kept, run the same command to carry on",

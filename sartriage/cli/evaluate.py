@@ -9,6 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.values import count
 from sartriage.detect import Detector, find_card
 from sartriage.detect.card import ModelCard
 from sartriage.detect.tiling import MAX_SCALE, MIN_SCALE
@@ -44,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "default: the card's [scale] default)",
     )
     parser.add_argument("--device", default="auto", choices=("auto", "tensorrt", "cuda", "cpu"))
-    parser.add_argument("--threads", type=int, help="CPU threads for inference (default: all)")
+    parser.add_argument("--threads", type=count, help="CPU threads for inference (default: all)")
     parser.set_defaults(func=run)
 
 

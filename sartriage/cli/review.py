@@ -56,8 +56,14 @@ def _register_server(subparsers: argparse._SubParsersAction) -> None:
         f"--coordinator-token (or ${TOKEN_ENV}).",
     )
     _db(parser)
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every network)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (0.0.0.0: every network; default %(default)s)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port to listen on (default %(default)s)"
+    )
     parser.add_argument(
         "--public-url",
         help="how volunteers reach this server (default: this machine's LAN address and --port)",
@@ -75,26 +81,48 @@ def _register_server(subparsers: argparse._SubParsersAction) -> None:
         "--coordinator-token", help=f"use this coordinator token (default: ${TOKEN_ENV}, else a new one)"
     )
     defaults = QueueSettings()
-    parser.add_argument("--overlap", type=int, default=defaults.overlap, help="answers per tile at first")
-    parser.add_argument("--max-overlap", type=int, default=defaults.max_overlap, help="most answers per tile")
     parser.add_argument(
-        "--honeypot-rate", type=float, default=defaults.honeypot_rate, help="share of known tiles"
+        "--overlap",
+        type=int,
+        default=defaults.overlap,
+        help="answers per tile at first (default %(default)s)",
     )
     parser.add_argument(
-        "--exam-size", type=int, default=defaults.exam_size, help="known tiles in the entry check"
+        "--max-overlap",
+        type=int,
+        default=defaults.max_overlap,
+        help="most answers per tile (default %(default)s)",
     )
     parser.add_argument(
-        "--lease-minutes", type=float, default=defaults.lease_minutes, help="minutes before a tile returns"
+        "--honeypot-rate",
+        type=float,
+        default=defaults.honeypot_rate,
+        help="share of known tiles (default %(default)s)",
     )
     parser.add_argument(
-        "--rate", type=float, default=20.0, help="requests per second allowed per caller, per process"
+        "--exam-size",
+        type=int,
+        default=defaults.exam_size,
+        help="known tiles in the entry check (default %(default)s)",
+    )
+    parser.add_argument(
+        "--lease-minutes",
+        type=float,
+        default=defaults.lease_minutes,
+        help="minutes before a tile returns (default %(default)s)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=20.0,
+        help="requests per second allowed per caller, per process (default %(default)s)",
     )
     parser.add_argument(
         "--workers",
         type=int,
         default=1,
         help="server processes sharing the port (one answers about 25 per second; 200 volunteers need "
-        "about 30)",
+        "about 30; default %(default)s)",
     )
     parser.set_defaults(func=run_server)
 

@@ -16,6 +16,7 @@ from sartriage import hits
 from sartriage.cli.commands import SUMMARIES
 from sartriage.cli.status import add_db_argument, describe
 from sartriage.cli.stop import stop_on_signals
+from sartriage.cli.values import count, positive, share
 from sartriage.detect.choice import Models
 from sartriage.errors import SartriageError, SartriageWarning
 from sartriage.printable import printable
@@ -29,26 +30,6 @@ log = logging.getLogger(__name__)
 
 BEST = 5  # candidate hits named in the summary
 BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} frames [{elapsed}{postfix}]"
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} must lie between 0 and 1")
-    return value
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} must be above 0")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -81,18 +62,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=("auto", "tensorrt", "cuda", "cpu"),
         help="where inference runs (auto: TensorRT, then CUDA, then CPU; the one used is printed)",
     )
-    parser.add_argument("--threads", type=int, help="CPU threads for inference (default: all)")
+    parser.add_argument("--threads", type=count, help="CPU threads for inference (default: all)")
     parser.add_argument(
-        "--review-threshold", type=_share, help="tiles scoring at least this go to volunteers (default: card)"
+        "--review-threshold", type=share, help="tiles scoring at least this go to volunteers (default: card)"
     )
     parser.add_argument(
         "--flag-threshold",
-        type=_share,
+        type=share,
         help="tiles scoring at least this go to the coordinator (default: card)",
     )
     parser.add_argument(
         "--quality-share",
-        type=_share,
+        type=share,
         default=DEFAULT_QUALITY_SHARE,
         help=f"share of cleared tiles sent to review to measure misses (default {DEFAULT_QUALITY_SHARE})",
     )
@@ -113,13 +94,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     shared.add_argument(
         "--claim-timeout",
-        type=_positive,
+        type=positive,
         default=300.0,
         metavar="SECONDS",
         help="a frame claimed by a worker silent this long goes back to the queue (default 300)",
     )
     parser.add_argument(
-        "--readers", type=int, default=2, help="threads reading frames ahead of the detector (default 2)"
+        "--readers", type=count, default=2, help="threads reading frames ahead of the detector (default 2)"
     )
     parser.set_defaults(func=run)
 
@@ -171,10 +152,13 @@ class _Bar:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.readers < 1:
-        raise SartriageError(f"--readers {args.readers}: give at least 1")
     if not args.folder.is_dir():
         raise SartriageError(f"{args.folder}: not a folder; give the folder the drone photos were copied to")
+    with open_store(args.db) as store:  # a bad --db is told before the model loads
+        return _run(store, args)
+
+
+def _run(store: Store, args: argparse.Namespace) -> int:
     models = Models.open(args.model, device=args.device, threads=args.threads)
     options = ScanOptions(
         flight=args.flight,
@@ -196,9 +180,8 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise SartriageError(f"{exc}; adjust --review-threshold / --flag-threshold") from None
     print(models.describe(), file=sys.stderr)
-    with open_store(args.db) as store:
-        interrupted, flight_id = _scan(store, args, models, options)
-        _report(store, args, flight_id)
+    interrupted, flight_id = _scan(store, args, models, options)
+    _report(store, args, flight_id)
     if interrupted and not args.watch:
         print("interrupted: what was committed is kept; run the same command to carry on", file=sys.stderr)
         return 130

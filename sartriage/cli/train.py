@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from sartriage.cli.commands import SUMMARIES
 from sartriage.cli.evaluate import print_figures
+from sartriage.cli.values import count
 from sartriage.detect import find_card
 from sartriage.errors import SartriageError
 from sartriage.evaluate import FORMATS, read_labels
@@ -57,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--eval", type=Path, metavar="IMAGES", help="labelled images scored before and after")
     parser.add_argument("--labels", type=Path, help="labels of --eval (YOLO folder, VOC folder, COCO json)")
     parser.add_argument("--format", choices=FORMATS, help="label format of --labels (default: guessed)")
-    parser.add_argument("--threads", type=int, help="CPU threads (default: all)")
+    parser.add_argument("--threads", type=count, help="CPU threads (default: all)")
     parser.set_defaults(func=run)
 
 

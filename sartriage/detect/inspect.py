@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 
 STRIDES = (8, 16, 32)
 PERSON_NAMES = ("person", "pedestrian", "people", "human")
+# VisDrone-DET's ten classes in their training order, assumed for a 10-class graph that names none
+VISDRONE_NAMES = (
+    "pedestrian", "people", "bicycle", "car", "van", "truck", "tricycle", "awning-tricycle", "bus", "motor",
+)  # fmt: skip
 COCO_CLASSES = 80
 
 # The preprocessing each family's reference exporter bakes in: colour, scale, mean, std, pad anchor.
@@ -147,6 +151,8 @@ def draft_card(model: Path, out: Path | None = None) -> ModelCard:
     nc = _class_count(graph, family)
     if not names and nc == COCO_CLASSES:
         names = ("person",)  # COCO order starts with person; other names are not needed
+    elif not names and nc == len(VISDRONE_NAMES):
+        names = VISDRONE_NAMES  # drone-view detectors trained on VisDrone-DET: pedestrian and people
     person = [i for i, n in enumerate(names) if n.lower() in PERSON_NAMES] or [0]
     preset = FAMILY_INPUT["yolov8" if family == "yolo11" else family]
     batch = graph.input_shape[0]

@@ -61,8 +61,10 @@ class Session:
         running = self._session.get_providers()
         self.provider = SHORT.get(running[0], running[0])
         if device not in ("auto", "cpu") and running[0] != DEVICES[device][0]:
-            log.warning(
-                "%s requested but not usable here: running on %s", SHORT[DEVICES[device][0]], self.provider
+            # asked for by name, a device that cannot be had is an error; only "auto" falls back
+            raise ModelError(
+                f"--device {device}: {SHORT[DEVICES[device][0]]} cannot run here (installed providers: "
+                f"{', '.join(sorted(SHORT.get(p, p) for p in available))}); use --device auto or cpu"
             )
         log.info("inference runs on %s (%s)", self.provider, model.name)
         first = self._session.get_inputs()[0]

@@ -44,6 +44,13 @@ def test_ultralytics_metadata_gives_the_class_names(shared_cards: dict[str, Mode
     assert len(card.class_names) == 80 and card.class_names[0] == "person" and card.person_ids == (0,)
 
 
+def test_a_ten_class_graph_without_names_is_read_as_visdrone_with_both_person_classes(
+    shared_cards: dict[str, ModelCard],
+) -> None:
+    card = shared_cards["yolo11n_visdrone_640"]  # its graph carries no class names
+    assert card.class_names[:2] == ("pedestrian", "people") and card.person_ids == (0, 1)
+
+
 def test_not_a_detector_is_a_clear_error(tmp_path: Path) -> None:
     junk = tmp_path / "junk.onnx"
     junk.write_bytes(b"\x00" * 16)

@@ -13,7 +13,7 @@ from sartriage.errors import ModelError
 GPU_HERE = "CUDAExecutionProvider" in ort.get_available_providers()
 
 
-@pytest.mark.parametrize("device", ["auto", "cpu", "cuda", "tensorrt"])
+@pytest.mark.parametrize("device", ["auto", "cpu"])
 def test_the_provider_that_really_runs_is_named_and_fallback_is_quiet(
     shared_models: Path, device: str, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -25,6 +25,30 @@ def test_the_provider_that_really_runs_is_named_and_fallback_is_quiet(
     assert "EP Error" not in out + err and "Failed to load library" not in out + err
     outputs = session.run(np.zeros((1, 3, 416, 416), np.float32))
     assert outputs[0].shape == (1, 3549, 85)
+
+
+@pytest.mark.parametrize(("device", "name"), [("cuda", "CUDA"), ("tensorrt", "TensorRT")])
+def test_a_device_asked_for_by_name_runs_there_or_is_an_error(
+    shared_models: Path, device: str, name: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        session = Session(shared_models / "yolox_nano_416_coco.onnx", device=device, threads=1)
+    except ModelError as exc:
+        assert str(exc).startswith(f"--device {device}: {name} cannot run here")
+        assert str(exc).endswith("use --device auto or cpu")
+    else:
+        assert session.provider == name
+    out, err = capfd.readouterr()
+    assert "EP Error" not in out + err and "Failed to load library" not in out + err
+
+
+def test_a_device_not_installed_is_an_error_and_auto_falls_back(
+    shared_models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
+    with pytest.raises(ModelError, match=r"--device cuda: CUDA cannot run here \(installed providers: CPU\)"):
+        Session(shared_models / "yolox_nano_416_coco.onnx", device="cuda", threads=1)
+    assert Session(shared_models / "yolox_nano_416_coco.onnx", device="auto", threads=1).provider == "CPU"
 
 
 def test_fixed_batch_model_runs_a_batch_item_by_item(shared_models: Path) -> None:
