@@ -238,6 +238,24 @@ def _joined(old: str, line: str) -> str:
     return f"{old}\n{line}" if old else line
 
 
+def best_detection(conn: Connection, tile: Any, *, persons_only: bool = False) -> Any:
+    """The tile's highest-scoring detection centred inside it (where a hit on it is placed; a clue counts
+    unless ``persons_only``: the model often calls a person from above a kite), or None. ``tile`` has
+    ``frame_id``, ``x``, ``y``, ``w`` and ``h``."""
+    d = schema.detections
+    cx, cy = (d.c.x1 + d.c.x2) / 2, (d.c.y1 + d.c.y2) / 2
+    query = (
+        select(d.c.id, d.c.x1, d.c.y1, d.c.x2, d.c.y2, d.c.score, d.c.lon, d.c.lat, d.c.error_radius_m)
+        .where(d.c.frame_id == tile.frame_id, cx >= tile.x, cx < tile.x + tile.w, cy >= tile.y)
+        .where(cy < tile.y + tile.h)
+        .order_by(d.c.score.desc())
+        .limit(1)
+    )
+    if persons_only:
+        query = query.where(d.c.clue.is_(False))
+    return conn.execute(query).first()
+
+
 def move_status(conn: Connection, hit_id: int, status: str, now: datetime, note: str | None = None) -> str:
     """The one place a hit's status changes (and a note is added): refuses what ``TRANSITIONS`` does not
     allow. Returns the status it had; raises ReviewError when the hit is missing or the move not allowed."""

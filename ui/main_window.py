@@ -24,8 +24,10 @@ from PyQt6.QtWidgets import (
 )
 
 from sartriage import hits
+from sartriage.detect.card import find_card
 from sartriage.export.files import Written
-from sartriage.scan import ScanProgress
+from sartriage.scan import ScanProgress, TriageRules
+from sartriage.scan.retriage import Retriage, retriage
 from ui import basemap
 from ui.candidates import FILTERS, THUMB, CandidateList
 from ui.export_hits import DIALOG_FILTER, export_hits, with_suffix_from_filter
@@ -39,7 +41,7 @@ from ui.mission_reads import FrameOverlays, TilePlace, frame_overlays, tile_plac
 from ui.review_panel import ReviewPanel
 from ui.scan_runner import ScanJob, ScanQueue
 from ui.settings import Settings
-from ui.tasks import LatestOnly, wait_for_background
+from ui.tasks import LatestOnly, run_in_background, wait_for_background
 from ui.thresholds_dialog import ThresholdsDialog
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("sartriage")
         self.resize(1500, 950)
         self.last_error = ""
+        self.last_retriage: Retriage | None = None
         self.last_export: Written | None = None
         self.mission = Mission(self)
         self.scans = ScanQueue(self)
@@ -547,6 +550,41 @@ class MainWindow(QMainWindow):
             review, flag = dialog.values()
             self.settings.set_threshold("review", review)
             self.settings.set_threshold("flag", flag)
+            self.retriage_mission()
+
+    def retriage_mission(self) -> None:
+        """Sort the open mission's stored tiles again at the thresholds set (no detector run), and say
+        what moved."""
+        store = self.mission.store
+        if store is None:
+            return
+        s = self.settings
+        model = s.model
+
+        def work() -> Retriage:
+            rules = TriageRules.from_card(find_card(model), s.threshold("review"), s.threshold("flag"))
+            return retriage(store, rules)
+
+        run_in_background(self, work, self._retriaged, self.show_error, in_order=True)
+
+    def _retriaged(self, done: Retriage) -> None:
+        self.last_retriage = done
+        r = done.rules
+        message = (
+            f"Thresholds applied to the whole mission (review {r.review:g}, flag {r.flag:g}): "
+            f"{done.to_review} tiles newly sent to volunteers, {done.candidates} new candidates, "
+            f"{done.to_cleared} tiles back to cleared."
+        )
+        if done.kept_flagged or done.kept_answered:
+            message += (
+                f" Kept as they were: {done.kept_flagged} flagged tiles and {done.kept_answered} tiles "
+                "volunteers already answered."
+            )
+        self.statusBar().showMessage(message, 30_000)
+        box = QMessageBox(QMessageBox.Icon.Information, "Thresholds applied", message, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.mission.refresh()
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
         self.scans.shutdown()

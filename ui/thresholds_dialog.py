@@ -33,7 +33,10 @@ class ThresholdsDialog(QDialog):
         form.addRow("Send to volunteers from score", self.review)
         form.addRow("Flag for the coordinator from score", self.flag)
         form.addRow(
-            QLabel("Lower thresholds: fewer people missed, more tiles to look at. Applies to the next scans.")
+            QLabel(
+                "Lower thresholds: fewer people missed, more tiles to look at. Applies at once to the "
+                "tiles of the open mission (no new detector run) and to the next scans."
+            )
         )
         form.addRow(self.warning)
         form.addRow(buttons)

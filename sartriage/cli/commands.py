@@ -8,6 +8,7 @@ from __future__ import annotations
 # name: (module in sartriage.cli, one-line summary), in the order `sartriage --help` lists them
 COMMANDS: dict[str, tuple[str, str]] = {
     "scan": ("scan", "scan a folder of drone photos into a mission: every tile scored and triaged"),
+    "retriage": ("retriage", "sort the stored tiles again at new thresholds (no detector run)"),
     "status": ("status", "what a mission holds: frames, tiles per triage state, detections, review progress"),
     "hits": ("hits", "list hit candidates, confirm or reject them, record what ground teams found"),
     "export": ("export", "write a mission's results for other tools (COCO, GeoJSON, CSV, ...)"),

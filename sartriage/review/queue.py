@@ -746,7 +746,7 @@ class ReviewQueue:
     ) -> bool:
         tile = conn.execute(select(schema.tiles).where(schema.tiles.c.id == tile_id)).one()
         note = note or f"{n_answers} volunteer answers, P(person) {posterior:.2f}"
-        spot = _best_detection(conn, tile)
+        spot = hits.best_detection(conn, tile)
         inserted = insert_if_new(
             conn,
             schema.hits,
@@ -1118,24 +1118,6 @@ def _to_volunteer(row: Any) -> Volunteer:
 
 def _to_lease(row: Any) -> Lease:
     return Lease(row.public_id, row.volunteer_id, row.tile_id, row.honeypot_id, row.kind, utc(row.expires_at))
-
-
-def _best_detection(conn: Connection, tile: Any) -> Any:
-    """The tile's highest-scoring detection centred inside it, or None."""
-    d = schema.detections
-    cx, cy = (d.c.x1 + d.c.x2) / 2, (d.c.y1 + d.c.y2) / 2
-    return conn.execute(
-        select(d.c.id, d.c.x1, d.c.y1, d.c.x2, d.c.y2, d.c.lon, d.c.lat, d.c.error_radius_m)
-        .where(
-            d.c.frame_id == tile.frame_id,
-            cx >= tile.x,
-            cx < tile.x + tile.w,
-            cy >= tile.y,
-            cy < tile.y + tile.h,
-        )
-        .order_by(d.c.score.desc())
-        .limit(1)
-    ).first()
 
 
 def _area_boost(raises: Sequence[Any], lon: float | None, lat: float | None) -> int:

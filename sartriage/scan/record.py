@@ -240,14 +240,17 @@ def _write_hits(
 
 def write_scan_settings(store: Store, model: str, rules: TriageRules) -> None:
     """Keep the model and thresholds the mission was triaged with, for its report and the app."""
-    m = schema.missions
     with store.begin() as conn:
-        row = conn.execute(select(m.c.id, m.c.settings).order_by(m.c.id).limit(1)).one()
-        settings = dict(row.settings or {})
+        keep_settings(conn, rules, model)
+
+
+def keep_settings(conn: Connection, rules: TriageRules, model: str | None = None) -> None:
+    """Record the thresholds (and the model, when given) the mission's tiles were last triaged with."""
+    m = schema.missions
+    row = conn.execute(select(m.c.id, m.c.settings).order_by(m.c.id).limit(1)).one()
+    settings = dict(row.settings or {})
+    if model is not None:
         settings["model"] = model
-        settings["thresholds"] = {
-            "review": rules.review,
-            "flag": rules.flag,
-            "quality share": rules.quality_share,
-        }
-        conn.execute(update(m).where(m.c.id == row.id).values(settings=settings))
+    share = rules.quality_share
+    settings["thresholds"] = {"review": rules.review, "flag": rules.flag, "quality share": share}
+    conn.execute(update(m).where(m.c.id == row.id).values(settings=settings))
