@@ -23,6 +23,7 @@ from sartriage.review import QueueSettings, ReviewQueue, invite_link
 from sartriage.review.links import WILDCARDS, is_loopback, lan_address, server_url
 from sartriage.review.values import Accuracy
 from sartriage.store import Store, open_store, schema
+from sartriage.store.queries import flight_ids
 from sartriage.store.upsert import dialect_insert
 
 if TYPE_CHECKING:
@@ -337,7 +338,7 @@ def _register_review(subparsers: argparse._SubParsersAction) -> None:
     decide.set_defaults(func=run_decide)
     raising = actions.add_parser("raise", help="serve a flight's or an area's tiles before others")
     where = raising.add_mutually_exclusive_group(required=True)
-    where.add_argument("--flight", type=int, metavar="ID", help="a flight id (see `sartriage status`)")
+    where.add_argument("--flight", metavar="FLIGHT", help="a flight's name or id (see `sartriage status`)")
     where.add_argument(
         "--area",
         type=_bbox,
@@ -427,7 +428,11 @@ def run_raise(args: argparse.Namespace) -> int:
     with open_store(args.db, create=False) as store:
         queue = ReviewQueue(store)
         if args.flight is not None:
-            n = queue.raise_flight(args.flight, args.amount)
+            with store.connect() as conn:
+                ids = flight_ids(conn, args.flight)
+            if not ids:
+                raise SartriageError(f"no flight {args.flight!r} in {args.db}; `sartriage status` lists them")
+            n = sum(queue.raise_flight(flight_id, args.amount) for flight_id in ids)
             what = f"flight {args.flight}"
         else:
             west, south, east, north = args.area

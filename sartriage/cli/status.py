@@ -56,7 +56,8 @@ def describe(summary: FlightSummary) -> list[str]:
     if summary.clues:
         found += f" (and {_count(summary.clues, 'clue')})"
     lines = [
-        f'flight "{printable(summary.name)}" ({printable(summary.folder)}): {_count(frames, "frame")}: '
+        f'flight {summary.flight_id} "{printable(summary.name)}" ({printable(summary.folder)}): '
+        f"{_count(frames, 'frame')}: "
         f"{summary.frames_done} done, {summary.frames_failed} failed, {summary.frames_pending} pending",
         f"  tiles: {sum(tiles.values())}: {tiles['flagged']} flagged, {review}, {tiles['cleared']} cleared; "
         f"{found}; {_count(summary.hits.get('candidate', 0), 'candidate hit')}"

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from sartriage.cli import main
 from sartriage.review import QueueSettings, ReviewQueue
-from sartriage.store import open_store
+from sartriage.store import open_store, schema
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "review"))
@@ -162,6 +163,19 @@ def test_review_raise(
         ReviewQueue(store).sync()
     assert main(["review", "raise", *args, "--db", str(mission)]) == 0
     assert expected in capsys.readouterr().out
+
+
+def test_review_raise_takes_a_flight_by_name_like_every_command(
+    mission: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with open_store(mission) as store:
+        ReviewQueue(store).sync()
+        with store.connect() as conn:
+            name = conn.execute(select(schema.flights.c.name)).scalar_one()
+    assert main(["review", "raise", "--flight", name, "--db", str(mission)]) == 0
+    assert f"flight {name}: priority +1 on 8 queued tiles" in capsys.readouterr().out
+    assert main(["review", "raise", "--flight", "no-such-flight", "--db", str(mission)]) == 1
+    assert "no flight 'no-such-flight'" in capsys.readouterr().err
 
 
 def test_review_raise_refuses_a_bad_area(mission: Path, capsys: pytest.CaptureFixture[str]) -> None:

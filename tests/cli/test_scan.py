@@ -57,7 +57,7 @@ def test_scan_prints_what_it_found_and_where(folder: Path, card: Path, tmp_path:
     done = run_scan(folder, str(db), card)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert 'flight "north ridge"' in out
+    assert 'flight 1 "north ridge"' in out
     assert "10 frames: 7 done, 3 failed, 0 pending" in out
     assert "failed: empty.jpg: empty file" in out
     assert f"results are in {db}" in out
@@ -258,7 +258,7 @@ def test_the_one_liner_runs_the_shipped_model(shared_data: Path, tmp_path: Path)
     )
     assert done.returncode == 0, done.stderr
     assert "CenterNet" in done.stderr and "on CPU" in done.stderr
-    assert 'flight "card"' in done.stdout and "3 frames: 3 done, 0 failed, 0 pending" in done.stdout
+    assert 'flight 1 "card"' in done.stdout and "3 frames: 3 done, 0 failed, 0 pending" in done.stdout
     assert "results are in mission.sqlite" in done.stdout
     assert (tmp_path / "mission.sqlite").is_file()
 

@@ -93,14 +93,14 @@ def test_status_json_has_stable_keys_per_flight(db: str, capsys: pytest.CaptureF
 def test_status_for_people(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status", "--db", db]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == 'flight "north" (/card/north): 4 frames: 1 done, 1 failed, 2 pending'
+    assert out[0] == 'flight 1 "north" (/card/north): 4 frames: 1 done, 1 failed, 2 pending'
     assert (
         out[1] == "  tiles: 5: 1 flagged, 2 for review (1 of them quality checks), 2 cleared; "
         "2 detections (and 1 clue); 1 candidate hit"
     )
     assert out[2] == "  review: 1 of 2 queued tiles answered, 1 done, 1 open"
     assert out[3] == "  failed: DJI_0002.JPG: empty file"
-    assert out[4].startswith('flight "south"')
+    assert out[4].startswith('flight 2 "south"')
 
 
 def test_status_of_a_store_that_does_not_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
