@@ -34,6 +34,15 @@ class FileFormat:
     suffix: str  # the file name ending --out is given when it lacks it ("" to take --out as it is)
     example: str = ""
 
+    def path(self, out: Path) -> Path:
+        """Where --out ``out`` writes: inside it when it is a folder, as given when it has an ending,
+        else with this format's ending added."""
+        if not self.suffix:
+            return out
+        if out.is_dir():
+            return out / (self.example or f"hits{self.suffix}")
+        return out if out.suffix else out.with_name(out.name + self.suffix)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_filter_arguments(parser, default_status=DEFAULT_STATUSES, common=False)
@@ -128,7 +137,9 @@ FILE_FORMATS: dict[str, FileFormat] = {
         "",
         "coverage/",
     ),
-    "report": FileFormat("coverage map (PDF and 300 dpi PNG) with mission summary", _report_pdf, ".pdf"),
+    "report": FileFormat(
+        "coverage map (PDF and 300 dpi PNG) with mission summary", _report_pdf, ".pdf", "report.pdf"
+    ),
     "training": FileFormat(
         "reviewed tiles cut out with COCO and YOLO labels, for fine-tuning", _training, "", "training/"
     ),
@@ -142,9 +153,7 @@ def run(args: argparse.Namespace) -> int:
         raise ExportError(
             f"--format {args.format} writes files: give --out (e.g. {fmt.example or 'hits' + fmt.suffix})"
         )
-    out = Path(args.out)
-    if fmt.suffix and out.suffix.lower() != fmt.suffix:
-        out = out.with_name(out.name + fmt.suffix)
+    out = fmt.path(Path(args.out))
     with open_store(args.db, create=False) as store:
         report = fmt.write(store, args, out)
     print(f"{args.format}: {report} written to {out}")

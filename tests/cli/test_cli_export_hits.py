@@ -39,6 +39,29 @@ def test_each_hit_format_writes_its_file(
     assert written.is_file() and written.stat().st_size > 0
 
 
+@pytest.mark.parametrize(
+    ("fmt", "out", "written"),
+    [
+        ("gpx", "folder", ["folder/hits.gpx"]),  # an existing folder: the file goes inside it
+        ("report", "folder", ["folder/report.pdf", "folder/report.png"]),
+        ("report", "map.png", ["map.pdf", "map.png"]),  # either ending names the pair
+        ("gpx", "for-team-2.txt", ["for-team-2.txt"]),  # a path with an ending is honoured as given
+    ],
+)
+def test_the_output_path_is_honoured(
+    mission: Mission,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fmt: str,
+    out: str,
+    written: list[str],
+) -> None:
+    (tmp_path / "folder").mkdir()
+    assert main(["export", "--db", str(mission.path), "--format", fmt, "--out", str(tmp_path / out)]) == 0
+    made = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert made == sorted(written)
+
+
 def test_coverage_layers_and_report_summary(
     mission: Mission, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
