@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format in export_hits.FILE_FORMATS:
         return export_hits.run(args)
     fmt = FORMATS[args.format]
-    with open_store(args.db, create=False) as store:
+    with open_store(args.db, read_only=True) as store:
         if args.out is None or str(args.out) == "-":
             report = fmt.write(store, args, sys.stdout)
             print(f"{args.format}: {report}", file=sys.stderr)

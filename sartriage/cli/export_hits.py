@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
             f"--format {args.format} writes files: give --out (e.g. {fmt.example or 'hits' + fmt.suffix})"
         )
     out = fmt.path(Path(args.out))
-    with open_store(args.db, create=False) as store:
+    with open_store(args.db, read_only=True) as store:
         report = fmt.write(store, args, out)
     print(f"{args.format}: {report} written to {out}")
     return 0

@@ -106,7 +106,7 @@ def _line(hit: hits.Hit, also: Sequence[hits.Hit] = ()) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with open_store(args.db, create=False) as store:
+    with open_store(args.db, read_only=True) as store:
         found = hits.list_hits(store, filter_from(args), limit=args.limit)
     groups = group_of_each(found)  # views of one spot among the listed hits
     if args.json:

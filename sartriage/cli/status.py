@@ -80,7 +80,7 @@ def describe(summary: FlightSummary) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_store(args.db, create=False) as store:
+    with open_store(args.db, read_only=True) as store:
         summaries = summarise(store, failures=max(0, args.failures))
     if args.json:
         print(json.dumps([s.to_json() for s in summaries], indent=2))

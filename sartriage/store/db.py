@@ -11,6 +11,7 @@ import logging
 import os
 import sqlite3
 import time
+from urllib.parse import quote
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 
 from sartriage.errors import StoreError
 from sartriage.store import schema
-from sartriage.store.upgrade import upgrade
+from sartriage.store.upgrade import stored_version, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -118,14 +119,23 @@ def store_url(target: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
-def open_store(target: str | Path, *, create: bool = True, mission_name: str | None = None) -> Store:
-    """Open (and create or upgrade) the mission store at a path or database URL."""
+def open_store(
+    target: str | Path, *, create: bool = True, mission_name: str | None = None, read_only: bool = False
+) -> Store:
+    """Open (and create or upgrade) the mission store at a path or database URL. ``read_only`` opens an
+    existing store for reading only (a card or a share that cannot be written), changing nothing."""
     url = store_url(target)
     location = str(target) if "://" not in str(target) else make_url(url).render_as_string(hide_password=True)
     if url.startswith("sqlite:"):
         path = Path(url.removeprefix("sqlite:///"))
-        if not path.exists() and not create:
+        if path.is_dir():
+            raise StoreError(
+                f"{path}: a folder, not a mission store; give a .sqlite file, e.g. {path / 'mission.sqlite'}"
+            )
+        if not path.exists() and (read_only or not create):
             raise StoreError(f"{path}: no mission store here; give the path of an existing .sqlite store")
+        if read_only:
+            return _open_sqlite_read_only(path, location)
         if not path.parent.is_dir():
             raise StoreError(f"{path}: folder {path.parent} does not exist; create it or choose another --db")
         if not path.exists():
@@ -134,6 +144,12 @@ def open_store(target: str | Path, *, create: bool = True, mission_name: str | N
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        if read_only:
+            try:
+                return _readable(engine, location)
+            except SQLAlchemyError as exc:
+                engine.dispose()
+                raise StoreError(describe_db_error(location, exc)) from exc
     store = Store(engine=engine, location=location)
     name = mission_name or (Path(location).stem if "://" not in location else "mission")
     for attempt in range(_PREPARE_ATTEMPTS):
@@ -148,6 +164,44 @@ def open_store(target: str | Path, *, create: bool = True, mission_name: str | N
             engine.dispose()
             raise StoreError(describe_db_error(location, exc)) from exc
     return store
+
+
+def _open_sqlite_read_only(path: Path, location: str) -> Store:
+    """A read-only SQLite store: ``mode=ro`` reads alongside a writer; where even that cannot open (no
+    -shm file beside a store on a read-only medium), ``immutable=1`` reads the file as it is."""
+    last: Exception | None = None
+    for flags in ("mode=ro", "immutable=1"):
+        engine = create_engine(
+            f"sqlite:///file:{quote(str(path))}?{flags}&uri=true",
+            connect_args={"timeout": 30, "check_same_thread": False},
+        )
+        event.listen(engine, "connect", _sqlite_read_pragmas)
+        try:
+            return _readable(engine, location)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            last = exc
+    raise StoreError(describe_db_error(location, last or OSError("cannot open")))
+
+
+def _readable(engine: Engine, location: str) -> Store:
+    """``engine`` as a store to read, once its schema is the one this sartriage reads (nothing written)."""
+    with engine.connect() as conn:
+        version = stored_version(conn)
+    if version != schema.SCHEMA_VERSION:
+        engine.dispose()
+        raise StoreError(
+            f"{location}: the store has schema version {version}, this sartriage reads "
+            f"{schema.SCHEMA_VERSION}; open it once where it can be written (any command that changes it "
+            "upgrades it), or use the sartriage that made it"
+        )
+    return Store(engine=engine, location=location)
+
+
+def _sqlite_read_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
 
 
 def _create_private(path: Path) -> None:
