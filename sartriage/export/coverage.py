@@ -114,13 +114,26 @@ def _tile_outlines(path: Path, windows: np.ndarray) -> list[Polygon | None]:
         with open_frame(path) as frame:
             if not frame.georef:
                 raise SartriageError(f"{path.name}: not georeferenced")
+            if frame.georef.kind == "position_only":
+                raise SartriageError("only a GPS position, no camera attitude or height: no ground outline")
             lon, lat, _ = frame.georef.pixel_to_ground(xs.ravel(), ys.ravel())
     lon, lat = lon.reshape(xs.shape), lat.reshape(xs.shape)
     out: list[Polygon | None] = []
     for i in range(len(windows)):
         ok = np.isfinite(lon[i]).all() and np.isfinite(lat[i]).all()
-        out.append(shapely.orient_polygons(Polygon(np.column_stack([lon[i], lat[i]]))) if ok else None)
+        out.append(valid_polygon(np.column_stack([lon[i], lat[i]])) if ok else None)
     return out
+
+
+def valid_polygon(points: Any) -> Polygon | None:
+    """A valid lon/lat polygon with area through ``points``, or None (all points at one GPS fix, or a
+    tilted camera's outline folding over the horizon): only valid polygons are written."""
+    if points is None or len(points) < 3:
+        return None
+    polygon = Polygon(points)
+    if not polygon.is_valid or polygon.area <= 0:
+        return None
+    return shapely.orient_polygons(polygon)
 
 
 def load_coverage(store: Store, hits: Sequence[HitRecord] = (), flights: Sequence[str] = ()) -> Coverage:
@@ -150,7 +163,9 @@ def load_coverage(store: Store, hits: Sequence[HitRecord] = (), flights: Sequenc
     notes: list[str] = []
     for row in frame_rows:
         name = PurePath(row.path).name
-        footprint = Polygon(row.footprint) if row.footprint and len(row.footprint) >= 3 else None
+        footprint = valid_polygon(row.footprint)
+        if row.footprint and footprint is None:
+            notes.append(f"{name}: left off the map (its stored footprint has no area: a GPS position only)")
         frames.append(FrameArea(row.id, name, row.name, footprint))
         rows = by_frame.get(row.id, [])
         if not rows:

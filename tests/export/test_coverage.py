@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -7,10 +8,14 @@ import pytest
 import shapely
 from pyogrio import list_layers
 from pyogrio.raw import read as read_ogr
+from scan_support import copy_frames, make_card
 from xt2_mission import Mission, build_mission
 
+from sartriage.detect import Detector
 from sartriage.export.coverage import CLASSES, load_coverage, tile_class, write_layers
 from sartriage.export.records import load_records
+from sartriage.scan import ScanOptions, scan
+from sartriage.store import open_store
 
 
 @pytest.mark.parametrize(
@@ -76,3 +81,31 @@ def test_a_frame_that_moved_keeps_its_footprint_and_says_why(xt2_frames: list[Pa
     assert len(coverage.frames) == 24 and len(coverage.tiles) == 92
     assert all(f.footprint is not None for f in coverage.frames)
     assert len(coverage.notes) == 1 and coverage.notes[0].startswith("DJI_0004_R.JPG: tiles not placed (")
+
+
+def test_every_polygon_written_is_valid_and_gps_only_frames_are_left_out_with_a_reason(
+    shared_data: Path, shared_models: Path, tmp_path: Path
+) -> None:
+    """odm_seneca's fixed-wing photos have a GPS position and no attitude: every pixel is at the fix."""
+    folder = tmp_path / "flight"
+    seneca = ["geotagged/odm_seneca/IMG_0446.jpg", "geotagged/odm_seneca/IMG_0447.jpg"]
+    copy_frames(shared_data, folder, [*seneca, "geotagged/deervision_dji_xt2/DJI_0004_R.JPG"])
+    detector = Detector.open(make_card(shared_models, tmp_path), device="cpu")
+    with open_store(tmp_path / "m.sqlite") as store:
+        list(scan(store, folder, detector, ScanOptions()))  # type: ignore[arg-type]
+        coverage = load_coverage(store)
+    write_layers(coverage, tmp_path / "coverage")
+    written = 0
+    for layer in (tmp_path / "coverage").glob("*.geojson"):
+        for feature in json.loads(layer.read_text())["features"]:
+            polygon = shapely.geometry.shape(feature["geometry"])
+            assert polygon.is_valid and polygon.area > 0, (layer.name, feature["properties"])
+            written += 1
+    placed = {f.name for f in coverage.frames if f.footprint is not None} | {
+        t.frame_name for t in coverage.tiles
+    }
+    assert placed == {"DJI_0004_R.JPG"} and written > 1
+    for name in ("IMG_0446.jpg", "IMG_0447.jpg"):
+        assert any(
+            note.startswith(f"{name}: tiles not placed (only a GPS position") for note in coverage.notes
+        )
