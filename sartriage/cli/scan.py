@@ -180,17 +180,20 @@ def _run(store: Store, args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise SartriageError(f"{exc}; adjust --review-threshold / --flag-threshold") from None
     print(models.describe(), file=sys.stderr)
-    interrupted, flight_id = _scan(store, args, models, options)
-    _report(store, args, flight_id)
+    interrupted, last = _scan(store, args, models, options)
+    if last is not None:
+        _report(store, args, last)
     if interrupted and not args.watch:
         print("interrupted: what was committed is kept; run the same command to carry on", file=sys.stderr)
         return 130
     return 0
 
 
-def _scan(store: Store, args: argparse.Namespace, models: Models, options: ScanOptions) -> tuple[bool, int]:
+def _scan(
+    store: Store, args: argparse.Namespace, models: Models, options: ScanOptions
+) -> tuple[bool, ScanProgress | None]:
     bar = _Bar(options.flight or args.folder.resolve().name)
-    flight_id = 0
+    last: ScanProgress | None = None
     if args.watch:
         print(f"watching {args.folder} for new frames; Ctrl-C (or SIGTERM) stops", file=sys.stderr)
     try:
@@ -202,13 +205,13 @@ def _scan(store: Store, args: argparse.Namespace, models: Models, options: ScanO
         ):
             warnings.simplefilter("ignore", SartriageWarning)
             for progress in steps:
-                flight_id = progress.flight_id
+                last = progress
                 bar.update(progress)
     except KeyboardInterrupt:
-        return True, flight_id
+        return True, last
     finally:
         bar.close()
-    return False, flight_id
+    return False, last
 
 
 def _candidate_line(hit: hits.Hit) -> str:
@@ -223,11 +226,15 @@ def _candidate_line(hit: hits.Hit) -> str:
     )
 
 
-def _report(store: Store, args: argparse.Namespace, flight_id: int) -> None:
+def _report(store: Store, args: argparse.Namespace, last: ScanProgress) -> None:
+    flight_id = last.flight_id
     if not flight_id:
         return
     for summary in summarise(store, [flight_id]):
         print("\n".join(describe(summary)))
+    if last.not_read:
+        files = ", ".join(f"{n} {ending}" for ending, n in last.not_read)
+        print(f"  not read: {files} files (the scan reads JPEG and TIFF photos; convert others to JPEG)")
     best = hits.list_hits(
         store, hits.HitFilter(statuses=("candidate",), flights=(str(flight_id),)), limit=BEST
     )

@@ -65,6 +65,18 @@ def describe(summary: FlightSummary) -> list[str]:
     ]
     for note, frames_noted in summary.triage_notes:
         lines.append(f"  {_count(frames_noted, 'frame')} of {note}")
+    placed = []
+    if summary.unplaced:
+        placed.append(
+            f"{_count(summary.unplaced, 'frame')} without a GPS position (a person there cannot be placed)"
+        )
+    if summary.gps_only:
+        placed.append(
+            f"{_count(summary.gps_only, 'frame')} only at their GPS position (no camera attitude or height: "
+            "positions there are off by up to hundreds of metres)"
+        )
+    if placed:
+        lines.append("  placement: " + "; ".join(placed))
     if summary.review:
         done = sum(n for state, n in summary.review.items() if state != "open")
         lines.append(

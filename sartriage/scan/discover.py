@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,13 +29,23 @@ def _outside(entry: Path, root: Path) -> bool:
     return False
 
 
-def find_frames(folder: Path, follow_links: bool = False) -> Iterator[Path]:
+# what a drone card also holds that the scan does not read: counted, so the summary can say so
+NOT_READ_SUFFIXES = frozenset(
+    {".png", ".dng", ".heic", ".heif", ".webp", ".bmp", ".raw", ".arw", ".cr2", ".cr3", ".nef", ".rw2",
+     ".mp4", ".mov", ".avi", ".mkv", ".insv"}
+)  # fmt: skip
+
+
+def find_frames(
+    folder: Path, follow_links: bool = False, not_read: Counter[str] | None = None
+) -> Iterator[Path]:
     """Every frame under ``folder``, recursively, in a stable (sorted) order; hidden folders are skipped,
     and a folder reached twice (a link back up the tree) is read once.
 
     Links leading outside ``folder`` (a ``DCIM`` link to someone's photos) are left out unless
     ``follow_links``; so are files that are not regular files (a FIFO would block the scan for ever).
-    Both are logged as warnings."""
+    Both are logged as warnings. Other photos and videos (PNG, RAW, MP4, ...) are counted by ending into
+    ``not_read`` when given."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FrameError(f"{folder}: not a folder; give the folder the drone photos were copied to")
@@ -68,6 +79,8 @@ def find_frames(folder: Path, follow_links: bool = False) -> Iterator[Path]:
                     yield entry
                 elif entry.exists():
                     log.warning("%s: not a regular file (a pipe, socket or device); skipped", entry)
+            elif not_read is not None and entry.suffix.lower() in NOT_READ_SUFFIXES:
+                not_read[entry.suffix.lower()] += 1
         stack.extend(reversed(subfolders))
 
 

@@ -15,6 +15,7 @@ import queue
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -98,6 +99,7 @@ class ScanProgress:
     eta_s: float | None = None
     frame: Path | None = None  # the frame this update is about
     error: str | None = None  # why that frame failed
+    not_read: tuple[tuple[str, int], ...] = ()  # other photos and videos in the folder, by file ending
 
     @property
     def frames_pending(self) -> int:
@@ -223,6 +225,7 @@ class _ScanRun:
             "tiles_review": 0,
             "detections": 0,
         }
+        self.not_read: Counter[str] = Counter()
         self.partial: dict[int, _Partial] = {}  # frame id -> chunks detected so far
         self.frames_finished = 0
         self.inferred = 0  # tiles through the detector in this run
@@ -257,6 +260,7 @@ class _ScanRun:
             eta_s=eta,
             frame=frame,
             error=error,
+            not_read=tuple(sorted(self.not_read.items())),
             **self.counts,
         )
 
@@ -273,7 +277,7 @@ class _ScanRun:
             )
         stable = StableFiles() if self.options.watch else None
         if stable is None:
-            yield from self._find(find_frames(self.folder, self.options.follow_links))
+            yield from self._find(find_frames(self.folder, self.options.follow_links, self.not_read))
         else:
             yield from self._find(stable.poll_folder(self.folder, self.options.follow_links))
         self.started = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ class FlightSummary:
     failures: tuple[tuple[str, str], ...] = ()  # (path, reason) of failed frames
     imagery: dict[str, int] = field(default_factory=dict)  # kind of imagery -> frames done
     triage_notes: tuple[tuple[str, int], ...] = ()  # (why tiles were not triaged by score, frames)
+    unplaced: int = 0  # done frames with no ground position at all (no GPS)
+    gps_only: int = 0  # done frames placed only at their GPS fix (no attitude or height: no footprint)
 
     @property
     def frames_done(self) -> int:
@@ -61,6 +64,8 @@ class FlightSummary:
             "failures": [{"path": p, "error": e} for p, e in self.failures],
             "imagery": dict(self.imagery),
             "triage_notes": [{"note": n, "frames": k} for n, k in self.triage_notes],
+            "frames_unplaced": self.unplaced,
+            "frames_gps_only": self.gps_only,
         }
 
 
@@ -100,6 +105,7 @@ def summarise(store: Store, flight_ids: list[int] | None = None, failures: int =
         review = _review_progress(conn)
         imagery = _grouped(conn, fr.c.flight_id, fr.c.imagery, fr, fr.c.imagery.is_not(None))
         notes = _grouped(conn, fr.c.flight_id, fr.c.triage_note, fr, fr.c.triage_note.is_not(None))
+        placement = _placement(conn)
         out = []
         for flight_id, name, folder in flights:
             failed = conn.execute(
@@ -123,8 +129,23 @@ def summarise(store: Store, flight_ids: list[int] | None = None, failures: int =
                     failures=tuple((str(p), str(e or "")) for p, e in failed),
                     imagery=imagery.get(flight_id, {}),
                     triage_notes=tuple(sorted(notes.get(flight_id, {}).items())),
+                    unplaced=placement[flight_id]["unplaced"],
+                    gps_only=placement[flight_id]["gps_only"],
                 )
             )
+    return out
+
+
+def _placement(conn: Connection) -> defaultdict[int, Counter[str]]:
+    """Per flight, done frames that cannot be placed on the ground (no GPS), or only at their GPS fix."""
+    fr = schema.frames
+    out: defaultdict[int, Counter[str]] = defaultdict(Counter)
+    rows = conn.execute(select(fr.c.flight_id, fr.c.lon, fr.c.footprint).where(fr.c.status == "done"))
+    for flight_id, lon, footprint in rows:
+        if lon is None:
+            out[flight_id]["unplaced"] += 1
+        elif len({(round(x, 9), round(y, 9)) for x, y in footprint or ()}) < 3:
+            out[flight_id]["gps_only"] += 1
     return out
 
 

@@ -196,6 +196,35 @@ def test_a_full_disk_or_read_only_store_is_one_clear_line_and_no_damage(
         assert finished == snapshot(store)
 
 
+def test_the_summary_says_which_photos_cannot_be_placed_and_which_files_were_not_read(
+    shared_data: Path, card: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "card"
+    copy_frames(
+        shared_data,
+        folder,
+        [
+            "geotagged/lacmus_ladd_335/335.jpg",  # GPS, height and attitude: placed
+            *heridal(shared_data, 2),  # crops without GPS
+            "geotagged/odm_seneca/IMG_0446.jpg",  # a GPS fix only
+        ],
+    )
+    (folder / "screenshot.PNG").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (folder / "DJI_0001.MP4").write_bytes(b"\x00" * 64)
+    (folder / "DJI_0002.MP4").write_bytes(b"\x00" * 64)
+    db = str(tmp_path / "m.sqlite")
+    assert main(["scan", str(folder), "--db", db, "--card", str(card), "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "4 frames: 4 done, 0 failed" in out
+    assert (
+        "placement: 2 frames without a GPS position (a person there cannot be placed); 1 frame only " in out
+    )
+    assert "not read: 2 .mp4, 1 .png files (the scan reads JPEG and TIFF photos" in out
+    assert main(["status", "--db", db, "--json"]) == 0
+    [flight] = json.loads(capsys.readouterr().out)
+    assert (flight["frames_unplaced"], flight["frames_gps_only"]) == (2, 1)
+
+
 def test_status_json_after_a_scan(
     folder: Path, card: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

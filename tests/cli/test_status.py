@@ -13,6 +13,7 @@ from sartriage.store import open_store, schema, utcnow
 KEYS = {
     "flight_id", "flight", "folder", "frames_done", "frames_failed", "frames_pending", "frames_claimed",
     "tiles", "quality_checks", "detections", "clues", "hits", "review", "failures", "imagery", "triage_notes",
+    "frames_unplaced", "frames_gps_only",
 }  # fmt: skip
 
 
@@ -98,9 +99,10 @@ def test_status_for_people(db: str, capsys: pytest.CaptureFixture[str]) -> None:
         out[1] == "  tiles: 5: 1 flagged, 2 for review (1 of them quality checks), 2 cleared; "
         "2 detections (and 1 clue); 1 candidate hit"
     )
-    assert out[2] == "  review: 1 of 2 queued tiles answered, 1 done, 1 open"
-    assert out[3] == "  failed: DJI_0002.JPG: empty file"
-    assert out[4].startswith('flight 2 "south"')
+    assert out[2] == "  placement: 1 frame without a GPS position (a person there cannot be placed)"
+    assert out[3] == "  review: 1 of 2 queued tiles answered, 1 done, 1 open"
+    assert out[4] == "  failed: DJI_0002.JPG: empty file"
+    assert out[5].startswith('flight 2 "south"')
 
 
 def test_status_of_a_store_that_does_not_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
