@@ -29,6 +29,7 @@ from sartriage.export.files import Written
 from sartriage.scan import ScanProgress, TriageRules
 from sartriage.scan.retriage import Retriage, retriage
 from ui import basemap
+from ui.about_computer import AboutComputer
 from ui.candidates import FILTERS, THUMB, CandidateList
 from ui.export_hits import DIALOG_FILTER, export_hits, with_suffix_from_filter
 from ui.frame_viewer import LAYERS, FramePanel
@@ -203,6 +204,15 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, d=device: self._set_device(d))
             devices.addAction(action)
         self._device_actions = devices.actions()
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "About this &computer…", self.about_computer)
+
+    def about_computer(self) -> AboutComputer:
+        """The `sartriage doctor` report for this machine, where the open mission lives."""
+        dialog = AboutComputer(self.mission.path or Path.home(), self.settings.device, self)
+        dialog.open()
+        return dialog
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

@@ -15,6 +15,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "model": ("model", "inspect ONNX detectors and draft their model cards"),
     "eval": ("evaluate", "score a detector against labelled images (recall, precision, AP, review load)"),
     "train": ("train", "fine-tune the shipped detector on YOLO/COCO folders into a new ONNX model and card"),
+    "doctor": (
+        "doctor",
+        "what this computer can do for a search (GPU, libraries, app, disk, speed) and fixes",
+    ),
     "info": ("info", "show a frame's metadata, camera, georeferencing and the ground position of a pixel"),
     "review-server": ("review", "serve the volunteer review page and API over a mission store"),
     "volunteers": ("review", "invite, list and revoke review volunteers"),

@@ -286,3 +286,18 @@ def test_map_background_is_remembered_per_mission(
     qtbot.waitUntil(lambda: len(again.map._background) == 1, timeout=20_000)
     assert settings.background(mission_copy) == ortho
     assert mission_copy in settings.recent_missions
+
+
+def test_about_this_computer_shows_the_doctor_report(
+    qtbot, settings: Settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    assert [a.text() for a in help_menu.actions()] == ["About this &computer…"]
+    dialog = window.about_computer()
+    qtbot.waitUntil(lambda: "speed:" in dialog.text.toPlainText(), timeout=60_000)
+    text = dialog.text.toPlainText()
+    assert "ONNX Runtime:" in text and "model (thermal):" in text and "tiles/s on CPU" in text
+    assert dialog.status.text().startswith(("Everything needed", "1 thing", "2 thing", "3 thing"))
+    dialog.grab().save(str(tmp_path / "about.png"))
