@@ -12,23 +12,25 @@ The app and ``sartriage hits …`` call the same functions here.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+import numpy as np
+from sqlalchemy import Select, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from sartriage.errors import ReviewError
+from sartriage.errors import ReviewError, SartriageError
 from sartriage.store import Store, schema, utcnow
 from sartriage.store.queries import flight_is
 
 log = logging.getLogger(__name__)
 
 HIT_STATES = schema.HIT_STATES
-SOURCES = ("detector", "volunteers")
+SOURCES = ("detector", "volunteers", "coordinator")
 
 # status a hit moves to -> statuses it may come from
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -381,3 +383,107 @@ __all__: Sequence[str] = [
     "reject",
     "reopen",
 ]
+
+
+def mark_person(store: Store, frame_id: int, box: tuple[float, float, float, float], note: str = "") -> Hit:
+    """A person the coordinator saw that the detector and volunteers missed: a confirmed hit at the centre
+    of ``box`` (x1, y1, x2, y2 in frame pixels), placed on the ground by the frame's camera model like
+    any other, with the box kept as a detection of model ``coordinator`` (so it is training data).
+
+    A frame whose photo is gone or has no georeferencing still gets the hit, without a position."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    x1, x2 = sorted((x1, x2))
+    y1, y2 = sorted((y1, y2))
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    f, h = schema.frames, schema.hits
+    with store.connect() as conn:
+        frame = conn.execute(select(f.c.path, f.c.width, f.c.height).where(f.c.id == frame_id)).first()
+    if frame is None:
+        raise ReviewError(f"frame {frame_id}: no such frame in this mission")
+    if not (0 <= cx < (frame.width or 0) and 0 <= cy < (frame.height or 0)):
+        raise ReviewError(f"({cx:.0f}, {cy:.0f}) lies outside the frame ({frame.width}x{frame.height} px)")
+    lon, lat, radius = _ground(PurePath(frame.path), cx, cy)
+    now = utcnow()
+    with store.begin() as conn:
+        tile = _tile_for_mark(conn, frame_id, cx, cy)
+        detection = conn.execute(
+            insert(schema.detections)
+            .values(
+                frame_id=frame_id, tile_id=tile, x1=x1, y1=y1, x2=x2, y2=y2, score=1.0, class_id=0,
+                clue=False, model="coordinator", lon=lon, lat=lat, error_radius_m=radius,
+            )
+            .returning(schema.detections.c.id)
+        ).scalar_one()  # fmt: skip
+        hit_id = conn.execute(
+            insert(h)
+            .values(
+                tile_id=tile, detection_id=detection, source="coordinator", status="confirmed", x=cx, y=cy,
+                lon=lon, lat=lat, error_radius_m=radius, confidence=1.0,
+                note=_stamp(note, now) if note.strip() else "", created_at=now, decided_at=now,
+            )
+            .returning(h.c.id)
+        ).scalar_one()  # fmt: skip
+        log.info("hit %d: a person the coordinator marked on frame %d", hit_id, frame_id)
+        return get_hit(store, int(hit_id), conn=conn)
+
+
+def frame_named(store: Store, frame: str | int) -> int:
+    """The id of the frame a user names by id or file name; one clear error when none or several match."""
+    f = schema.frames
+    text = str(frame)
+    with store.connect() as conn:
+        if text.isdigit() and conn.execute(select(f.c.id).where(f.c.id == int(text))).first():
+            return int(text)
+        matches = [
+            row.id
+            for row in conn.execute(select(f.c.id, f.c.path).where(f.c.path.like(f"%{text}")))
+            if PurePath(row.path).name == text
+        ]
+    if len(matches) == 1:
+        return int(matches[0])
+    if not matches:
+        raise ReviewError(f"no frame {text!r} in this mission; give its file name or id (`sartriage status`)")
+    raise ReviewError(f"{len(matches)} frames are named {text!r} (in several flights): give the frame id")
+
+
+def _tile_for_mark(conn: Connection, frame_id: int, x: float, y: float) -> int:
+    """The frame's tile holding (x, y) nearest its centre that holds no other coordinator mark."""
+    t, h = schema.tiles, schema.hits
+    tiles = conn.execute(
+        select(t.c.id, t.c.x, t.c.y, t.c.w, t.c.h).where(
+            t.c.frame_id == frame_id, t.c.x <= x, x < t.c.x + t.c.w, t.c.y <= y, y < t.c.y + t.c.h
+        )
+    ).all()
+    marked = set(
+        conn.execute(
+            select(h.c.tile_id).where(h.c.source == "coordinator", h.c.tile_id.in_([r.id for r in tiles]))
+        ).scalars()
+    )
+    free = sorted(
+        (r for r in tiles if r.id not in marked),
+        key=lambda r: (x - (r.x + r.w / 2)) ** 2 + (y - (r.y + r.h / 2)) ** 2,
+    )
+    if not free:
+        held = "no tile of this frame holds that point" if not tiles else "its tiles hold a mark of yours"
+        raise ReviewError(
+            f"cannot mark a person at ({x:.0f}, {y:.0f}): {held}; add a note to the hit already there"
+        )
+    return int(free[0].id)
+
+
+def _ground(path: PurePath, x: float, y: float) -> tuple[float | None, float | None, float | None]:
+    """lon, lat and error radius of a frame pixel from the frame's georeferencing (None when unknown)."""
+    from sartriage.frames import open_frame  # the core hit list never needs the frame reader
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with open_frame(Path(path)) as frame:
+                lon, lat, radius = frame.georef.pixel_to_ground(np.array([x]), np.array([y]))
+    except SartriageError as exc:
+        log.warning("a marked person on %s has no ground position: %s", path.name, exc)
+        return None, None, None
+    values = (float(lon[0]), float(lat[0]), float(radius[0]))
+    if not all(np.isfinite(values[:2])):
+        return None, None, None
+    return values[0], values[1], values[2] if np.isfinite(values[2]) else None

@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
     QGraphicsView,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -35,6 +36,8 @@ from ui.tasks import run_in_background
 log = logging.getLogger(__name__)
 
 LAYERS = ("cleared", "review", "flagged", "detections")
+MARK_PX = 40.0  # the box a click marks, in frame pixels (a person seen from above at a typical height)
+CLICK_PX = 6  # a press and release closer than this on screen is a click
 LAYER_LABELS = {
     "cleared": "Cleared tiles",
     "review": "Review tiles",
@@ -52,6 +55,7 @@ class FrameView(PannableView):
     loaded = pyqtSignal(str)  # frame path, once its preview is on screen
     failed = pyqtSignal(str)
     detail_loaded = pyqtSignal(object)  # (x, y, w, h) read at full resolution
+    person_marked = pyqtSignal(object)  # (x1, y1, x2, y2) in frame pixels, drawn while marking
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
@@ -73,6 +77,8 @@ class FrameView(PannableView):
         self._detail_timer.setSingleShot(True)
         self._detail_timer.setInterval(120)
         self._detail_timer.timeout.connect(self._request_detail)
+        self._marking = False
+        self._press: QPointF | None = None
 
     # -- what is shown --------------------------------------------------------------------------------
     @property
@@ -240,7 +246,36 @@ class FrameView(PannableView):
 
     def mousePressEvent(self, event: QMouseEvent | None) -> None:
         self._focus = None
+        if self._marking and event is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._press = self.mapToScene(event.position().toPoint())
         super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent | None) -> None:
+        super().mouseReleaseEvent(event)
+        if not self._marking or self._press is None or event is None or self._preview is None:
+            return
+        end = self.mapToScene(event.position().toPoint())
+        start, self._press = self._press, None
+        box = QRectF(start, end).normalized()
+        if max(box.width(), box.height()) * self.zoom() < CLICK_PX:  # a click, not a drag: a box around it
+            box = QRectF(end.x() - MARK_PX / 2, end.y() - MARK_PX / 2, MARK_PX, MARK_PX)
+        box = box.intersected(self.sceneRect())
+        if box.isEmpty():
+            return
+        self.person_marked.emit((box.left(), box.top(), box.right(), box.bottom()))
+
+    def set_marking(self, on: bool) -> None:
+        """While marking, a drag draws a person's box (a click: a box around the point) instead of panning."""
+        self._marking = on
+        self._press = None
+        self.setDragMode(
+            QGraphicsView.DragMode.RubberBandDrag if on else QGraphicsView.DragMode.ScrollHandDrag
+        )
+        self.viewport().setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.OpenHandCursor)
+
+    @property
+    def marking(self) -> bool:
+        return self._marking
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
@@ -323,6 +358,17 @@ class FramePanel(QWidget):
             bar.addWidget(box)
             self.toggles[layer] = box
         bar.addStretch(1)
+        self.mark_button = QPushButton("Mark a person here…")
+        self.mark_button.setCheckable(True)
+        self.mark_button.setShortcut("M")
+        self.mark_button.setToolTip(
+            "A person the detector and volunteers missed (M): drag a box around them, or click on them. "
+            "It becomes a confirmed hit with a ground position, exported to ground teams and kept as "
+            "training data."
+        )
+        self.mark_button.toggled.connect(self.view.set_marking)
+        self.view.person_marked.connect(lambda _box: self.mark_button.setChecked(False))
+        bar.addWidget(self.mark_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)

@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.resize(1500, 950)
         self.last_error = ""
         self.last_retriage: Retriage | None = None
+        self.last_marked: hits.Hit | None = None
         self.last_export: Written | None = None
         self.mission = Mission(self)
         self.scans = ScanQueue(self)
@@ -262,6 +263,7 @@ class MainWindow(QMainWindow):
         r.decided.connect(self.mission.refresh)
         r.show_tile.connect(self.show_tile)
         self.frame_panel.view.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.frame_panel.view.person_marked.connect(self.mark_person)
 
     # -- errors ------------------------------------------------------------------------------------
     def show_error(self, message: str) -> None:
@@ -407,6 +409,26 @@ class MainWindow(QMainWindow):
                 self._undo.append((hit_id, before))
 
         self.mission.act(lambda store: run(store, hit_id), done)
+
+    def mark_person(self, box: tuple[float, float, float, float]) -> None:
+        """A person the coordinator drew on the frame shown: a confirmed hit, placed and exported like any
+        other (Ctrl+Z rejects it again)."""
+        frame_id = self._frame_shown
+        if frame_id is None:
+            self.show_error("show a frame first: pick a candidate, or a frame on the map")
+            return
+
+        def done(hit: hits.Hit) -> None:
+            self._undo.append((hit.id, "rejected"))
+            self.last_marked = hit
+            where = format_all(hit.lon, hit.lat) if hit.lat is not None and hit.lon is not None else ""
+            radius = f" ±{hit.error_radius_m:.0f} m" if hit.error_radius_m is not None else ""
+            placed = f"at {where}{radius}" if where else "without a ground position (the photo has none)"
+            self.statusBar().showMessage(
+                f"hit {hit.id}: the person you marked is confirmed, {placed}", 30_000
+            )
+
+        self.mission.act(lambda store: hits.mark_person(store, frame_id, box), done)
 
     def undo_decision(self) -> None:
         """Ctrl+Z: the last decision taken back (a rejected person comes back to the list)."""

@@ -144,6 +144,23 @@ def run_note(args: argparse.Namespace) -> int:
     return 0
 
 
+def _box(text: str) -> tuple[float, float, float, float]:
+    try:
+        x1, y1, x2, y2 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not X1,Y1,X2,Y2 in frame pixels, e.g. 1510,1400,1540,1450"
+        ) from None
+    return x1, y1, x2, y2
+
+
+def run_mark(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        frame_id = hits.frame_named(store, args.frame)
+        print(_line(hits.mark_person(store, frame_id, args.box, args.note or "")))
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("hits", help=SUMMARIES["hits"])
     commands = parser.add_subparsers(dest="hits_command", metavar="ACTION", required=True)
@@ -163,6 +180,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         )
         sub.add_argument("--note", help="a note stored with the decision (timestamped)")
         sub.set_defaults(func=run_action, action=action)
+
+    mark = commands.add_parser(
+        "mark", help="a person the detector and volunteers missed: a confirmed hit you draw on a frame"
+    )
+    add_db_argument(mark)
+    mark.add_argument("frame", metavar="FRAME", help="the frame's file name (e.g. DJI_0042.JPG) or id")
+    mark.add_argument("box", type=_box, metavar="X1,Y1,X2,Y2", help="the person's box in frame pixels")
+    mark.add_argument("--note", help="a note stored with it (timestamped)")
+    mark.set_defaults(func=run_mark)
 
     note = commands.add_parser("note", help="add a timestamped note to a hit")
     add_db_argument(note)

@@ -149,7 +149,8 @@ hits = Table(
     Column("id", Integer, primary_key=True),
     Column("tile_id", Integer, ForeignKey("tiles.id", ondelete="CASCADE"), nullable=False),
     Column("detection_id", Integer, ForeignKey("detections.id", ondelete="SET NULL")),
-    # where the candidate came from: "detector" (flagged tile) or "volunteers" (aggregated answers)
+    # where the candidate came from: "detector" (flagged tile), "volunteers" (aggregated answers) or
+    # "coordinator" (a person the coordinator marked on a frame)
     Column("source", String(16), nullable=False),
     Column("status", String(16), nullable=False, default="candidate"),
     Column("x", Float, nullable=False),  # point of interest in frame pixels

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PyQt6.QtCore import QEvent, QPointF, Qt
+from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt
 from PyQt6.QtGui import QAction, QMouseEvent
 from PyQt6.QtWidgets import QApplication, QWidget
 from real_frames import LACMUS, XT2, flight_folder
@@ -288,9 +288,7 @@ def test_map_background_is_remembered_per_mission(
     assert mission_copy in settings.recent_missions
 
 
-def test_about_this_computer_shows_the_doctor_report(
-    qtbot, settings: Settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+def test_about_this_computer_shows_the_doctor_report(qtbot, settings: Settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     window = MainWindow(settings)
     qtbot.addWidget(window)
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
@@ -301,3 +299,41 @@ def test_about_this_computer_shows_the_doctor_report(
     assert "ONNX Runtime:" in text and "model (thermal):" in text and "tiles/s on CPU" in text
     assert dialog.status.text().startswith(("Everything needed", "1 thing", "2 thing", "3 thing"))
     dialog.grab().save(str(tmp_path / "about.png"))
+
+
+def test_the_coordinator_marks_a_person_the_detector_missed(
+    qtbot, settings: Settings, model: Path, mission_copy: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    settings.model = model
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    _open(qtbot, window, mission_copy)
+    with open_store(mission_copy, create=False) as store:
+        frame_id = hits.frame_named(store, "335.jpg")
+    view = window.frame_panel.view
+    window.tabs.setCurrentWidget(window.frame_panel)
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        window.show_frame(frame_id)
+    view.focus_on(QRectF(1400, 1300, 250, 250))
+    window.frame_panel.mark_button.click()
+    assert view.marking
+    qtbot.wait(200)  # the view settles on its focus before the drag is aimed
+    start, end = view.mapFromScene(QPointF(1500, 1400)), view.mapFromScene(QPointF(1530, 1450))
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(view.viewport(), pos=end)
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=end)
+    qtbot.waitUntil(lambda: window.last_marked is not None, timeout=30_000)
+    marked = window.last_marked
+    assert marked is not None and (marked.source, marked.status) == ("coordinator", "confirmed")
+    x1, y1, x2, y2 = marked.box
+    assert abs(x1 - 1500) < 3 and abs(y1 - 1400) < 3 and abs(x2 - 1530) < 3 and abs(y2 - 1450) < 3
+    assert (
+        marked.lat is not None
+        and "the person you marked is confirmed, at " in window.statusBar().currentMessage()
+    )
+    assert not view.marking  # one mark per press of the button
+    window.grab().save(str(tmp_path / "marked.png"))
+    window.undo_decision()  # a wrong mark is taken back like any decision
+    _wait_status(qtbot, mission_copy, marked.id, "rejected")
