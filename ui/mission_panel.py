@@ -128,6 +128,7 @@ class MissionPanel(QWidget):
         self._live: dict[str, ScanProgress] = {}  # folder -> last progress of this session's scan
         self._states: dict[str, str] = {}  # folder -> scan state
         self._paused = False
+        self._last: ScanProgress | None = None
         self.set_mission(None)
 
     # -- inputs ------------------------------------------------------------------------------------
@@ -137,11 +138,15 @@ class MissionPanel(QWidget):
         )
         for b in (self.add_button, self.watch_button):
             b.setEnabled(location is not None)
-        if location is None:
-            self._flights = []
-            self._live.clear()
-            self._states.clear()
-            self._render()
+        self._flights = [] if location is None else self._flights
+        self._live.clear()
+        self._states.clear()
+        self._last = None
+        self.now.setText("")
+        self.bar.setFormat("no scan yet")  # not "0 / 1 frames" before anything was scanned
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self._render()
         self.set_running(False, False)
 
     def set_running(self, running: bool, paused: bool) -> None:
@@ -149,6 +154,12 @@ class MissionPanel(QWidget):
         self.pause_button.setEnabled(running)
         self.cancel_button.setEnabled(running)
         self.pause_button.setText("Resume" if paused else "Pause")
+        last = self._last
+        if last is not None and (paused or not running):  # no speed or time left while nothing runs
+            state = "paused: press Resume to carry on" if paused else "stopped"
+            if not paused and last.phase == "finished":
+                state = "finished"
+            self.now.setText(f"{last.flight}: {state}")
         self._update_carry_on()
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
@@ -158,7 +169,9 @@ class MissionPanel(QWidget):
     def set_progress(self, progress: ScanProgress) -> None:
         folder = self._folder_of(progress)
         self._live[folder] = progress
+        self._last = progress
         self.now.setText(describe(progress))
+        self.bar.setFormat("%v / %m frames")
         self.bar.setRange(0, max(progress.frames_total, 1))
         self.bar.setValue(progress.frames_done + progress.frames_failed)
         self._render()

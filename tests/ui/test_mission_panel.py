@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sartriage.scan import ScanProgress
-from ui.mission_panel import describe, duration
+from ui.mission_panel import MissionPanel, describe, duration
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,22 @@ def _progress(**values) -> ScanProgress:  # type: ignore[no-untyped-def]
 )
 def test_describe(progress: ScanProgress, lines: list[str]) -> None:
     assert describe(progress).split("\n") == lines
+
+
+def test_pause_and_cancel_drop_the_time_left_and_a_new_mission_shows_no_count(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = MissionPanel()
+    qtbot.addWidget(panel)
+    assert panel.bar.text() == "no scan yet"  # not "0 / 1 frames"
+    panel.set_mission("/missions/m.sqlite")
+    running = _progress(
+        frame=Path("/c/DJI_0010.JPG"), tiles=120, tiles_per_s=14.0, megapixels_per_s=3.1, eta_s=179
+    )
+    panel.set_progress(running)
+    panel.set_running(True, False)
+    assert "about 2 min 59 s left" in panel.now.text() and panel.bar.text() == "4 / 10 frames"
+    panel.set_running(True, True)
+    assert panel.now.text() == "card-2: paused: press Resume to carry on"
+    panel.set_running(False, False)
+    assert panel.now.text() == "card-2: stopped"
+    panel.set_mission("/missions/new.sqlite")
+    assert panel.now.text() == "" and panel.bar.text() == "no scan yet"
