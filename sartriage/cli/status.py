@@ -51,7 +51,8 @@ def describe(summary: FlightSummary) -> list[str]:
     tiles = summary.tiles
     review = f"{tiles['review']} for review"
     if summary.quality_checks:
-        review += f" ({summary.quality_checks} of them quality checks)"
+        n = summary.quality_checks
+        review += f" ({n} of them {'a quality check' if n == 1 else 'quality checks'})"
     found = _count(summary.detections, "detection")
     if summary.clues:
         found += f" (and {_count(summary.clues, 'clue')})"
@@ -80,7 +81,8 @@ def describe(summary: FlightSummary) -> list[str]:
     if summary.review:
         done = sum(n for state, n in summary.review.items() if state != "open")
         lines.append(
-            f"  review: {done} of {sum(summary.review.values())} queued tiles answered"
+            f"  review: {_count(summary.answers, 'volunteer answer')}; {done} of "
+            f"{sum(summary.review.values())} queued tiles closed"
             + "".join(f", {n} {state}" for state, n in sorted(summary.review.items()))
         )
     for path, error in summary.failures:

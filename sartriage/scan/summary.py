@@ -29,6 +29,7 @@ class FlightSummary:
     failures: tuple[tuple[str, str], ...] = ()  # (path, reason) of failed frames
     imagery: dict[str, int] = field(default_factory=dict)  # kind of imagery -> frames done
     triage_notes: tuple[tuple[str, int], ...] = ()  # (why tiles were not triaged by score, frames)
+    answers: int = 0  # volunteer answers on the flight's queued tiles
     unplaced: int = 0  # done frames with no ground position at all (no GPS)
     gps_only: int = 0  # done frames placed only at their GPS fix (no attitude or height: no footprint)
 
@@ -64,6 +65,7 @@ class FlightSummary:
             "failures": [{"path": p, "error": e} for p, e in self.failures],
             "imagery": dict(self.imagery),
             "triage_notes": [{"note": n, "frames": k} for n, k in self.triage_notes],
+            "review_answers": self.answers,
             "frames_unplaced": self.unplaced,
             "frames_gps_only": self.gps_only,
         }
@@ -106,6 +108,10 @@ def summarise(store: Store, flight_ids: list[int] | None = None, failures: int =
         imagery = _grouped(conn, fr.c.flight_id, fr.c.imagery, fr, fr.c.imagery.is_not(None))
         notes = _grouped(conn, fr.c.flight_id, fr.c.triage_note, fr, fr.c.triage_note.is_not(None))
         placement = _placement(conn)
+        rt = schema.review_tiles
+        answers = dict(
+            conn.execute(select(rt.c.flight_id, func.sum(rt.c.answers)).group_by(rt.c.flight_id)).all()
+        )
         out = []
         for flight_id, name, folder in flights:
             failed = conn.execute(
@@ -129,6 +135,7 @@ def summarise(store: Store, flight_ids: list[int] | None = None, failures: int =
                     failures=tuple((str(p), str(e or "")) for p, e in failed),
                     imagery=imagery.get(flight_id, {}),
                     triage_notes=tuple(sorted(notes.get(flight_id, {}).items())),
+                    answers=int(answers.get(flight_id) or 0),
                     unplaced=placement[flight_id]["unplaced"],
                     gps_only=placement[flight_id]["gps_only"],
                 )

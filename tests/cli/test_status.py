@@ -13,7 +13,7 @@ from sartriage.store import open_store, schema, utcnow
 KEYS = {
     "flight_id", "flight", "folder", "frames_done", "frames_failed", "frames_pending", "frames_claimed",
     "tiles", "quality_checks", "detections", "clues", "hits", "review", "failures", "imagery", "triage_notes",
-    "frames_unplaced", "frames_gps_only",
+    "review_answers", "frames_unplaced", "frames_gps_only",
 }  # fmt: skip
 
 
@@ -96,11 +96,11 @@ def test_status_for_people(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out.splitlines()
     assert out[0] == 'flight 1 "north" (/card/north): 4 frames: 1 done, 1 failed, 2 pending'
     assert (
-        out[1] == "  tiles: 5: 1 flagged, 2 for review (1 of them quality checks), 2 cleared; "
+        out[1] == "  tiles: 5: 1 flagged, 2 for review (1 of them a quality check), 2 cleared; "
         "2 detections (and 1 clue); 1 candidate hit"
     )
     assert out[2] == "  placement: 1 frame without a GPS position (a person there cannot be placed)"
-    assert out[3] == "  review: 1 of 2 queued tiles answered, 1 done, 1 open"
+    assert out[3] == "  review: 4 volunteer answers; 1 of 2 queued tiles closed, 1 done, 1 open"
     assert out[4] == "  failed: DJI_0002.JPG: empty file"
     assert out[5].startswith('flight 2 "south"')
 
