@@ -12,7 +12,6 @@ The app and ``sartriage hits …`` call the same functions here.
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -473,13 +472,10 @@ def _tile_for_mark(conn: Connection, frame_id: int, x: float, y: float) -> int:
 
 def _ground(path: PurePath, x: float, y: float) -> tuple[float | None, float | None, float | None]:
     """lon, lat and error radius of a frame pixel from the frame's georeferencing (None when unknown)."""
-    from sartriage.frames import open_frame  # the core hit list never needs the frame reader
+    from sartriage.frames import ground_of_pixels  # the core hit list never needs the frame reader
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with open_frame(Path(path)) as frame:
-                lon, lat, radius = frame.georef.pixel_to_ground(np.array([x]), np.array([y]))
+        lon, lat, radius = ground_of_pixels(Path(path), np.array([x]), np.array([y]))
     except SartriageError as exc:
         log.warning("a marked person on %s has no ground position: %s", path.name, exc)
         return None, None, None

@@ -1,6 +1,6 @@
 """Drone frames in: opening photos and orthomosaics, their metadata, and pixel -> ground."""
 
-from sartriage.frames.frame import Frame, open_frame
+from sartriage.frames.frame import Frame, ground_of_pixels, open_frame
 from sartriage.frames.georef import Georef, NotGeoreferenced
 from sartriage.frames.metadata import Attitude, FrameMeta, SensorSize
 from sartriage.frames.window import Window
@@ -13,5 +13,6 @@ __all__ = [
     "NotGeoreferenced",
     "SensorSize",
     "Window",
+    "ground_of_pixels",
     "open_frame",
 ]

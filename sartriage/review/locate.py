@@ -9,7 +9,6 @@ comes from the frame's camera model here, outside any transaction.
 from __future__ import annotations
 
 import logging
-import warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import numpy as np
 from sqlalchemy import select, update
 
 from sartriage.errors import FrameError
-from sartriage.frames import open_frame
+from sartriage.frames import ground_of_pixels
 from sartriage.store import Store, schema
 
 log = logging.getLogger(__name__)
@@ -42,12 +41,9 @@ def locate_volunteer_hits(store: Store, skip: set[int]) -> int:
     located = 0
     for path, hits in by_frame.items():
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                with open_frame(Path(path)) as frame:
-                    lon, lat, radius = frame.georef.pixel_to_ground(
-                        np.array([r.x for r in hits]), np.array([r.y for r in hits])
-                    )
+            lon, lat, radius = ground_of_pixels(
+                Path(path), np.array([r.x for r in hits]), np.array([r.y for r in hits])
+            )
         except FrameError as exc:
             log.warning("volunteer candidates on %s stay without a position: %s", Path(path).name, exc)
             skip.update(r.id for r in hits)
