@@ -64,6 +64,7 @@ from sartriage.review.values import (
     new_token,
 )
 from sartriage.store import Store, schema, utcnow
+from sartriage.store.queries import tile_clue_score
 from sartriage.store.upsert import dialect_insert, insert_if_new
 
 log = logging.getLogger(__name__)
@@ -282,14 +283,8 @@ class ReviewQueue:
     def sync(self) -> int:
         """Queue tiles the scan added since the last call; turn coordinator decisions into honeypots."""
         self._last_sync = time.monotonic()
-        T, F, FL, D = schema.tiles, schema.frames, schema.flights, schema.detections
-        # a tile sent on a clue (a person the model named "kite", a backpack) ranks by that clue's score;
-        # asked per new tile only, through the detections' frame index
-        best_clue = (
-            select(func.max(D.c.score))
-            .where(D.c.frame_id == T.c.frame_id, D.c.tile_id == T.c.id, D.c.clue.is_(True))
-            .scalar_subquery()
-        )
+        T, F, FL = schema.tiles, schema.frames, schema.flights
+        best_clue = tile_clue_score()  # a tile sent on a clue ranks by that clue's score
         with self._tx() as conn:
             new = conn.execute(
                 select(

@@ -24,7 +24,7 @@ from sartriage.detect.tiling import Tile
 from sartriage.scan.record import keep_settings
 from sartriage.scan.triage import CLEARED, FLAGGED, REVIEW, TriageRules, triage_tiles
 from sartriage.store import Store, schema, utcnow
-from sartriage.store.queries import flight_is
+from sartriage.store.queries import flight_is, tile_clue_score
 from sartriage.store.upsert import insert_if_new
 
 
@@ -117,17 +117,12 @@ def retriage(store: Store, rules: TriageRules, flights: Sequence[str | int] = ()
 
 
 def _frame_tiles(conn: Connection, frame_id: int) -> list[Any]:
-    t, d = schema.tiles, schema.detections
-    clue = (
-        select(func.max(d.c.score))
-        .where(d.c.frame_id == t.c.frame_id, d.c.tile_id == t.c.id, d.c.clue.is_(True))
-        .scalar_subquery()
-    )
+    t = schema.tiles
     return list(
         conn.execute(
             select(
                 t.c.id, t.c.frame_id, t.c.x, t.c.y, t.c.w, t.c.h, t.c.score, t.c.state, t.c.quality_check,
-                func.coalesce(clue, 0.0).label("clue"),
+                func.coalesce(tile_clue_score(), 0.0).label("clue"),
             )
             .where(t.c.frame_id == frame_id)
             .order_by(t.c.id)
