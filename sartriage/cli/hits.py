@@ -12,6 +12,7 @@ from typing import Any
 from sartriage import hits
 from sartriage.cli.commands import SUMMARIES
 from sartriage.cli.status import add_db_argument
+from sartriage.cli.values import four_numbers
 from sartriage.errors import ReviewError
 from sartriage.export.grouping import group_of_each, same_spot
 from sartriage.printable import printable
@@ -105,6 +106,9 @@ def _line(hit: hits.Hit, also: Sequence[hits.Hit] = ()) -> str:
     ).rstrip()
 
 
+BOX = four_numbers("X1,Y1,X2,Y2 in frame pixels", "1510,1400,1540,1450")
+
+
 def run_list(args: argparse.Namespace) -> int:
     with open_store(args.db, read_only=True) as store:
         found = hits.list_hits(store, filter_from(args), limit=args.limit)
@@ -144,16 +148,6 @@ def run_note(args: argparse.Namespace) -> int:
     return 0
 
 
-def _box(text: str) -> tuple[float, float, float, float]:
-    try:
-        x1, y1, x2, y2 = (float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not X1,Y1,X2,Y2 in frame pixels, e.g. 1510,1400,1540,1450"
-        ) from None
-    return x1, y1, x2, y2
-
-
 def run_mark(args: argparse.Namespace) -> int:
     with open_store(args.db, create=False) as store:
         frame_id = hits.frame_named(store, args.frame)
@@ -186,7 +180,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_db_argument(mark)
     mark.add_argument("frame", metavar="FRAME", help="the frame's file name (e.g. DJI_0042.JPG) or id")
-    mark.add_argument("box", type=_box, metavar="X1,Y1,X2,Y2", help="the person's box in frame pixels")
+    mark.add_argument("box", type=BOX, metavar="X1,Y1,X2,Y2", help="the person's box in frame pixels")
     mark.add_argument("--note", help="a note stored with it (timestamped)")
     mark.set_defaults(func=run_mark)
 

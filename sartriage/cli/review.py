@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.values import four_numbers
 from sartriage.errors import ReviewError, SartriageError
 from sartriage.printable import printable
 from sartriage.review import QueueSettings, ReviewQueue, invite_link
@@ -35,6 +36,7 @@ WORKER_APP = "sartriage.review.server.worker:app_from_environment"
 URL_KEY = "review.url"  # where the last review server said volunteers reach it (store_info)
 TOKEN_ENV = "SARTRIAGE_COORDINATOR_TOKEN"
 DEFAULT_PORT = 8000
+AREA = four_numbers("W,S,E,N in degrees", "37.60,55.96,37.70,55.99")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -341,7 +343,7 @@ def _register_review(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument("--flight", metavar="FLIGHT", help="a flight's name or id (see `sartriage status`)")
     where.add_argument(
         "--area",
-        type=_bbox,
+        type=AREA,
         metavar="W,S,E,N",
         help="a lon/lat box in degrees; also reaches tiles scanned later",
     )
@@ -412,16 +414,6 @@ def run_decide(args: argparse.Namespace) -> int:
     if e.conflict:
         print(f"note: {e.conflict}")
     return 0
-
-
-def _bbox(text: str) -> tuple[float, float, float, float]:
-    try:
-        west, south, east, north = (float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not W,S,E,N in degrees, e.g. 37.60,55.96,37.70,55.99"
-        ) from None
-    return west, south, east, north
 
 
 def run_raise(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 
 def _number(text: str) -> float:
@@ -37,3 +38,17 @@ def count(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} must be at least 1")
     return value
+
+
+def four_numbers(form: str, example: str) -> Callable[[str], tuple[float, float, float, float]]:
+    """An argument type for four comma-separated numbers (a box), refused with its ``form`` and an
+    ``example`` when it is not that."""
+
+    def parse(text: str) -> tuple[float, float, float, float]:
+        try:
+            a, b, c, d = (float(v) for v in text.split(","))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {form}, e.g. {example}") from None
+        return a, b, c, d
+
+    return parse
