@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from sartriage import __version__
-from sartriage.cli.commands import COMMANDS
+from sartriage.cli.commands import COMMANDS, add_command
 from sartriage.errors import SartriageError
 from sartriage.printable import printable
 
@@ -33,9 +33,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     command = None if argv is None else next((word for word in argv if not word.startswith("-")), "")
     wanted = None if command is None else {COMMANDS[command][0]} if command in COMMANDS else set()
     registered: set[str] = set()
-    for name, (module, summary) in COMMANDS.items():
+    for name, (module, _summary) in COMMANDS.items():
         if wanted is not None and module not in wanted:
-            subparsers.add_parser(name, help=summary)
+            add_command(subparsers, name)
         elif module not in registered:
             importlib.import_module(f"sartriage.cli.{module}").register(subparsers)
             registered.add(module)

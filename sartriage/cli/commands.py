@@ -5,6 +5,9 @@ command imports only what it needs."""
 
 from __future__ import annotations
 
+import argparse
+from typing import Any
+
 # name: (module in sartriage.cli, one-line summary), in the order `sartriage --help` lists them
 COMMANDS: dict[str, tuple[str, str]] = {
     "scan": ("scan", "scan a folder of drone photos into a mission: every tile scored and triaged"),
@@ -24,4 +27,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "volunteers": ("review", "invite, list and revoke review volunteers"),
     "review": ("review", "the volunteer review queue: status, aggregation, honeypots"),
 }
-SUMMARIES = {name: summary for name, (_module, summary) in COMMANDS.items()}
+
+
+def add_command(subparsers: argparse._SubParsersAction, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+    """The parser of command ``name``, with its summary from the table above."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=COMMANDS[name][1], **kwargs)
+    return parser

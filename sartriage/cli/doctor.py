@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.commands import add_command
 from sartriage.cli.values import positive
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "doctor",
-        help=SUMMARIES["doctor"],
         description="Checks the inference devices (ONNX Runtime providers, GPU, CUDA and cuDNN libraries), "
         "whether the desktop app's Qt can open a window, disk space where the mission lives, the shipped "
         "models, and times the default model here. Exit status 1 when something needs fixing.",

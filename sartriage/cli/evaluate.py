@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.commands import add_command
 from sartriage.cli.values import count
 from sartriage.detect import Detector, find_card
 from sartriage.detect.card import ModelCard
@@ -20,9 +20,9 @@ from sartriage.frames import open_frame
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "eval",
-        help=SUMMARIES["eval"],
         description="Run the detector over IMAGES_DIR and compare with the labels: a box finds a person when "
         "IoU >= 0.3 or its centre lies in the person's box. Prints the figures at the card's review and flag "
         "thresholds, then the triage line (share of people in a tile sent to review or flagged, on person "

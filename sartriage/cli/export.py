@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sartriage.cli import export_hits
-from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.commands import add_command
 from sartriage.cli.status import add_db_argument
 from sartriage.export import detections, files
 from sartriage.store import Store, open_store
@@ -60,9 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     helps = {name: fmt.help for name, fmt in FORMATS.items()}
     helps.update({name: fmt.help for name, fmt in export_hits.FILE_FORMATS.items()})
     lines = "; ".join(f"{name}: {text}" for name, text in helps.items())
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "export",
-        help=SUMMARIES["export"],
         description=f"Formats: {lines}.",
     )
     add_db_argument(parser)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sartriage import hits
-from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.commands import add_command
 from sartriage.cli.status import add_db_argument
 from sartriage.cli.values import four_numbers
 from sartriage.errors import ReviewError
@@ -156,7 +156,7 @@ def run_mark(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("hits", help=SUMMARIES["hits"])
+    parser = add_command(subparsers, "hits")
     commands = parser.add_subparsers(dest="hits_command", metavar="ACTION", required=True)
 
     listing = commands.add_parser("list", help="hits best first (highest confidence), with filters")

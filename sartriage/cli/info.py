@@ -9,7 +9,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.commands import add_command
 from sartriage.errors import SartriageError
 from sartriage.frames import Frame, NotGeoreferenced, open_frame
 
@@ -25,9 +25,9 @@ def _pixel(text: str) -> tuple[float, float]:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "info",
-        help=SUMMARIES["info"],
         description="Show what sartriage reads from a drone photo or orthomosaic: camera and sensor "
         "(and where the sensor size came from), GPS, heights, attitude, ground sample distance, footprint "
         "corners, and the ground position with error radius of a pixel (default: the image centre).",

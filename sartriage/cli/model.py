@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.commands import add_command
 from sartriage.detect.inspect import draft_card
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("model", help=SUMMARIES["model"])
+    parser = add_command(subparsers, "model")
     actions = parser.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     inspect = actions.add_parser(
         "inspect",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.commands import add_command
 from sartriage.cli.status import add_db_argument
 from sartriage.cli.values import share
 from sartriage.errors import SartriageError
@@ -15,9 +15,9 @@ from sartriage.store import open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "retriage",
-        help=SUMMARIES["retriage"],
         description="Every done frame's tiles are sorted again at the thresholds given, from the scores "
         "the scan stored (no detector run): tiles newly above the review threshold go to volunteers, "
         "tiles newly above the flag threshold become candidate hits. Flagged tiles and tiles volunteers "

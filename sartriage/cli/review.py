@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.commands import add_command
 from sartriage.cli.values import four_numbers
 from sartriage.errors import ReviewError, SartriageError
 from sartriage.printable import printable
@@ -51,9 +51,9 @@ def _db(parser: argparse.ArgumentParser) -> None:
 
 # ── review-server ──────────────────────────────────────────────────────────────────────────────
 def _register_server(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "review-server",
-        help=SUMMARIES["review-server"],
         description="Serve the volunteer page and the JSON API (contract at /openapi.json). Prints the "
         "coordinator token once. Several servers may share one PostgreSQL store; give them the same "
         f"--coordinator-token (or ${TOKEN_ENV}).",
@@ -247,7 +247,7 @@ def _known_url(store: Store) -> str:
 
 # ── volunteers ─────────────────────────────────────────────────────────────────────────────────
 def _register_volunteers(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("volunteers", help=SUMMARIES["volunteers"])
+    parser = add_command(subparsers, "volunteers")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="invite a volunteer and print their invite link (shown once)")
     add.add_argument("name", metavar="NAME")
@@ -313,7 +313,7 @@ def run_volunteers_revoke(args: argparse.Namespace) -> int:
 
 # ── review ─────────────────────────────────────────────────────────────────────────────────────
 def _register_review(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("review", help=SUMMARIES["review"])
+    parser = add_command(subparsers, "review")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     status = actions.add_parser("status", help="tiles open, done, escalated; answers; candidates")
     _db(status)

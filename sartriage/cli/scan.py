@@ -13,7 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sartriage import hits
-from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.commands import add_command
 from sartriage.cli.status import add_db_argument, describe
 from sartriage.cli.stop import stop_on_signals
 from sartriage.cli.values import count, positive, share
@@ -33,9 +33,9 @@ BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} frames [{ela
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "scan",
-        help=SUMMARIES["scan"],
         description="Find every JPEG/TIFF/GeoTIFF under FOLDER, tile it, run the person detector and sort "
         "each tile into flagged (straight to the coordinator), review (volunteers) or cleared, committing "
         "frame by frame. Killed or interrupted, the same command carries on where it stopped; files the "

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.commands import add_command
 from sartriage.printable import printable
 from sartriage.scan.summary import FlightSummary, summarise
 from sartriage.store import open_store
@@ -24,9 +24,9 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "status",
-        help=SUMMARIES["status"],
         description="Per flight: frames done / failed / pending, tiles per triage state (flagged, review, "
         "cleared), detections, candidate hits and the volunteer review queue.",
     )

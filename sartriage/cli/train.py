@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sartriage.cli.commands import SUMMARIES
+from sartriage.cli.commands import add_command
 from sartriage.cli.evaluate import print_figures
 from sartriage.cli.values import count
 from sartriage.detect import find_card
@@ -18,9 +18,9 @@ RUNS = Path("runs")  # checkpoints and cells, beside the working folder (ignored
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "train",
-        help=SUMMARIES["train"],
         description="Train a person head on the shipped CenterNet's frozen features from one or more YOLO "
         "folders (images/, labels/, optional split.txt, classes.txt, dontcare.txt: e.g. ../shared/data/train/"
         "hit_uav) or COCO folders (the output of `sartriage export --format training`), and write "
