@@ -28,6 +28,7 @@ from sartriage.detect.card import find_card
 from sartriage.export.files import Written
 from sartriage.scan import ScanProgress, TriageRules
 from sartriage.scan.retriage import Retriage, retriage
+from sartriage.store import Store
 from ui import basemap
 from ui.about_computer import AboutComputer
 from ui.candidates import FILTERS, THUMB, CandidateList
@@ -42,7 +43,7 @@ from ui.mission_reads import FrameOverlays, TilePlace, frame_overlays, tile_plac
 from ui.review_panel import ReviewPanel
 from ui.scan_runner import ScanJob, ScanQueue
 from ui.settings import Settings
-from ui.tasks import LatestOnly, run_in_background, wait_for_background
+from ui.tasks import LatestOnly, wait_for_background
 from ui.thresholds_dialog import ThresholdsDialog
 
 log = logging.getLogger(__name__)
@@ -587,17 +588,15 @@ class MainWindow(QMainWindow):
     def retriage_mission(self) -> None:
         """Sort the open mission's stored tiles again at the thresholds set (no detector run), and say
         what moved."""
-        store = self.mission.store
-        if store is None:
+        if self.mission.store is None:
             return
         s = self.settings
-        model = s.model
+        model, review, flag = s.model, s.threshold("review"), s.threshold("flag")
 
-        def work() -> Retriage:
-            rules = TriageRules.from_card(find_card(model), s.threshold("review"), s.threshold("flag"))
-            return retriage(store, rules)
+        def work(store: Store) -> Retriage:
+            return retriage(store, TriageRules.from_card(find_card(model), review, flag))
 
-        run_in_background(self, work, self._retriaged, self.show_error, in_order=True)
+        self.mission.act(work, self._retriaged)
 
     def _retriaged(self, done: Retriage) -> None:
         self.last_retriage = done
@@ -616,7 +615,6 @@ class MainWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.Information, "Thresholds applied", message, parent=self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
-        self.mission.refresh()
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
         self.scans.shutdown()
