@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sartriage.cli.commands import add_command
 from sartriage.cli.values import positive
+from sartriage.detect.session import DEVICES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--image", type=Path, help="time the model on tiles of this photo")
     parser.add_argument("--seconds", type=positive, default=10.0, help="how long to time (default 10)")
-    parser.add_argument("--device", default="auto", choices=("auto", "tensorrt", "cuda", "cpu"))
+    parser.add_argument("--device", default="auto", choices=tuple(DEVICES))
     parser.set_defaults(func=run)
 
 

@@ -12,6 +12,7 @@ from sartriage.cli.commands import add_command
 from sartriage.cli.values import count
 from sartriage.detect import Detector, find_card
 from sartriage.detect.card import ModelCard
+from sartriage.detect.session import DEVICES
 from sartriage.detect.tiling import MAX_SCALE, MIN_SCALE
 from sartriage.errors import SartriageError
 from sartriage.evaluate import FORMATS, Tally, TileTally, evaluate, read_labels
@@ -44,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"model pixels per frame pixel for frames without altitude ({MIN_SCALE}-{MAX_SCALE}; "
         "default: the card's [scale] default)",
     )
-    parser.add_argument("--device", default="auto", choices=("auto", "tensorrt", "cuda", "cpu"))
+    parser.add_argument("--device", default="auto", choices=tuple(DEVICES))
     parser.add_argument("--threads", type=count, help="CPU threads for inference (default: all)")
     parser.set_defaults(func=run)
 

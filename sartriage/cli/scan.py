@@ -18,6 +18,7 @@ from sartriage.cli.status import add_db_argument, describe
 from sartriage.cli.stop import stop_on_signals
 from sartriage.cli.values import count, positive, share
 from sartriage.detect.choice import Models
+from sartriage.detect.session import DEVICES
 from sartriage.errors import SartriageError, SartriageWarning
 from sartriage.printable import printable
 from sartriage.scan import ScanOptions, ScanProgress, TriageRules, scan
@@ -59,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--device",
         default="auto",
-        choices=("auto", "tensorrt", "cuda", "cpu"),
+        choices=tuple(DEVICES),
         help="where inference runs (auto: TensorRT, then CUDA, then CPU; the one used is printed)",
     )
     parser.add_argument("--threads", type=count, help="CPU threads for inference (default: all)")
