@@ -12,7 +12,11 @@ Rules, each enforced in one place below:
   flight; a lease returns to the queue after ``lease_minutes``;
 - a volunteer never gets the same tile twice and never sees others' answers;
 - known tiles (honeypots) are mixed in at ``honeypot_rate``; a new volunteer
-  first answers ``exam_size`` of them and their answers count only once passed;
+  first answers an entry check of ``min(exam_size, known tiles they can get)`` of
+  them (none: the check is waived), passed with ``exam_pass_mark`` right answers,
+  and their answers count only once passed; a failed check may be started afresh
+  ``exam_retries`` times (its answers are deleted, so the same known tiles may
+  come again), and the failure after that is final;
   every answer on a known tile updates that volunteer's sensitivity/specificity.
 
 Concurrency: on PostgreSQL the tile to lease is picked with ``FOR UPDATE SKIP
@@ -37,7 +41,7 @@ from pathlib import PurePath
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sartriage import hits
@@ -60,6 +64,7 @@ from sartriage.review.values import (
     QueueStatus,
     TileAnswers,
     Volunteer,
+    exam_pass_mark,
     hash_token,
     new_token,
 )
@@ -157,7 +162,7 @@ class ReviewQueue:
             update(V)
             .where(V.c.id == volunteer_id)
             .values(last_seen_at=now)
-            .returning(V.c.id, V.c.name, V.c.role, V.c.exam_state, V.c.revoked_at)
+            .returning(V.c.id, V.c.name, V.c.role, V.c.exam_state, V.c.exam_retries, V.c.revoked_at)
         ).first()
         if row is None:
             raise NotFound(f"volunteer {volunteer_id} does not exist")
@@ -231,6 +236,7 @@ class ReviewQueue:
             self._auth_cache.clear()
 
     def join(self, volunteer_id: int) -> Volunteer:
+        self._maybe_sync()  # the coordinator's newest decisions are known tiles the entry check may use
         now = utcnow()
         with self._tx() as conn:
             me = self._touch(conn, volunteer_id, now)
@@ -238,7 +244,9 @@ class ReviewQueue:
                 update(V).where(V.c.id == volunteer_id, V.c.joined_at.is_(None)).values(joined_at=now)
             )
             if me.role == "volunteer":
-                self._exam_state(conn, volunteer_id, me.exam_state)  # no entry check configured: waived now
+                self._judge_exam(
+                    conn, volunteer_id, me.exam_state
+                )  # no known tiles to check with: waived now
             return self._volunteer(conn, volunteer_id)
 
     def revoke(self, volunteer_id: int) -> Volunteer:
@@ -400,7 +408,9 @@ class ReviewQueue:
             lease, exam_state = self._pick_next(conn, me, holding, now)
         # outside the transaction, so that a failed entry check stays recorded
         if lease is None and exam_state == "failed":
-            raise Forbidden("your entry check was not passed; ask the coordinator to invite you again")
+            if me.exam_retries < self.settings.exam_retries:
+                raise Forbidden("your entry check was not passed; you may practise and retry it")
+            raise Forbidden("your entry check was not passed, also on the retry; your answers cannot be used")
         return lease
 
     def _pick_next(
@@ -419,16 +429,14 @@ class ReviewQueue:
                 return _to_lease(lease), me.exam_state
         if len(open_leases) >= self.settings.max_open_leases:
             raise Conflict(f"answer one of your {len(open_leases)} open tiles before asking for another")
-        exam_state = self._exam_state(conn, me.id, me.exam_state)
-        if exam_state == "pending":
+        exam_state, exam = self._judge_exam(conn, me.id, me.exam_state)
+        if exam is not None and exam.answered + exam.in_flight < exam.size(self.settings.exam_size):
             honeypot = self._pick_honeypot(conn, me.id)
             if honeypot is not None:
                 return self._lease(conn, me.id, now, kind="exam", honeypot_id=honeypot), exam_state
-            # known tiles ran out part-way: judge on what was answered
-            exam_state = self._exam_state(conn, me.id, "pending", out_of_items=True)
         if exam_state in ("passed", "waived"):
             return self._lease_work(conn, me.id, now), exam_state
-        return None, exam_state  # failed, or an exam item is being answered in another tab
+        return None, exam_state  # failed, or the rest of the entry check is on the page already
 
     def _lease_work(self, conn: Connection, volunteer_id: int, now: datetime) -> Lease | None:
         if self._roll() < self.settings.honeypot_rate:
@@ -473,17 +481,8 @@ class ReviewQueue:
         return int(tile_id) if taken else None
 
     def _pick_honeypot(self, conn: Connection, volunteer_id: int) -> int | None:
-        seen = select(A.c.honeypot_id).where(A.c.volunteer_id == volunteer_id, A.c.honeypot_id.is_not(None))
-        seen_tiles = select(A.c.tile_id).where(A.c.volunteer_id == volunteer_id, A.c.tile_id.is_not(None))
         row = conn.execute(
-            select(H.c.id)
-            .where(
-                H.c.active.is_(True),
-                H.c.id.not_in(seen),
-                or_(H.c.tile_id.is_(None), H.c.tile_id.not_in(seen_tiles)),
-            )
-            .order_by(func.random())
-            .limit(1)
+            select(H.c.id).where(*_unseen_honeypots(volunteer_id)).order_by(func.random()).limit(1)
         ).first()
         return int(row.id) if row else None
 
@@ -634,7 +633,8 @@ class ReviewQueue:
             )
             self._decide(conn, lease.tile_id, now)
         elif lease.kind == "exam":
-            self._exam_state(conn, lease.volunteer_id, "pending")
+            state = conn.execute(select(V.c.exam_state).where(V.c.id == lease.volunteer_id)).scalar_one()
+            self._judge_exam(conn, lease.volunteer_id, state)
 
     def _decide(self, conn: Connection, tile_id: int, now: datetime) -> None:
         """Close, extend or escalate one tile from its answers so far."""
@@ -784,36 +784,49 @@ class ReviewQueue:
         return True
 
     # ── quality control ──────────────────────────────────────────────────────────────────────
-    def _exam_state(
-        self, conn: Connection, volunteer_id: int, current: str, *, out_of_items: bool = False
-    ) -> str:
-        """Judge the entry check once it is complete; store and return the volunteer's exam state."""
+    def _judge_exam(self, conn: Connection, volunteer_id: int, current: str) -> tuple[str, _Exam | None]:
+        """Judge a pending entry check once all of it is answered; store and return the volunteer's exam
+        state, with the check's tally while it is still pending."""
         if current != "pending":
-            return current
+            return current, None
         s = self.settings
-        rows = conn.execute(
-            select(ANS.c.answer, H.c.truth)
-            .select_from(ANS.join(A, A.c.id == ANS.c.assignment_id).join(H, H.c.id == ANS.c.honeypot_id))
-            .where(ANS.c.volunteer_id == volunteer_id, A.c.kind == "exam")
-        ).all()
+        exam = _exam_tally(conn, volunteer_id)
+        size = exam.size(s.exam_size)
         state = "pending"
-        if s.exam_size == 0:
-            state = "waived"
-        elif len(rows) >= s.exam_size or (out_of_items and rows):
-            correct = sum(r.answer == r.truth for r in rows)
-            state = "passed" if correct >= s.exam_pass * len(rows) else "failed"
-        elif out_of_items:
-            active = conn.execute(
-                select(func.count()).where(
-                    A.c.volunteer_id == volunteer_id, A.c.kind == "exam", A.c.state == "active"
+        if size == 0:
+            state = "waived"  # no entry check configured, or no known tiles in this mission yet
+        elif exam.answered >= size:
+            state = "passed" if exam.correct >= exam_pass_mark(size, s.exam_pass) else "failed"
+        if state == "pending":
+            return state, exam
+        conn.execute(update(V).where(V.c.id == volunteer_id).values(exam_state=state))
+        log.info("volunteer %d entry check: %s (%d of %d right)", volunteer_id, state, exam.correct, size)
+        return state, None
+
+    def retry_exam(self, volunteer_id: int) -> Volunteer:
+        """Start a failed entry check afresh, ``exam_retries`` times at most (Forbidden after that).
+
+        The failed check's answers and leases are deleted, so the same known tiles may come again.
+        """
+        now = utcnow()
+        with self._tx() as conn:
+            me = self._touch(conn, volunteer_id, now)
+            if me.role != "volunteer" or me.exam_state != "failed":
+                raise Forbidden("only a failed entry check can be retried")
+            if me.exam_retries >= self.settings.exam_retries:
+                raise Forbidden(
+                    "the entry check was already retried; ask the coordinator to invite you again"
                 )
-            ).scalar()
-            if not active:
-                state = "waived"  # no known tiles in this mission yet: nothing to check against
-        if state != "pending":
-            conn.execute(update(V).where(V.c.id == volunteer_id).values(exam_state=state))
-            log.info("volunteer %d entry check: %s", volunteer_id, state)
-        return state
+            exam = select(A.c.id).where(A.c.volunteer_id == volunteer_id, A.c.kind == "exam")
+            conn.execute(delete(ANS).where(ANS.c.assignment_id.in_(exam)))
+            conn.execute(delete(A).where(A.c.volunteer_id == volunteer_id, A.c.kind == "exam"))
+            conn.execute(
+                update(V)
+                .where(V.c.id == volunteer_id)
+                .values(exam_state="pending", exam_retries=V.c.exam_retries + 1)
+            )
+            log.info("volunteer %d retries the entry check", volunteer_id)
+            return self._volunteer(conn, volunteer_id)
 
     def _accuracies(self, conn: Connection, volunteer_ids: list[int]) -> dict[int, Accuracy]:
         """Each volunteer's record on known tiles: honeypots served to them, and tiles later confirmed."""
@@ -840,29 +853,36 @@ class ReviewQueue:
         }
 
     def progress(self, volunteer_id: int) -> Progress:
+        s = self.settings
         answered = select(func.count()).where(ANS.c.volunteer_id == volunteer_id).scalar_subquery()
-        exam = (
-            select(func.count())
-            .select_from(ANS.join(A, A.c.id == ANS.c.assignment_id))
-            .where(ANS.c.volunteer_id == volunteer_id, A.c.kind == "exam")
-            .scalar_subquery()
-        )
         open_tiles = select(func.count()).where(RT.c.state == "open").scalar_subquery()
         with self.store.connect() as conn:
             me = conn.execute(
-                select(V.c.name, V.c.exam_state, answered, exam, open_tiles).where(V.c.id == volunteer_id)
+                select(
+                    V.c.name,
+                    V.c.exam_state,
+                    V.c.exam_retries,
+                    answered.label("answered"),
+                    open_tiles.label("open_tiles"),
+                ).where(V.c.id == volunteer_id)
             ).one()
+            exam = _exam_tally(conn, volunteer_id)
             accuracy = self._accuracies(conn, [volunteer_id]).get(volunteer_id, NO_ACCURACY)
-        name, exam_state, n_answered, n_exam, n_open = me
+        judged = me.exam_state in ("passed", "failed")
+        # a judged check was as long as its answers; a pending one as long as the known tiles allow
+        size = exam.answered if judged else exam.size(s.exam_size) if me.exam_state == "pending" else 0
         return Progress(
             volunteer_id,
-            name,
-            exam_state,
-            int(n_exam),
-            self.settings.exam_size,
-            int(n_answered),
+            me.name,
+            me.exam_state,
+            exam.answered,
+            size,
+            int(me.answered),
             accuracy,
-            int(n_open),
+            int(me.open_tiles),
+            exam_correct=exam.correct if judged else None,
+            exam_needed=exam_pass_mark(size, s.exam_pass),
+            exam_retries_left=max(0, s.exam_retries - int(me.exam_retries)),
         )
 
     # ── the coordinator's view ───────────────────────────────────────────────────────────────
@@ -1097,6 +1117,48 @@ class ReviewQueue:
                 if states[tile_id] != "open" and p >= self.settings.candidate_threshold:
                     added += self._candidate(conn, tile_id, p, counts[tile_id], now)
             return AggregateReport(method, len(tiles), len(rows), added, int(iterations))
+
+
+@dataclass(frozen=True)
+class _Exam:
+    """A volunteer's entry check so far: answers, right answers, leases out, known tiles still to give."""
+
+    answered: int
+    correct: int
+    in_flight: int
+    unseen: int
+
+    def size(self, wanted: int) -> int:
+        """The check's length: ``wanted``, or fewer when the mission has fewer known tiles for them."""
+        return min(wanted, self.answered + self.in_flight + self.unseen)
+
+
+def _unseen_honeypots(volunteer_id: int) -> list[ColumnElement[bool]]:
+    """Active known tiles the volunteer was never given, as a known tile or as a tile to review."""
+    seen = select(A.c.honeypot_id).where(A.c.volunteer_id == volunteer_id, A.c.honeypot_id.is_not(None))
+    seen_tiles = select(A.c.tile_id).where(A.c.volunteer_id == volunteer_id, A.c.tile_id.is_not(None))
+    return [
+        H.c.active.is_(True),
+        H.c.id.not_in(seen),
+        or_(H.c.tile_id.is_(None), H.c.tile_id.not_in(seen_tiles)),
+    ]
+
+
+def _exam_tally(conn: Connection, volunteer_id: int) -> _Exam:
+    rows = conn.execute(
+        select(ANS.c.answer, H.c.truth)
+        .select_from(ANS.join(A, A.c.id == ANS.c.assignment_id).join(H, H.c.id == ANS.c.honeypot_id))
+        .where(ANS.c.volunteer_id == volunteer_id, A.c.kind == "exam")
+    ).all()
+    in_flight = conn.execute(
+        select(func.count()).where(
+            A.c.volunteer_id == volunteer_id, A.c.kind == "exam", A.c.state == "active"
+        )
+    ).scalar_one()
+    unseen = conn.execute(
+        select(func.count()).select_from(H).where(*_unseen_honeypots(volunteer_id))
+    ).scalar_one()
+    return _Exam(len(rows), sum(r.answer == r.truth for r in rows), int(in_flight), int(unseen))
 
 
 def _to_volunteer(row: Any) -> Volunteer:

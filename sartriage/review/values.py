@@ -27,8 +27,15 @@ class QueueSettings:
     person_prior: float = 0.5  # P(person) of a review tile before any answer
     lease_minutes: float = 10.0  # an unanswered tile returns to the queue after this
     honeypot_rate: float = 0.1  # share of served tiles that are known tiles
-    exam_size: int = 5  # known tiles a new volunteer answers before their answers count
-    exam_pass: float = 0.8  # share of the exam to answer right
+    exam_size: int = (
+        5  # known tiles a new volunteer answers before their answers count (fewer if fewer exist)
+    )
+    exam_pass: float = (
+        0.8  # share of the exam to answer right, rounded down to whole tiles: see exam_pass_mark
+    )
+    exam_retries: int = (
+        1  # fresh starts of the entry check after failing it; the failure after those is final
+    )
     prior_accuracy: float = 0.8  # assumed sensitivity and specificity before honeypots say otherwise
     prior_strength: float = 4.0  # pseudo-answers behind that assumption
     max_open_leases: int = 2  # the current tile and the prefetched next one
@@ -52,15 +59,31 @@ class QueueSettings:
             self.lease_minutes <= 0
             or self.prior_strength < 0
             or self.exam_size < 0
+            or self.exam_retries < 0
             or self.max_open_leases < 1
         ):
-            problems.append("lease_minutes and max_open_leases must be positive, exam_size >= 0")
+            problems.append(
+                "lease_minutes and max_open_leases must be positive, exam_size and exam_retries >= 0"
+            )
         if problems:
             raise ReviewError("review settings: " + "; ".join(problems))
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
+
+
+def exam_pass_mark(size: int, share: float) -> int:
+    """Right answers an entry check of ``size`` known tiles needs: ``share`` of ``size`` rounded down to a
+    whole tile, and at least one.
+
+    The check is as long as the mission's known tiles allow (at most ``exam_size``), and a small check
+    allows slips in proportion: at 0.8, 5 tiles need 4 (one slip), 4 need 3, 3 need 2, 2 need 1 (one slip
+    on two tiles does not fail it), 1 needs 1, 10 need 8. "Unsure" is never right on a known tile.
+    """
+    if size <= 0:
+        return 0
+    return min(size, max(1, int(share * size + 1e-9)))
 
 
 @dataclass(frozen=True)
@@ -132,10 +155,13 @@ class Progress:
     name: str
     exam_state: str
     exam_answered: int
-    exam_size: int
+    exam_size: int  # the entry check's length for this volunteer; 0 when there is none
     answers: int
     accuracy: Accuracy
     open_tiles: int
+    exam_correct: int | None = None  # right answers in the entry check, once it is judged
+    exam_needed: int = 0  # right answers the entry check needs (exam_pass_mark)
+    exam_retries_left: int = 0  # fresh starts left after a failed entry check
 
 
 @dataclass(frozen=True)

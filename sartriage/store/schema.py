@@ -27,7 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -199,6 +199,7 @@ volunteers = Table(
     Column("last_seen_at", DateTime(timezone=True)),
     Column("revoked_at", DateTime(timezone=True)),
     Column("exam_state", String(16), nullable=False, default="pending"),
+    Column("exam_retries", Integer, nullable=False, default=0, server_default="0"),  # entry checks restarted
     _one_of("role", VOLUNTEER_ROLES, "ck_volunteers_role"),
     _one_of("exam_state", EXAM_STATES, "ck_volunteers_exam"),
     UniqueConstraint("token_hash", name="uq_volunteers_token"),

@@ -25,7 +25,12 @@ def _frame_imagery(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE frames ADD COLUMN triage_note TEXT"))
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {2: _frame_imagery}
+def _exam_retries(conn: Connection) -> None:
+    """3: a volunteer who failed the entry check may retry it once; the store counts the retries."""
+    conn.execute(text("ALTER TABLE volunteers ADD COLUMN exam_retries INTEGER NOT NULL DEFAULT 0"))
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {2: _frame_imagery, 3: _exam_retries}
 
 
 def stored_version(conn: Connection) -> int | None:

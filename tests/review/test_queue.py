@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from sartriage.errors import ReviewError
 from sartriage.review import Conflict, Forbidden, NotFound, QueueSettings, ReviewQueue
+from sartriage.review.values import exam_pass_mark
 from sartriage.store import Store, open_store, schema
 
 
@@ -297,6 +298,84 @@ def test_exam_is_waived_while_the_mission_has_no_known_tiles(store: Store, herid
     assert queue.progress(v).exam_state == "waived"
 
 
+@pytest.mark.parametrize(
+    ("size", "share", "needed"),
+    [(5, 0.8, 4), (4, 0.8, 3), (3, 0.8, 2), (2, 0.8, 1), (1, 0.8, 1), (10, 0.8, 8), (5, 1.0, 5), (0, 0.8, 0)],
+)
+def test_the_entry_check_allows_slips_in_proportion_to_its_size(size: int, share: float, needed: int) -> None:
+    assert exam_pass_mark(size, share) == needed
+
+
+def known_tiles(store: Store, heridal_image: Path, n: int) -> list[int]:
+    """A mission whose coordinator confirmed a person on ``n`` of its tiles: ``n`` known tiles."""
+    mission = grid_mission(store, heridal_image, 2)
+    for t in mission.tile_ids[:n]:
+        confirm(store, t, "confirmed")
+    return mission.tile_ids[:n]
+
+
+def test_the_entry_check_is_as_long_as_the_known_tiles_allow(store: Store, heridal_image: Path) -> None:
+    known_tiles(store, heridal_image, 2)
+    queue = make_queue(store, exam_size=5)
+    v = queue.invite("v")[0].id
+    queue.join(v)
+    assert (queue.progress(v).exam_size, queue.progress(v).exam_needed) == (2, 1)
+    # the page shows one known tile and prefetched the other: the first answer does not end the check
+    shown = queue.next_lease(v)
+    prefetched = queue.next_lease(v, holding=[shown.public_id])
+    assert (shown.kind, prefetched.kind) == ("exam", "exam")
+    outcome = queue.answer(v, shown.public_id, "no_person", then_next=True, holding=[prefetched.public_id])
+    assert outcome.next is None and queue.progress(v).exam_state == "pending"
+    # one slip on a two-tile check passes it
+    queue.answer(v, prefetched.public_id, "person")
+    progress = queue.progress(v)
+    assert (progress.exam_state, progress.exam_answered, progress.exam_size) == ("passed", 2, 2)
+    assert (progress.exam_correct, progress.exam_needed) == (1, 1)
+    assert queue.next_lease(v).kind == "review"
+
+
+def test_without_known_tiles_there_is_no_entry_check(store: Store, heridal_image: Path) -> None:
+    grid_mission(store, heridal_image, 1)
+    queue = make_queue(store, exam_size=5)
+    v = queue.invite("v")[0].id
+    queue.join(v)
+    progress = queue.progress(v)
+    assert (progress.exam_state, progress.exam_size) == ("waived", 0)
+
+
+def test_a_failed_entry_check_may_be_retried_once(store: Store, heridal_image: Path) -> None:
+    known_tiles(store, heridal_image, 2)
+    queue = make_queue(store, exam_size=5)
+    v = queue.invite("v")[0].id
+
+    def take_check(say: str) -> None:
+        for _ in range(2):
+            lease = queue.next_lease(v)
+            assert lease.kind == "exam"
+            queue.answer(v, lease.public_id, say)
+
+    with pytest.raises(Forbidden, match="only a failed entry check"):
+        queue.retry_exam(v)
+    take_check("no_person")
+    progress = queue.progress(v)
+    assert (progress.exam_state, progress.exam_correct, progress.exam_needed) == ("failed", 0, 1)
+    assert progress.exam_retries_left == 1
+    with pytest.raises(Forbidden, match="retry"):
+        queue.next_lease(v)
+
+    assert queue.retry_exam(v).exam_state == "pending"
+    progress = queue.progress(v)
+    assert (progress.exam_state, progress.exam_answered, progress.exam_size) == ("pending", 0, 2)
+    assert progress.exam_retries_left == 0 and progress.accuracy.known_answered == 0
+    take_check("no_person")  # the same two known tiles come again
+    assert queue.progress(v).exam_state == "failed"
+    with pytest.raises(Forbidden, match="already retried"):
+        queue.retry_exam(v)
+    with pytest.raises(Forbidden, match="also on the retry"):
+        queue.next_lease(v)
+    assert not answers_per_tile(store)  # no answer on a real tile
+
+
 def test_revoked_volunteer_loses_access_and_their_leases_return(store: Store, heridal_image: Path) -> None:
     mission = grid_mission(store, heridal_image, 1)
     queue = make_queue(store)
@@ -391,7 +470,9 @@ def test_aggregated_answers_beat_a_single_volunteer(tmp_path: Path, heridal_imag
         truth = {t: bool(rng.random() < 0.3) for t in mission.tile_ids}
         for t in mission.tile_ids[:10]:  # ten tiles the coordinator already judged: honeypots
             confirm(store, t, "confirmed" if truth[t] else "rejected")
-        queue = make_queue(store, exam_size=4, honeypot_rate=0.1, overlap=3, max_overlap=5)
+        # an all-correct entry check of 4 keeps about a third of these 0.75-accurate volunteers: the crew
+        # whose figures this simulation checks
+        queue = make_queue(store, exam_size=4, exam_pass=1.0, honeypot_rate=0.1, overlap=3, max_overlap=5)
         given = simulate(queue, truth, [0.75] * 12, seed=5)
         single = np.mean([(v == "person") == truth[t] for (_, t), v in given.items()])
         report = queue.aggregate("dawid_skene")

@@ -109,11 +109,27 @@ def test_a_schema_1_store_gains_the_frames_imagery_columns(tmp_path: Path) -> No
     with sqlite3.connect(path) as raw:  # what a store made before schema 2 looks like
         raw.execute("ALTER TABLE frames DROP COLUMN imagery")
         raw.execute("ALTER TABLE frames DROP COLUMN triage_note")
+        raw.execute("ALTER TABLE volunteers DROP COLUMN exam_retries")
         raw.execute("UPDATE store_info SET value = '1' WHERE key = 'schema_version'")
     with open_store(path) as store, store.connect() as conn:
-        assert upgrade.stored_version(conn) == 2
+        assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
         columns = {row[1] for row in conn.execute(text("PRAGMA table_info(frames)"))}
     assert {"imagery", "triage_note"} <= columns
+
+
+def test_a_schema_2_store_counts_entry_check_retries(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite"
+    open_store(path).close()
+    with sqlite3.connect(path) as raw:  # what a store made before schema 3 looks like, with a volunteer
+        raw.execute("ALTER TABLE volunteers DROP COLUMN exam_retries")
+        raw.execute(
+            "INSERT INTO volunteers (name, role, token_hash, created_at, exam_state) "
+            "VALUES ('v', 'volunteer', 'h', '2024-01-01 00:00:00', 'failed')"
+        )
+        raw.execute("UPDATE store_info SET value = '2' WHERE key = 'schema_version'")
+    with open_store(path) as store, store.connect() as conn:
+        assert upgrade.stored_version(conn) == 3
+        assert conn.execute(select(schema.volunteers.c.exam_retries)).scalar_one() == 0
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")

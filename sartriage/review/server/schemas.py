@@ -61,10 +61,13 @@ class ProgressOut(BaseModel):
     name: str
     exam_state: Literal["pending", "passed", "failed", "waived"]
     exam_answered: int
-    exam_size: int
+    exam_size: int = Field(description="the entry check's length: min(configured, known tiles); 0 when none")
+    exam_correct: int | None = Field(description="right answers in the entry check, once it is judged")
+    exam_needed: int = Field(description="right answers the entry check needs to pass")
+    exam_retries_left: int = Field(description="fresh starts left after a failed entry check")
     answers: int
     accuracy: AccuracyOut
-    open_tiles: int = Field(description="tiles in the mission still waiting for answers")
+    open_tiles: int = Field(description="tiles in the mission still waiting for answers, from anyone")
 
     @classmethod
     def of(cls, p: Progress) -> ProgressOut:
@@ -73,6 +76,9 @@ class ProgressOut(BaseModel):
             exam_state=p.exam_state,  # type: ignore[arg-type]
             exam_answered=p.exam_answered,
             exam_size=p.exam_size,
+            exam_correct=p.exam_correct,
+            exam_needed=p.exam_needed,
+            exam_retries_left=p.exam_retries_left,
             answers=p.answers,
             accuracy=AccuracyOut.of(p.accuracy),
             open_tiles=p.open_tiles,

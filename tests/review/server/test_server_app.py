@@ -121,6 +121,7 @@ def test_volunteers_cannot_reach_coordinator_endpoints(
     [
         ("post", "/api/v1/join", None),
         ("get", "/api/v1/me", None),
+        ("post", "/api/v1/exam/retry", None),
         ("post", "/api/v1/assignments", {"holding": []}),
         ("post", "/api/v1/assignments/abcdefgh12/answer", {"answer": "person"}),
         ("get", "/api/v1/assignments/abcdefgh12/image", None),

@@ -1,4 +1,5 @@
-"""What a volunteer may do: join, get the next tile, see its pictures, answer, see their own progress."""
+"""What a volunteer may do: join, get the next tile, see its pictures, answer, see their own progress,
+retry a failed entry check."""
 
 from __future__ import annotations
 
@@ -40,6 +41,13 @@ def join(me: CurrentVolunteer, context: Context) -> ProgressOut:
 @router.get("/me", response_model=ProgressOut)
 def my_progress(me: CurrentVolunteer, context: Context) -> ProgressOut:
     """Your answers, entry check and accuracy on known tiles."""
+    return ProgressOut.of(context.queue.progress(me.id))
+
+
+@router.post("/exam/retry", response_model=ProgressOut)
+def retry_exam(me: CurrentVolunteer, context: Context) -> ProgressOut:
+    """Start a failed entry check afresh; allowed once (403 when no retry is left)."""
+    context.queue.retry_exam(me.id)
     return ProgressOut.of(context.queue.progress(me.id))
 
 
