@@ -137,7 +137,10 @@ class ReviewQueue:
     def __init__(self, store: Store, settings: QueueSettings | None = None) -> None:
         self.store = store
         self.settings = settings or QueueSettings()
-        self._rng = random.Random(self.settings.seed)
+        # whether the next tile is a known one, and which: a fixed seed replays both
+        seed = self.settings.seed
+        self._rng = random.Random(seed)
+        self._pick_rng = random.Random(None if seed is None else seed + 1)
         self._rng_lock = threading.Lock()
         self._write_lock: threading.RLock | None = threading.RLock() if store.is_sqlite else None
         self._last_sync = -float("inf")
@@ -481,10 +484,15 @@ class ReviewQueue:
         return int(tile_id) if taken else None
 
     def _pick_honeypot(self, conn: Connection, volunteer_id: int) -> int | None:
-        row = conn.execute(
-            select(H.c.id).where(*_unseen_honeypots(volunteer_id)).order_by(func.random()).limit(1)
-        ).first()
-        return int(row.id) if row else None
+        unseen = (
+            conn.execute(select(H.c.id).where(*_unseen_honeypots(volunteer_id)).order_by(H.c.id))
+            .scalars()
+            .all()
+        )
+        if not unseen:
+            return None
+        with self._rng_lock:
+            return int(self._pick_rng.choice(unseen))
 
     def _lease(
         self,
