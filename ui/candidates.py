@@ -68,6 +68,12 @@ def same_spot_tip(also: Sequence[Hit]) -> str:
     return f"Same spot as {views}: their error circles touch, so ground teams get one position for them all."
 
 
+def next_to_decide(hits: Sequence[Hit], row: int) -> int:
+    """The first hit still to decide from ``row`` on, wrapping round; ``row`` when none is left."""
+    order = [*range(row, len(hits)), *range(row)]
+    return next((i for i in order if hits[i].status == "candidate"), row)
+
+
 # the list's status filter: name -> the statuses it shows ("all but rejected" is the default)
 FILTERS: dict[str, tuple[str, ...]] = {
     "all but rejected": ("candidate", "confirmed", "found", "not_found"),
@@ -102,6 +108,10 @@ class CandidateList(QListWidget):
         self._groups: dict[int, HitGroup] = {}
         self.statuses = FILTERS[DEFAULT_FILTER]
         self._thumbs: dict[int, QPixmap] = {}
+        # every item has a thumbnail-sized icon from the start, so the grid is laid out with room for
+        # pictures and captions before the pictures are read
+        self._placeholder = QPixmap(THUMB, THUMB)
+        self._placeholder.fill(QColor(70, 70, 70))
         self.currentItemChanged.connect(self._moved)
 
     def hits(self) -> list[Hit]:
@@ -157,18 +167,22 @@ class CandidateList(QListWidget):
             if hit.status == "rejected":
                 item.setForeground(MUTED)
             if hit.id in self._thumbs:
-                item.setIcon(QIcon(self._framed(hit, self._thumbs[hit.id])))
+                item.setIcon(self._icon(hit, self._thumbs[hit.id]))
             else:
+                item.setIcon(self._icon(hit, self._placeholder))
                 self._load_thumb(hit)
             self.addItem(item)
         self.blockSignals(False)
         if not hits:
             self.current_hit.emit(None)
             return
-        # stay on the same hit; when it left the list (decided), stay at the same place in the list
+        # stay on the same hit, or at the same place when it left the list; once it is decided, go on to
+        # the next candidate still to decide
         row = min(max(keep_row, 0), len(hits) - 1)
         if keep is not None:
             row = next((i for i, h in enumerate(hits) if h.id == keep.id), row)
+            if keep.status == "candidate" and self.status_of(keep.id) != "candidate":
+                row = next_to_decide(hits, row)
         self.setCurrentRow(row)
 
     def _load_thumb(self, hit: Hit) -> None:
@@ -195,18 +209,22 @@ class CandidateList(QListWidget):
         for i in range(self.count()):
             item = self.item(i)
             if item.data(HIT_ID) == hit_id:
-                item.setIcon(QIcon(self._framed(hit, pixmap)))
+                item.setIcon(self._icon(hit, pixmap))
                 break
 
     @staticmethod
-    def _framed(hit: Hit, pixmap: QPixmap) -> QPixmap:
-        """The thumbnail with a border in the colour of the hit's status."""
+    def _icon(hit: Hit, pixmap: QPixmap) -> QIcon:
+        """The thumbnail with a border in the colour of the hit's status, its pixels untinted when the
+        item is selected (the one being decided must show the person as the photo does)."""
         out = QPixmap(pixmap)
         painter = QPainter(out)
         painter.setPen(QPen(style.HIT_STATUS_COLOURS.get(hit.status, QColor("white")), 6))
         painter.drawRect(out.rect())
         painter.end()
-        return out
+        icon = QIcon()
+        for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected, QIcon.Mode.Active):
+            icon.addPixmap(out, mode)
+        return icon
 
     def thumbnails_loaded(self) -> int:
         return sum(1 for hit_id in self._hits if hit_id in self._thumbs)

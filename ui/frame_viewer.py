@@ -11,7 +11,17 @@ import logging
 from pathlib import Path
 
 from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPen, QPixmap, QResizeEvent, QWheelEvent
+from PyQt6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QMouseEvent,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
 from PyQt6.QtWidgets import (
     QCheckBox,
     QGraphicsEllipseItem,
@@ -46,6 +56,7 @@ LAYER_LABELS = {
 }
 ZOOM_STEP = 1.25
 LABEL_MIN_SCORE = 0.2  # fainter detections are drawn dimmed and without a score, to keep the frame readable
+LABEL_GAP_PX = 4
 MAX_ZOOM = 16.0  # screen pixels per frame pixel
 
 
@@ -159,13 +170,10 @@ class FrameView(PannableView):
             colour = style.TILE_COLOURS[state]
             pen = QPen(colour, 2 if state != "cleared" else 1)
             pen.setCosmetic(True)
-            fill = QColor(colour)
-            fill.setAlpha(40 if state != "cleared" else 0)
             for (x, y, w, h), tile_state in zip(overlays.tile_xywh, overlays.tile_state, strict=True):
-                if tile_state == state:
+                if tile_state == state:  # outlined, never filled: nothing is drawn over a person
                     rect = QGraphicsRectItem(float(x), float(y), float(w), float(h))
                     rect.setPen(pen)
-                    rect.setBrush(QBrush(fill))
                     group.addToGroup(rect)
             self._add_layer(state, group, z=1)
         group = QGraphicsItemGroup()
@@ -177,18 +185,22 @@ class FrameView(PannableView):
         faint_pen.setCosmetic(True)
         font = QFont()
         font.setPointSize(9)
-        for (x1, y1, x2, y2), score in zip(overlays.det_xyxy, overlays.det_score, strict=True):
+        for (x1, y1, x2, y2), score, clue in zip(
+            overlays.det_xyxy, overlays.det_score, overlays.det_clue, strict=True
+        ):
             box = QGraphicsRectItem(QRectF(QPointF(x1, y1), QPointF(x2, y2)))
             box.setPen(pen if score >= LABEL_MIN_SCORE else faint_pen)
             group.addToGroup(box)
             if score < LABEL_MIN_SCORE:
                 continue
-            label = QGraphicsSimpleTextItem(f"{score:.2f}")
+            label = QGraphicsSimpleTextItem(f"{'clue' if clue else 'person'} {score:.2f}")
+            label.setToolTip("the detector's score: how sure it is, from 0 to 1")
             label.setBrush(QBrush(style.DETECTION))
             label.setFont(font)
-            label.setPos(x1, y1)
+            # beside the box's top right corner, a few screen pixels out, whatever the zoom
+            label.setPos(x2, y1)
             label.setFlag(label.GraphicsItemFlag.ItemIgnoresTransformations)
-            label.moveBy(0, -1)
+            label.setTransform(QTransform.fromTranslate(LABEL_GAP_PX, 0))
             group.addToGroup(label)
         self._add_layer("detections", group, z=2)
 
@@ -368,10 +380,12 @@ class FramePanel(QWidget):
         )
         self.mark_button.toggled.connect(self.view.set_marking)
         self.view.person_marked.connect(lambda _box: self.mark_button.setChecked(False))
-        bar.addWidget(self.mark_button)
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.mark_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.caption)
+        layout.addLayout(top)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         self.view.failed.connect(lambda msg: self.caption.setText(f"Cannot show this frame: {msg}"))

@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (
 
 from sartriage.export.coords import geo_uri, lat_lon_decimal, lat_lon_dms, to_mgrs, to_utm
 from sartriage.hits import TRANSITIONS, Hit
+from ui.closeup import CloseUp
 from ui.geo import format_all
 
 # button label, action name of sartriage.hits.ACTIONS, status it moves the hit to
@@ -72,30 +73,36 @@ class HitPanel(QWidget):
             self.fields[key] = label
         self.notes = QPlainTextEdit()
         self.notes.setReadOnly(True)
-        self.notes.setMaximumHeight(90)
+        self.notes.setMaximumHeight(60)
         self.buttons: dict[str, QPushButton] = {}
-        grid = QGridLayout()
-        for i, (text, action, _target) in enumerate(BUTTONS):
+        for text, action, _target in BUTTONS:
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, a=action: self._act(a))
-            grid.addWidget(button, i // 3, i % 3)
             self.buttons[action] = button
         self.note_button = QPushButton("Add note…")
         self.copy_button = QPushButton("Copy coordinates")
         self.map_button = QPushButton("Show on map")
         self.export_button = QPushButton("Export selection…")
-        grid.addWidget(self.note_button, 2, 0)
-        grid.addWidget(self.copy_button, 2, 1)
-        grid.addWidget(self.map_button, 2, 2)
-        grid.addWidget(self.export_button, 3, 0, 1, 3)
+        grid = QGridLayout()  # two columns: the panel fits beside the map on a 1280-wide screen
+        placed = (
+            *self.buttons.values(),
+            self.note_button,
+            self.copy_button,
+            self.map_button,
+            self.export_button,
+        )
+        for i, button in enumerate(placed):
+            grid.addWidget(button, i // 2, i % 2)
         self.note_button.clicked.connect(self._note_clicked)
         self.copy_button.clicked.connect(self.copy_coordinates)
         self.map_button.clicked.connect(self._show_on_map)
         self.export_button.clicked.connect(self.export)
         box = QGroupBox("Actions")
         box.setLayout(grid)
+        self.closeup = CloseUp()
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addWidget(self.closeup)
         layout.addLayout(form)
         layout.addWidget(QLabel("Notes"))
         layout.addWidget(self.notes)
@@ -105,6 +112,7 @@ class HitPanel(QWidget):
 
     def set_hit(self, hit: Hit | None) -> None:
         self.hit = hit
+        self.closeup.show_hit(hit)
         for button in (*self.buttons.values(), self.note_button, self.copy_button, self.map_button):
             button.setEnabled(hit is not None)
         if hit is None:

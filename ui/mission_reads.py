@@ -57,6 +57,7 @@ class FrameOverlays:
     tile_score: np.ndarray  # (N,) float
     det_xyxy: np.ndarray  # (M, 4) float
     det_score: np.ndarray  # (M,) float
+    det_clue: np.ndarray  # (M,) bool: a clue class (what a lost person leaves), not a person
 
 
 def map_frames(store: Store) -> MapFrames:
@@ -116,7 +117,7 @@ def frame_overlays(store: Store, frame_id: int) -> FrameOverlays:
             select(t.c.x, t.c.y, t.c.w, t.c.h, t.c.state, t.c.score).where(t.c.frame_id == frame_id)
         ).all()
         dets = conn.execute(
-            select(d.c.x1, d.c.y1, d.c.x2, d.c.y2, d.c.score).where(d.c.frame_id == frame_id)
+            select(d.c.x1, d.c.y1, d.c.x2, d.c.y2, d.c.score, d.c.clue).where(d.c.frame_id == frame_id)
         ).all()
     return FrameOverlays(
         path=Path(frame.path),
@@ -127,6 +128,7 @@ def frame_overlays(store: Store, frame_id: int) -> FrameOverlays:
         tile_score=np.array([r[5] for r in tiles], dtype=np.float64),
         det_xyxy=np.array([r[:4] for r in dets], dtype=np.float64).reshape(-1, 4),
         det_score=np.array([r[4] for r in dets], dtype=np.float64),
+        det_clue=np.array([bool(r[5]) for r in dets], dtype=bool),
     )
 
 

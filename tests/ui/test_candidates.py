@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from pixels import rgb
 from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QIcon
 
 from sartriage import hits
 from sartriage.frames import Window, open_frame
@@ -41,23 +44,15 @@ def test_thumbnails_are_the_hits_pixels(qtbot, listed: tuple[CandidateList, list
     widget, shown = listed
     qtbot.waitUntil(lambda: widget.thumbnails_loaded() == len(shown), timeout=30_000)
     hit = shown[0]
-    thumb = (
-        widget._thumbs[hit.id]
-        .toImage()
-        .convertToFormat(widget._thumbs[hit.id].toImage().Format.Format_RGB888)
-    )
-    assert max(thumb.width(), thumb.height()) == THUMB
+    got = rgb(widget._thumbs[hit.id].toImage())
+    assert max(got.shape[:2]) == THUMB
     side = thumb_side(hit)
     assert side < max(hit.tile[2], hit.tile[3])  # closer than the whole tile: the person is visible
     rect = imagery.context_rect(hit.x, hit.y, (hit.frame_size[0], hit.frame_size[1]), side)
     with open_frame(Path(hit.frame_path)) as frame:
         window = frame.read(window=Window(*rect))
 
-    expected = cv2.resize(window, (thumb.width(), thumb.height()), interpolation=cv2.INTER_AREA)
-    data = np.array(thumb.constBits().asarray(thumb.sizeInBytes()), dtype=np.uint8)
-    got = data.reshape(thumb.height(), thumb.bytesPerLine())[:, : thumb.width() * 3].reshape(
-        thumb.height(), thumb.width(), 3
-    )
+    expected = cv2.resize(window, (got.shape[1], got.shape[0]), interpolation=cv2.INTER_AREA)
     assert np.abs(got.astype(int) - expected.astype(int)).mean() < 1.0
 
 
@@ -99,3 +94,40 @@ def test_caption_shows_volunteer_agreement_when_known(listed) -> None:  # type: 
         "to decide",
         "volunteers 3/3 person",
     ]
+
+
+def test_the_grid_has_room_for_picture_and_caption_before_pictures_are_read(listed) -> None:  # type: ignore[no-untyped-def]
+    widget, shown = listed
+    assert widget.thumbnails_loaded() == 0  # nothing read yet: no event was processed since set_hits
+    widget.doItemsLayout()
+    for row in range(len(shown)):
+        rect = widget.visualItemRect(widget.item(row))
+        assert rect.width() >= THUMB and rect.height() >= THUMB + 2 * widget.fontMetrics().height()
+
+
+def test_the_chosen_thumbnail_is_not_tinted(qtbot, listed) -> None:  # type: ignore[no-untyped-def]
+    widget, shown = listed
+    qtbot.waitUntil(lambda: widget.thumbnails_loaded() == len(shown), timeout=30_000)
+    icon = widget.currentItem().icon()
+    normal = icon.pixmap(THUMB, THUMB, QIcon.Mode.Normal).toImage()
+    selected = icon.pixmap(THUMB, THUMB, QIcon.Mode.Selected).toImage()
+    assert normal == selected
+
+
+def test_a_decision_moves_on_to_the_next_hit_to_decide(listed) -> None:  # type: ignore[no-untyped-def]
+    widget, shown = listed
+    assert all(h.status == "candidate" for h in shown)
+    widget.setCurrentRow(0)
+    first_confirmed = [replace(shown[0], status="confirmed"), *shown[1:]]
+    widget.set_hits(first_confirmed)  # confirmed hits stay listed, but the next one to decide is chosen
+    assert widget.current().id == shown[1].id
+    widget.set_hits(shown)
+    widget.setCurrentRow(len(shown) - 1)
+    last_rejected = [*shown[:-1], replace(shown[-1], status="rejected")]
+    widget.set_hits(last_rejected)  # rejected leaves the list; wraps round to the first still to decide
+    assert widget.current().id == shown[0].id
+    all_decided = [replace(h, status="confirmed") for h in shown]
+    widget.set_hits(shown)
+    widget.setCurrentRow(1)
+    widget.set_hits(all_decided)  # nothing left to decide: stay on the hit just decided
+    assert widget.current().id == shown[1].id

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from pixels import rgb
 from PyQt6.QtCore import QPointF, QRectF, Qt
-from PyQt6.QtGui import QImage
-from PyQt6.QtWidgets import QGraphicsPixmapItem
+from PyQt6.QtWidgets import QGraphicsPixmapItem, QGraphicsSimpleTextItem
 
 from sartriage.frames import Window, open_frame
 from sartriage.store import Store
-from ui.frame_viewer import LABEL_MIN_SCORE, FramePanel
+from ui.frame_viewer import LABEL_MIN_SCORE, LAYERS, FramePanel
 from ui.imagery import PREVIEW_LONG_SIDE, context_rect
 from ui.mission_reads import frame_overlays
 
@@ -26,14 +27,6 @@ def _lacmus_id(store: Store) -> int:
         return int(
             conn.execute(select(schema.frames.c.id).where(schema.frames.c.path.like("%335.jpg"))).scalar()
         )
-
-
-def _rgb(image: QImage) -> np.ndarray:
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    data = np.array(image.constBits().asarray(image.sizeInBytes()), dtype=np.uint8)
-    return data.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 3].reshape(
-        image.height(), image.width(), 3
-    )
 
 
 @pytest.fixture
@@ -67,7 +60,7 @@ def test_preview_then_full_resolution_where_zoomed(qtbot, panel: FramePanel, sto
     assert QRectF(x, y, w, h).contains(visible)
     items = [i for i in view.scene().items() if isinstance(i, QGraphicsPixmapItem) and i.zValue() == -1]
     assert len(items) == 1
-    shown = _rgb(items[0].pixmap().toImage())
+    shown = rgb(items[0].pixmap().toImage())
     assert shown.shape[:2] == (h, w)  # one screen item pixel per frame pixel
     with open_frame(overlays.path) as frame:
         truth = frame.read(window=Window(x, y, w, h))
@@ -96,6 +89,44 @@ def test_layers_hold_the_stored_tiles_and_detections_and_toggle(
         assert panel.view._layers[layer].isVisible() is (not before)
 
 
+def test_overlays_never_cover_the_person(qtbot, panel: FramePanel, store: Store) -> None:  # type: ignore[no-untyped-def]
+    """Inside a person's box the screen shows the photo's own pixels: its score label sits beside the box
+    and names the class, and tiles are outlined, never filled (a tile edge may cross it as a thin line)."""
+    overlays = frame_overlays(store, _lacmus_id(store))
+    view = panel.view
+    labelled = [i for i, score in enumerate(overlays.det_score) if score >= LABEL_MIN_SCORE]
+    assert labelled
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view.show_frame(overlays)
+    for i in labelled:
+        only = slice(i, i + 1)
+        one = replace(
+            overlays,
+            det_xyxy=overlays.det_xyxy[only],
+            det_score=overlays.det_score[only],
+            det_clue=overlays.det_clue[only],
+        )
+        view.show_frame(one)  # the same frame: only the overlays are drawn again
+        x1, y1, x2, y2 = one.det_xyxy[0]
+        with qtbot.waitSignal(view.detail_loaded, timeout=30_000):
+            view.focus_on(QRectF(x1, y1, x2 - x1, y2 - y1))
+        corner1, corner2 = view.mapFromScene(QPointF(x1, y1)), view.mapFromScene(QPointF(x2, y2))
+        inside = (slice(corner1.y() + 3, corner2.y() - 2), slice(corner1.x() + 3, corner2.x() - 2))
+
+        def shown(*layers: str, inside: tuple[slice, slice] = inside) -> np.ndarray:
+            for layer in LAYERS:
+                view.set_layer_visible(layer, layer in layers)
+            return rgb(view.viewport().grab().toImage())[inside]
+
+        bare = shown()
+        assert bare.size
+        assert np.array_equal(shown("detections"), bare), f"detection {i}: its label is drawn over it"
+        drawn = (shown("cleared", "review", "flagged") != bare).any(axis=2)
+        assert drawn.mean() < 0.1, f"detection {i}: a tile is filled over it"
+    labels = [t.text() for t in view.scene().items() if isinstance(t, QGraphicsSimpleTextItem)]
+    assert labels and all(t.split()[0] in ("person", "clue") for t in labels)
+
+
 def test_wheel_zooms_about_the_cursor(qtbot, panel: FramePanel, store: Store) -> None:  # type: ignore[no-untyped-def]
     overlays = frame_overlays(store, _lacmus_id(store))
     with qtbot.waitSignal(panel.view.loaded, timeout=30_000):
@@ -115,7 +146,6 @@ def test_an_unreadable_frame_says_why(qtbot, panel: FramePanel, store: Store, tm
     overlays = frame_overlays(store, _lacmus_id(store))
     broken = tmp_path / "gone.jpg"
     broken.write_bytes(b"\xff\xd8\xff truncated")
-    from dataclasses import replace
 
     with qtbot.waitSignal(panel.view.failed, timeout=30_000) as failed:
         panel.show_frame(replace(overlays, path=broken))

@@ -7,12 +7,16 @@ import json
 from pathlib import Path
 
 import gpxpy
+import numpy as np
 import pytest
+from pixels import rgb
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication
 
 from sartriage import hits
+from sartriage.frames import Window, open_frame
 from sartriage.store import Store
+from ui.closeup import crop_side
 from ui.export_hits import export_hits, with_suffix_from_filter
 from ui.hit_actions import HitPanel, clipboard_text
 from ui.main_window import MainWindow
@@ -49,6 +53,24 @@ def test_buttons_follow_the_moves_the_core_allows(
     panel.set_hit(hit)
     assert {a for a, b in panel.buttons.items() if b.isEnabled()} == enabled
     assert panel.fields["Status"].text() == status
+
+
+def test_close_up_shows_the_photos_own_pixels_enlarged_by_whole_pixels(
+    qtbot, panel: HitPanel, store: Store
+) -> None:  # type: ignore[no-untyped-def]
+    hit = hits.list_hits(store)[0]
+    assert hit.box is not None
+    with qtbot.waitSignal(panel.closeup.loaded, timeout=30_000) as loaded:
+        panel.set_hit(hit)
+    x, y, w, h = loaded.args[0]
+    assert w == crop_side(hit) and x <= hit.box[0] and hit.box[2] <= x + w  # the whole box, around it
+    shown = rgb(panel.closeup.picture.pixmap().toImage())
+    factor = shown.shape[1] // w
+    assert factor >= 1 and shown.shape[:2] == (h * factor, w * factor)
+    with open_frame(Path(hit.frame_path)) as frame:
+        truth = frame.read(window=Window(x, y, w, h))
+    np.testing.assert_array_equal(shown[::factor, ::factor], truth)  # untouched, nearest-pixel enlarged
+    assert f"{w}×{h} pixels of the photo, shown {factor}×" in panel.closeup.caption.text()
 
 
 def test_copy_coordinates(panel: HitPanel, store: Store) -> None:
