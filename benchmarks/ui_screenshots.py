@@ -183,6 +183,9 @@ def main() -> int:
     settle(app, 2.0)
     save(panel, out, "12_review_panel")
     save(window, out, "13_window_review")
+    window.resize(1366, 768)  # a field laptop: every dock's buttons must show whole
+    settle(app, 1.0)
+    save(window, out, "14_window_laptop_1366x768")
     window.close()
     print(f"done: {len(list(out.glob('*.png')))} screenshots in {out}")
     return 0

@@ -7,16 +7,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PyQt6.QtCore import QRectF, Qt, QTimer
-from PyQt6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PyQt6.QtCore import QRectF, QSize, Qt, QTimer
+from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PyQt6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -54,12 +56,21 @@ MIN_MAP_WIDTH = 600
 CONTEXT_SIDE = 1200  # frame pixels around a candidate when looking at its context
 
 
+def fit_screen(width: int, height: int) -> QSize:
+    """The size asked for, or less on a smaller screen (a 1366×768 field laptop)."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(width, height)
+    room = screen.availableGeometry()
+    return QSize(min(width, room.width()), min(height, room.height()))
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
         self.settings = settings or Settings()
         self.setWindowTitle("sartriage")
-        self.resize(1500, 950)
+        self.resize(fit_screen(1500, 950))
         self.last_error = ""
         self.last_retriage: Retriage | None = None
         self.last_marked: hits.Hit | None = None
@@ -92,7 +103,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self.mission_panel = MissionPanel()
-        self.mission_panel.setMinimumWidth(380)
         self.hit_panel = HitPanel()
         self.mission_dock = self._dock("Flights", self.mission_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.hit_dock = self._dock("Hit", self.hit_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -145,7 +155,15 @@ class MainWindow(QMainWindow):
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{title.lower()}")
-        dock.setWidget(widget)
+        scroll = QScrollArea()  # a panel taller than a small screen scrolls instead of growing the window
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(widget)
+        scroll.setMinimumWidth(
+            widget.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+        )
+        dock.setWidget(scroll)
         self.addDockWidget(area, dock)
         return dock
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QLabel,
     QListWidget,
@@ -111,9 +111,9 @@ class MissionPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.carry_on_button.clicked.connect(lambda: self.carry_on.emit(self._unfinished()))
 
-        buttons = QHBoxLayout()
-        for b in (self.add_button, self.watch_button, self.pause_button, self.cancel_button):
-            buttons.addWidget(b)
+        buttons = QGridLayout()  # two by two, so the panel fits beside the map on a 1280-wide screen
+        for i, b in enumerate((self.add_button, self.watch_button, self.pause_button, self.cancel_button)):
+            buttons.addWidget(b, i // 2, i % 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(buttons)
