@@ -172,7 +172,7 @@ def main() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    panel.host.setText("127.0.0.1")
+    panel.reach.setCurrentIndex(panel.reach.findData("127.0.0.1"))
     panel.port.setValue(port)
     panel.start_button.click()
     wait_until(app, lambda: panel.server.running is not None, 30, "the review server")

@@ -46,10 +46,19 @@ def thumb_side(hit: Hit) -> int:
     return int(min(max(THUMB_CONTEXT * max(x2 - x1, y2 - y1), THUMB_MIN_SIDE), tile))
 
 
+def how_sure(hit: Hit) -> str:
+    """What the score means, in a few words: a detector's person score, the volunteers' belief, or a mark."""
+    if hit.source == "detector":
+        return f"person {hit.confidence:.2f} · detector"
+    if hit.source == "volunteers":
+        return f"person {hit.confidence:.0%} · volunteers"
+    return "marked by the coordinator"
+
+
 def caption(hit: Hit, agreement: str | None = None, also: Sequence[Hit] = ()) -> str:
     """Score and source, status, the volunteers' agreement where they answered, and the other views of the
     same spot (``also``, those on the ground first): a line each."""
-    lines = [f"{hit.confidence:.2f} · {hit.source}", STATUS_LABELS.get(hit.status, hit.status)]
+    lines = [how_sure(hit), STATUS_LABELS.get(hit.status, hit.status)]
     if agreement:
         lines.append(agreement)
     if also:

@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (
 
 from sartriage.export.coords import geo_uri, lat_lon_decimal, lat_lon_dms, to_mgrs, to_utm
 from sartriage.hits import TRANSITIONS, Hit
+from ui.candidates import how_sure
 from ui.closeup import CloseUp
 from ui.geo import format_all
 
@@ -125,7 +126,7 @@ class HitPanel(QWidget):
         located = hit.lon is not None and hit.lat is not None
         values = {
             "Status": hit.status.replace("_", " "),
-            "Confidence": f"{hit.confidence:.2f}",
+            "Confidence": how_sure(hit),
             "Source": hit.source,
             "Frame": Path(hit.frame_path).name,
             "Flight": hit.flight_name,

@@ -55,11 +55,8 @@ def describe(progress: ScanProgress) -> str:
     if progress.phase in ("scanning", "watching") and progress.tiles:
         left = f" · about {duration(progress.eta_s)} left" if progress.eta_s is not None else ""
         mps = progress.megapixels_per_s
-        lines.append(
-            f"{progress.tiles_per_s:.1f} tiles/s · {mps:.1f} MP/s{left}"
-            if mps >= 1
-            else f"{progress.tiles_per_s:.1f} tiles/s · {mps:.2f} MP/s{left}"
-        )
+        pixels = f"{mps:.1f}" if mps >= 1 else f"{mps:.2f}"
+        lines.append(f"{progress.tiles_per_s:.1f} tiles/s · {pixels} million pixels/s{left}")
     if progress.error:
         lines.append(f"failed: {progress.error}")
     return "\n".join(lines)

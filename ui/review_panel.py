@@ -11,6 +11,7 @@ from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QGuiApplication, QImage, QPixmap
 from PyQt6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -62,6 +63,13 @@ def qr_pixmap(text: str) -> QPixmap:
     return QPixmap.fromImage(QImage(pixels.tobytes(), w, h, w, QImage.Format.Format_Grayscale8).copy())
 
 
+REACH = (("every device on this network", "0.0.0.0"), ("this computer only", "127.0.0.1"))
+SEES_PEOPLE_TIP = (
+    "Sensitivity: of the tiles you decided show a person, the share this volunteer called 'person'"
+)
+CLEARS_EMPTY_TIP = "Specificity: of the tiles you decided are empty, the share this volunteer called empty"
+
+
 def _rate(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
@@ -79,9 +87,12 @@ class ReviewPanel(QWidget):
         self.state: ReviewState | None = None
         self._reading = False
 
-        self.host = QLineEdit("0.0.0.0")
-        self.host.setToolTip(
-            "0.0.0.0: volunteers on this network can reach it; 127.0.0.1: this computer only"
+        self.reach = QComboBox()
+        for words, address in REACH:
+            self.reach.addItem(words, address)
+        self.reach.setToolTip(
+            "The address the server listens on: 0.0.0.0 (every network this computer is on) or "
+            "127.0.0.1 (this computer only). `sartriage review-server --host` takes any other."
         )
         self.port = QSpinBox()
         self.port.setRange(1024, 65535)
@@ -90,13 +101,15 @@ class ReviewPanel(QWidget):
         self.start_button.clicked.connect(self._start_stop)
         self.server_label = QLabel("Not running.")
         self.server_label.setWordWrap(True)
+        self.server_label.setToolTip("The key is the coordinator token of the review server's HTTP API")
         self.server_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         server_box = QGroupBox("Server")
         form = QFormLayout(server_box)
         row = QHBoxLayout()
-        row.addWidget(self.host)
+        row.addWidget(self.reach, 1)
         row.addWidget(self.port)
-        form.addRow("Listen on", row)
+        self.port.setToolTip("Port: the number after the colon in the volunteers' address")
+        form.addRow("Open to", row)
         form.addRow(self.start_button)
         form.addRow(self.server_label)
 
@@ -126,7 +139,11 @@ class ReviewPanel(QWidget):
         self.queue_label = QLabel("–")
         self.queue_label.setWordWrap(True)
         self.people = QTableWidget(0, 6)
-        self.people.setHorizontalHeaderLabels(("Volunteer", "Online", "State", "Answers", "Sens.", "Spec."))
+        self.people.setHorizontalHeaderLabels(
+            ("Volunteer", "Online", "State", "Answers", "Sees people", "Clears empty")
+        )
+        for column, tip in ((4, SEES_PEOPLE_TIP), (5, CLEARS_EMPTY_TIP)):
+            self.people.horizontalHeaderItem(column).setToolTip(tip)
         self.people.verticalHeader().setVisible(False)
         self.people.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.people.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -193,7 +210,8 @@ class ReviewPanel(QWidget):
         self.queue_label.setText(
             f"{s.open} tiles waiting · {s.leased} being looked at · {s.done} done · {s.answers} answers\n"
             f"{s.active_volunteers} of {s.volunteers} volunteers online · {s.candidates} volunteer "
-            f"candidates · {s.open_escalations} disputes to decide · {s.honeypots} known tiles"
+            f"candidates · {s.open_escalations} disputes to decide · {s.honeypots} tiles you decided, "
+            "shown to check volunteers"
         )
         since = utcnow() - timedelta(seconds=ACTIVE_SECONDS)
         self.people.setRowCount(len(state.volunteers))
@@ -241,7 +259,7 @@ class ReviewPanel(QWidget):
             self.server.stop()
             self._server_changed(None)
             return
-        store, host, port = self.store, self.host.text().strip() or "0.0.0.0", self.port.value()
+        store, host, port = self.store, self.reach.currentData(), self.port.value()
         self.start_button.setEnabled(False)
         self.server_label.setText("Starting…")
         run_in_background(
@@ -255,19 +273,19 @@ class ReviewPanel(QWidget):
     def _server_changed(self, running: Running | None) -> None:
         self.start_button.setEnabled(self.store is not None)
         self.start_button.setText("Stop review server" if running else "Start review server")
-        self.host.setEnabled(running is None)
+        self.reach.setEnabled(running is None)
         self.port.setEnabled(running is None)
         if running is None:
             self.server_label.setText("Not running.")
         else:
             self.server_label.setText(
                 f"Volunteers open {running.url}/ with their invite link.\n"
-                f"Coordinator token (for the API): {running.coordinator_token}"
+                f"Key for scripts (keep it private): {running.coordinator_token}"
             )
 
     def base_url(self) -> str:
         running = self.server.running
-        return running.url if running else f"http://{self.host.text().strip()}:{self.port.value()}"
+        return running.url if running else f"http://{self.reach.currentData()}:{self.port.value()}"
 
     # -- volunteers ---------------------------------------------------------------------------------
     def _invite(self) -> None:

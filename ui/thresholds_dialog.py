@@ -17,7 +17,8 @@ class ThresholdsDialog(QDialog):
     def __init__(self, review: float | None, flag: float | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Triage thresholds")
-        self.use_card = QCheckBox("Use the model card's thresholds")
+        self.use_card = QCheckBox("Use the detector's own thresholds")
+        self.use_card.setToolTip("The thresholds written in the model card (.toml) beside the detector model")
         self.use_card.setChecked(review is None and flag is None)
         self.review = self._spin(review if review is not None else 0.25)
         self.flag = self._spin(flag if flag is not None else 0.6)

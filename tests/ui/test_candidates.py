@@ -16,7 +16,7 @@ from sartriage import hits
 from sartriage.frames import Window, open_frame
 from sartriage.store import Store
 from ui import imagery
-from ui.candidates import THUMB, CandidateList, caption, thumb_side
+from ui.candidates import THUMB, CandidateList, caption, how_sure, thumb_side
 
 
 @pytest.fixture
@@ -36,8 +36,14 @@ def test_best_first_with_score_source_and_status(listed: tuple[CandidateList, li
     assert [h.id for h in widget.hits()] == [h.id for h in shown]
     for row, hit in enumerate(shown):
         text = widget.item(row).text()
-        assert text == f"{hit.confidence:.2f} · detector\nto decide"
+        assert text == f"person {hit.confidence:.2f} · detector\nto decide"
     assert widget.currentRow() == 0
+
+
+def test_every_score_says_what_it_is(listed: tuple[CandidateList, list[hits.Hit]]) -> None:
+    hit = listed[1][0]
+    assert how_sure(replace(hit, source="volunteers", confidence=0.875)) == "person 88% · volunteers"
+    assert how_sure(replace(hit, source="coordinator", confidence=1.0)) == "marked by the coordinator"
 
 
 def test_thumbnails_are_the_hits_pixels(qtbot, listed: tuple[CandidateList, list[hits.Hit]]) -> None:  # type: ignore[no-untyped-def]
@@ -90,7 +96,7 @@ def test_a_decided_hit_leaving_the_list_keeps_the_place(listed) -> None:  # type
 def test_caption_shows_volunteer_agreement_when_known(listed) -> None:  # type: ignore[no-untyped-def]
     _widget, shown = listed
     assert caption(shown[0], "volunteers 3/3 person").split("\n") == [
-        f"{shown[0].confidence:.2f} · detector",
+        f"person {shown[0].confidence:.2f} · detector",
         "to decide",
         "volunteers 3/3 person",
     ]

@@ -32,16 +32,19 @@ def _progress(**values) -> ScanProgress:  # type: ignore[no-untyped-def]
             _progress(
                 frame=Path("/c/DJI_0010.JPG"), tiles=120, tiles_per_s=14.26, megapixels_per_s=3.1, eta_s=95
             ),
-            ["card-2: scanning · DJI_0010.JPG", "14.3 tiles/s · 3.1 MP/s · about 1 min 35 s left"],
+            [
+                "card-2: scanning · DJI_0010.JPG",
+                "14.3 tiles/s · 3.1 million pixels/s · about 1 min 35 s left",
+            ],
         ),
         (
             _progress(frame=Path("/c/bad.jpg"), tiles=120, tiles_per_s=2.0, error="bad.jpg: damaged"),
-            ["card-2: scanning · bad.jpg", "2.0 tiles/s · 0.00 MP/s", "failed: bad.jpg: damaged"],
+            ["card-2: scanning · bad.jpg", "2.0 tiles/s · 0.00 million pixels/s", "failed: bad.jpg: damaged"],
         ),
         (_progress(phase="finding", frame=Path("/c/a.jpg")), ["card-2: finding · a.jpg"]),
         (
             _progress(phase="watching", tiles=48, tiles_per_s=1.5, megapixels_per_s=0.33),
-            ["card-2: watching", "1.5 tiles/s · 0.33 MP/s"],
+            ["card-2: watching", "1.5 tiles/s · 0.33 million pixels/s"],
         ),
     ],
 )

@@ -10,6 +10,7 @@ import httpx
 import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QAbstractButton, QComboBox, QGroupBox, QLabel, QTableWidget, QWidget
 from sqlalchemy import select
 
 from sartriage.review import QueueSettings, ReviewQueue
@@ -35,6 +36,19 @@ def qr_text(panel: ReviewPanel) -> str:
     return str(text)
 
 
+JARGON = ("sens.", "spec.", "known tiles", "0.0.0.0", "token", "api", "listen")
+
+
+def shown_words(widget: QWidget) -> str:
+    """Every word the panel shows without hovering: labels, buttons, choices, box titles, column heads."""
+    words = [w.text() for w in widget.findChildren(QLabel) + widget.findChildren(QAbstractButton)]
+    words += [w.title() for w in widget.findChildren(QGroupBox)]
+    words += [c.itemText(i) for c in widget.findChildren(QComboBox) for i in range(c.count())]
+    for table in widget.findChildren(QTableWidget):
+        words += [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+    return "\n".join(words).lower()
+
+
 @pytest.fixture
 def panel(qtbot, store: Store) -> ReviewPanel:  # type: ignore[no-untyped-def]
     p = ReviewPanel()
@@ -45,12 +59,20 @@ def panel(qtbot, store: Store) -> ReviewPanel:  # type: ignore[no-untyped-def]
 
 
 def test_server_invite_and_online(qtbot, panel: ReviewPanel) -> None:  # type: ignore[no-untyped-def]
-    panel.host.setText("127.0.0.1")
+    panel.reach.setCurrentIndex(panel.reach.findData("127.0.0.1"))
     panel.port.setValue(free_port())
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.server.running is not None, timeout=20_000)
     url = panel.server.running.url
     assert url in panel.server_label.text()
+    words = shown_words(panel).replace(panel.server.running.coordinator_token.lower(), "")  # random letters
+    assert not [term for term in JARGON if term in words], words
+    tips = (
+        panel.reach.toolTip() + panel.server_label.toolTip() + panel.people.horizontalHeaderItem(4).toolTip()
+    )
+    assert all(
+        term in tips for term in ("0.0.0.0", "coordinator token", "Sensitivity")
+    )  # the terms, on hover
     assert panel.start_button.text() == "Stop review server"
     assert httpx.get(f"{url}/", timeout=10).status_code == 200
 
@@ -87,7 +109,7 @@ def test_a_taken_port_is_a_sentence(qtbot, panel: ReviewPanel) -> None:  # type:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        panel.host.setText("127.0.0.1")
+        panel.reach.setCurrentIndex(panel.reach.findData("127.0.0.1"))
         panel.port.setValue(busy.getsockname()[1])
         with qtbot.waitSignal(panel.failed, timeout=10_000) as failed:
             qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
