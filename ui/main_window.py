@@ -26,7 +26,8 @@ from PyQt6.QtWidgets import (
 )
 
 from sartriage import hits
-from sartriage.detect.card import find_card
+from sartriage.detect.card import ModelCard, find_card
+from sartriage.detect.inspect import card_or_draft
 from sartriage.export.files import Written
 from sartriage.scan import ScanProgress, TriageRules
 from sartriage.scan.retriage import Retriage, retriage
@@ -34,6 +35,7 @@ from sartriage.store import Store
 from ui import basemap
 from ui.about_computer import AboutComputer
 from ui.candidates import FILTERS, THUMB, CandidateList
+from ui.detector_status import DetectorStatus
 from ui.export_hits import DIALOG_FILTER, export_hits, with_suffix_from_filter
 from ui.frame_viewer import LAYERS, FramePanel
 from ui.geo import format_all
@@ -45,7 +47,7 @@ from ui.mission_reads import FrameOverlays, TilePlace, frame_overlays, tile_plac
 from ui.review_panel import ReviewPanel
 from ui.scan_runner import ScanJob, ScanQueue
 from ui.settings import Settings
-from ui.tasks import LatestOnly, wait_for_background
+from ui.tasks import LatestOnly, run_in_background, wait_for_background
 from ui.thresholds_dialog import ThresholdsDialog
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         self.last_error = ""
         self.last_retriage: Retriage | None = None
         self.last_marked: hits.Hit | None = None
+        self.model_note = ""  # what was guessed for the last chosen model without a card
         self.last_export: Written | None = None
         self.mission = Mission(self)
         self.scans = ScanQueue(self)
@@ -113,7 +116,10 @@ class MainWindow(QMainWindow):
 
         self.coords = QLabel("")
         self.counts = QLabel("")
+        self.detector_status = DetectorStatus()
+        self.detector_status.set_model(self.settings.model)
         self.statusBar().addWidget(self.coords, 1)
+        self.statusBar().addPermanentWidget(self.detector_status)
         self.statusBar().addPermanentWidget(self.counts)
 
         for layer in LAYERS:
@@ -215,6 +221,7 @@ class MainWindow(QMainWindow):
 
         scan = bar.addMenu("&Scan")
         self._action(scan, "Choose &model…", self.choose_model)
+        self._action(scan, "Use the &default model", lambda: self.use_model(None))
         self._action(scan, "&Thresholds…", self.choose_thresholds)
         devices = scan.addMenu("&Device")
         for device in ("auto", "cpu", "cuda"):
@@ -255,6 +262,8 @@ class MainWindow(QMainWindow):
         m.failed.connect(self.show_error)
         s = self.scans
         s.progressed.connect(self._scan_progress)
+        s.progressed.connect(self.detector_status.progressed)
+        s.opened.connect(self.detector_status.opened)
         s.state.connect(self._scan_state)
         s.failed.connect(self.show_error)
         s.idle.connect(self._scans_idle)
@@ -590,10 +599,30 @@ class MainWindow(QMainWindow):
     # -- settings ----------------------------------------------------------------------------------
     def choose_model(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
-            self, "Detector model (with its card beside it)", "", "ONNX model or card (*.onnx *.toml)"
+            self, "Detector model", "", "ONNX model or its model card (*.onnx *.toml)"
         )
-        self.settings.model = Path(name) if name else None
-        self.statusBar().showMessage(f"model: {name or 'the default model'}", 5000)
+        if name:
+            self.use_model(Path(name))
+
+    def use_model(self, path: Path | None) -> None:
+        """Scan with this model (None: the default) once its card is read, drafted if it had none."""
+        if path is None:
+            self.settings.model = None
+            self.detector_status.set_model(None)
+            return
+
+        def chosen(result: tuple[ModelCard, str]) -> None:
+            card, drafted = result
+            self.settings.model = path
+            self.detector_status.set_model(path)
+            self.model_note = drafted
+            self.statusBar().showMessage(f"next scans use {card.name or card.file}", 8000)
+            if drafted:
+                box = QMessageBox(QMessageBox.Icon.Information, "Model card drafted", drafted, parent=self)
+                box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                box.open()
+
+        run_in_background(self, lambda: card_or_draft(path), chosen, self.show_error)
 
     def choose_thresholds(self) -> None:
         dialog = ThresholdsDialog(self.settings.threshold("review"), self.settings.threshold("flag"), self)

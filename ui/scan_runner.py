@@ -42,6 +42,7 @@ class ScanQueue(QObject):
     )  # folder, "queued" | "opening model" | "scanning" | "paused" | "watching" | ...
     failed = pyqtSignal(str)
     idle = pyqtSignal()
+    opened = pyqtSignal(str, str)  # the model's name, the ONNX Runtime provider it runs on ("CPU", "CUDA")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +87,7 @@ class ScanQueue(QObject):
         def run() -> Iterator[ScanProgress]:
             detector = Detector.open(job.model, device=job.device)
             log.info("scanning %s on %s", job.folder, detector.provider)
+            self.opened.emit(detector.card.name or detector.card.file, detector.provider)
             rules = TriageRules.from_card(detector.card, review=job.review, flag=job.flag)
             return scan(store, job.folder, detector, ScanOptions(watch=job.watch, rules=rules))
 

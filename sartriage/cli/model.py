@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from sartriage.cli.commands import add_command
-from sartriage.detect.inspect import draft_card
+from sartriage.detect.inspect import draft_card, guessed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,11 +28,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_inspect(args: argparse.Namespace) -> int:
     card = draft_card(args.model, args.out)
-    spec = card.input
-    print(
-        f"family {card.family}: input {spec.name} {spec.layout} {spec.width}x{spec.height} {spec.colour}, "
-        f"person classes {list(card.person_ids)}, boxes {card.output.boxes}"
-        f"{', NMS inside' if card.output.nms_inside else ''}"
-    )
+    print(guessed(card))
     print(f"draft card written to {card.path}; check it, then run `sartriage eval` with --model {args.model}")
     return 0

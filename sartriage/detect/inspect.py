@@ -15,7 +15,15 @@ import numpy as np
 
 from sartriage.detect.adapters import adapter_for
 from sartriage.detect.adapters.base import one_output
-from sartriage.detect.card import InputSpec, ModelCard, OutputSpec, ScaleSpec, card_path_for, sha256_of
+from sartriage.detect.card import (
+    InputSpec,
+    ModelCard,
+    OutputSpec,
+    ScaleSpec,
+    card_path_for,
+    find_card,
+    sha256_of,
+)
 from sartriage.detect.session import Session
 from sartriage.errors import ModelError
 
@@ -183,6 +191,31 @@ def draft_card(model: Path, out: Path | None = None) -> ModelCard:
         card = replace(card, output=OutputSpec(boxes="normalised", nms_inside=False))
     card.write(target)
     return card
+
+
+def card_or_draft(model: Path) -> tuple[ModelCard, str]:
+    """The verified card of a chosen model, drafting one beside an .onnx that has none; with what was
+    drafted, in words (empty when the card was there)."""
+    model = Path(model)
+    drafted = ""
+    if model.suffix.lower() == ".onnx" and model.is_file() and not card_path_for(model).exists():
+        card = draft_card(model)
+        drafted = (
+            f"{model.name} had no model card, so one was drafted from the model itself: {guessed(card)}. "
+            f"It is saved as {card.path.name} beside the model. Check it against the model's documentation, "
+            "and measure the model on labelled photos (`sartriage eval`) before trusting the tiles it clears."
+        )
+    return find_card(model), drafted
+
+
+def guessed(card: ModelCard) -> str:
+    """What a draft card guessed from the graph, in one line, to check against the model's documentation."""
+    spec = card.input
+    return (
+        f"family {card.family}: input {spec.name} {spec.layout} {spec.width}x{spec.height} {spec.colour}, "
+        f"person classes {list(card.person_ids)}, boxes {card.output.boxes}"
+        f"{', NMS inside' if card.output.nms_inside else ''}"
+    )
 
 
 def _relative(model: Path, card: Path) -> str:

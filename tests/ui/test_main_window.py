@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -82,6 +83,11 @@ def test_scan_to_confirmed_hit_on_the_map(
         ).all()
         stored = hits.list_hits(store)
     assert statuses == {"done": 2, "failed": 1}
+    # the status bar names the model, where it ran (no GPU here) and how fast
+    shown = window.detector_status.text()
+    assert (
+        shown.startswith("Detector: nanodet") and " · on the CPU · " in shown and shown.endswith(" tiles/s")
+    )
     assert Path(failed[0].path).name == "broken.jpg" and failed[0].error
     # the window shows the finished scan once its last refresh lands (one read mid-scan may show less)
     qtbot.waitUntil(
@@ -337,3 +343,22 @@ def test_the_coordinator_marks_a_person_the_detector_missed(
     window.grab().save(str(tmp_path / "marked.png"))
     window.undo_decision()  # a wrong mark is taken back like any decision
     _wait_status(qtbot, mission_copy, marked.id, "rejected")
+
+
+def test_a_model_without_a_card_gets_a_draft_that_says_what_it_guessed(
+    qtbot, window: MainWindow, shared_models: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    chosen = tmp_path / "models" / "yolox_nano_416_coco.onnx"
+    chosen.parent.mkdir()
+    shutil.copy(shared_models / chosen.name, chosen)
+    window.use_model(chosen)
+    qtbot.waitUntil(lambda: window.settings.model == chosen, timeout=30_000)
+    assert (chosen.parent / "yolox_nano_416_coco.card.toml").is_file()
+    assert "family yolox: input" in window.model_note and "sartriage eval" in window.model_note
+    assert window.detector_status.text().startswith("Detector: yolox_nano_416_coco · ")
+
+    broken = tmp_path / "models" / "notes.onnx"
+    broken.write_text("not a model")
+    window.use_model(broken)
+    qtbot.waitUntil(lambda: "notes.onnx" in window.last_error, timeout=30_000)
+    assert window.settings.model == chosen  # the working model stays chosen
