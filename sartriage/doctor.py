@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,10 +33,41 @@ CUDA_FIX = (
     'pip install "onnxruntime-gpu[cuda,cudnn]" (CUDA and cuDNN from pip; no system CUDA install needed)'
 )
 WIDTH = 18
-QT_APT = (
-    "sudo apt install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 "
-    "libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libegl1"
-)
+QT_XCB_LIBRARIES = {  # what Qt's X11 (xcb) window plugin loads, and the Debian/Ubuntu package holding it
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libEGL.so.1": "libegl1",
+}
+
+
+def apt_line(packages: Iterable[str]) -> str:
+    return "sudo apt install " + " ".join(packages)
+
+
+def qt_uses_xcb() -> bool:
+    """Whether Qt will open its windows through X11 here (Linux, no other platform asked for)."""
+    platform_name = os.environ.get("QT_QPA_PLATFORM", "")
+    return sys.platform.startswith("linux") and (
+        platform_name.startswith("xcb") or not (platform_name or os.environ.get("WAYLAND_DISPLAY"))
+    )
+
+
+def missing_qt_packages(loader: Callable[[str], object] = ctypes.CDLL) -> list[str]:
+    """The packages of the X11 libraries Qt needs that cannot be loaded here. Qt itself names only
+    xcb-cursor when any of them is missing, then aborts the process."""
+    missing = []
+    for library, package in QT_XCB_LIBRARIES.items():
+        try:
+            loader(library)
+        except OSError:
+            missing.append(package)
+    return missing
 
 
 @dataclass(frozen=True)
@@ -138,12 +169,17 @@ def _silenced() -> Iterator[None]:
         yield
 
 
-def qt(python: str = sys.executable) -> Check:
+def qt(python: str = sys.executable, loader: Callable[[str], object] = ctypes.CDLL) -> Check:
     """Whether the app's window can open here: its Qt platform plugin is started in a child process."""
     if sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     ):
         return Check("desktop app", "no display here (DISPLAY is not set): the app needs a desktop session")
+    missing = missing_qt_packages(loader) if qt_uses_xcb() else []
+    if missing:
+        return Check(
+            "desktop app", f"Qt cannot open a window: {', '.join(missing)} missing", apt_line(missing)
+        )
     code = "from PyQt6.QtWidgets import QApplication; app = QApplication([]); print(app.platformName())"
     try:
         done = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
@@ -153,7 +189,9 @@ def qt(python: str = sys.executable) -> Check:
         return Check("desktop app", f"Qt starts (platform {done.stdout.strip() or 'default'})")
     err = done.stderr.strip().splitlines()
     why = next((line for line in err if "xcb" in line or "plugin" in line), err[-1] if err else "no output")
-    fix = QT_APT if "xcb" in done.stderr else "pip install --force-reinstall pyqt6"
+    fix = (
+        apt_line(QT_XCB_LIBRARIES.values()) if "xcb" in done.stderr else "pip install --force-reinstall pyqt6"
+    )
     return Check("desktop app", f"Qt cannot open a window: {why[:200]}", fix)
 
 

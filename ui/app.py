@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
+from sartriage.doctor import apt_line, missing_qt_packages, qt_uses_xcb
 from ui.errors import install_excepthook, log_file
 
 
@@ -28,6 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sartriage-app", description="sartriage: the coordinator's window")
     parser.add_argument("mission", nargs="?", type=Path, help="a mission store (.sqlite) to open")
     args = parser.parse_args(argv)
+    missing = missing_qt_packages() if qt_uses_xcb() else []
+    if missing:  # Qt would abort with a message naming the wrong library
+        print(
+            f"sartriage-app: the window cannot open: {', '.join(missing)} missing; {apt_line(missing)}",
+            file=sys.stderr,
+        )
+        return 1
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("sartriage-app")

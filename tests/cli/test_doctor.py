@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,24 @@ def test_missing_cuda_libraries_are_a_problem_only_with_a_gpu() -> None:
     assert doctor.cuda_libraries(True, loader=lambda _library: None).ok
 
 
+def load_all_but(*absent: str) -> Callable[[str], object]:
+    def load(library: str) -> object:
+        if library in absent:
+            raise OSError(f"{library}: cannot open shared object file")
+        return None
+
+    return load
+
+
+def test_missing_xcb_libraries_are_named_with_their_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    check = doctor.qt(loader=load_all_but("libxcb-icccm.so.4", "libxcb-keysyms.so.1"))
+    assert not check.ok and "libxcb-icccm4, libxcb-keysyms1 missing" in check.found
+    assert check.fix == "sudo apt install libxcb-icccm4 libxcb-keysyms1"  # only what is missing
+
+
 def test_missing_xcb_libraries_get_the_apt_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPLAY", ":0")
     failing = _script(
@@ -68,8 +87,8 @@ def test_missing_xcb_libraries_get_the_apt_line(tmp_path: Path, monkeypatch: pyt
         "echo 'qt.qpa.plugin: From 6.5.0, xcb-cursor0 or libxcb-cursor0 is needed to load the Qt xcb "
         "platform plugin.' >&2; exit 134",
     )
-    check = doctor.qt(str(failing))
+    check = doctor.qt(str(failing), loader=load_all_but())  # Qt fails although every library loads
     assert "xcb-cursor0" in check.found
     assert check.fix.startswith("sudo apt install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1")
     working = _script(tmp_path, "python3", "echo xcb")
-    assert doctor.qt(str(working)).ok
+    assert doctor.qt(str(working), loader=load_all_but()).ok

@@ -42,3 +42,14 @@ def test_main_opens_the_mission_and_installs_the_hook(
     assert len(shown) == 1
     assert shown[0].startswith("something went wrong (ValueError: boom in a slot)")
     assert "Traceback" not in shown[0] and "sartriage-app.log" in shown[0]
+
+
+def test_a_missing_x11_library_is_named_with_its_apt_line_before_qt_aborts(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from sartriage import doctor
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    monkeypatch.setitem(doctor.QT_XCB_LIBRARIES, "libsartriage-absent.so.9", "sartriage-absent9")
+    assert app_module.main([]) == 1
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and "sartriage-absent9" in said
+    assert said.rstrip().endswith("sudo apt install " + " ".join(doctor.missing_qt_packages()))
