@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -303,15 +304,21 @@ class MainWindow(QMainWindow):
         box.open()
 
     # -- missions ----------------------------------------------------------------------------------
+    def _missions_folder(self) -> Path:
+        folder = self.settings.missions_folder
+        with contextlib.suppress(OSError):  # a dialog starting in a folder that is not there starts elsewhere
+            folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
     def new_mission(self) -> None:
-        start = str(self.settings.last_folder or Path.home())
+        start = str(self._missions_folder() / "mission.sqlite")
         name, _ = QFileDialog.getSaveFileName(self, "New mission store", start, STORE_FILTER)
         if name:
             path = Path(name)
             self.open_mission(path if path.suffix else path.with_suffix(".sqlite"))
 
     def open_mission_dialog(self) -> None:
-        start = str(self.settings.last_folder or Path.home())
+        start = str(self._missions_folder())
         name, _ = QFileDialog.getOpenFileName(self, "Open mission store", start, STORE_FILTER)
         if name:
             self.open_mission(Path(name))
@@ -327,7 +334,7 @@ class MainWindow(QMainWindow):
         assert path is not None and self.mission.store is not None
         self.scans.store = self.mission.store
         self.settings.remember_mission(path)
-        self.settings.last_folder = path.parent
+        self.settings.missions_folder = path.parent
         self._fill_recent()
         self.setWindowTitle(f"sartriage — {path.name}")
         self._shown = None
@@ -577,7 +584,7 @@ class MainWindow(QMainWindow):
         self._export(None)
 
     def _export(self, hit_ids: list[int] | None) -> None:
-        start = self.settings.last_folder or Path.home()
+        start = self._missions_folder()
         name, chosen_filter = QFileDialog.getSaveFileName(
             self, "Export hits", str(start / "hits.gpx"), DIALOG_FILTER
         )

@@ -5,9 +5,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from PyQt6.QtCore import QByteArray, QSettings
+from PyQt6.QtCore import QByteArray, QSettings, QStandardPaths
 
 RECENT_MAX = 8
+MISSIONS = "sartriage missions"
+
+
+def default_missions_folder() -> Path:
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents or Path.home()) / MISSIONS
 
 
 class Settings:
@@ -32,11 +38,22 @@ class Settings:
 
     @property
     def last_folder(self) -> Path | None:
+        """The last photo folder scanned."""
         return self._path("folders/last")
 
     @last_folder.setter
     def last_folder(self, value: Path | None) -> None:
         self._set_path("folders/last", value)
+
+    @property
+    def missions_folder(self) -> Path:
+        """Where missions and their exports go: the last mission's folder, else a folder in the user's
+        documents; never the photo folder, which is often the drone's card."""
+        return self._path("folders/missions") or default_missions_folder()
+
+    @missions_folder.setter
+    def missions_folder(self, value: Path) -> None:
+        self._set_path("folders/missions", value)
 
     @property
     def model(self) -> Path | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt
 from PyQt6.QtGui import QAction, QMouseEvent
-from PyQt6.QtWidgets import QApplication, QWidget
+from PyQt6.QtWidgets import QApplication, QFileDialog, QWidget
 from real_frames import LACMUS, XT2, flight_folder
 from sqlalchemy import func, select
 
@@ -362,3 +362,28 @@ def test_a_model_without_a_card_gets_a_draft_that_says_what_it_guessed(
     window.use_model(broken)
     qtbot.waitUntil(lambda: "notes.onnx" in window.last_error, timeout=30_000)
     assert window.settings.model == chosen  # the working model stays chosen
+
+
+def test_mission_and_export_dialogs_start_in_a_missions_folder_not_on_the_photo_card(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    window.settings.last_folder = tmp_path / "card" / "DCIM"  # the photos just scanned
+    starts: list[str] = []
+
+    def dialog(_parent, _title, start, *_rest):  # type: ignore[no-untyped-def]
+        starts.append(start)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", dialog)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", dialog)
+    window.new_mission()
+    window.open_mission_dialog()
+    missions = tmp_path / "home" / "Documents" / "sartriage missions"
+    assert starts == [str(missions / "mission.sqlite"), str(missions)] and missions.is_dir()
+
+    (tmp_path / "ops").mkdir()
+    _open(qtbot, window, tmp_path / "ops" / "search.sqlite")
+    window.export_confirmed()
+    window.new_mission()
+    assert starts[2:] == [str(tmp_path / "ops" / "hits.gpx"), str(tmp_path / "ops" / "mission.sqlite")]
