@@ -57,6 +57,7 @@ LAYER_LABELS = {
 ZOOM_STEP = 1.25
 LABEL_MIN_SCORE = 0.2  # fainter detections are drawn dimmed and without a score, to keep the frame readable
 LABEL_GAP_PX = 4
+NO_FRAME = "Pick a candidate or a frame on the map to see it here."
 MAX_ZOOM = 16.0  # screen pixels per frame pixel
 
 
@@ -95,6 +96,15 @@ class FrameView(PannableView):
     @property
     def path(self) -> Path | None:
         return self._path
+
+    def clear(self) -> None:
+        """Show nothing (another mission was opened); a frame still loading is dropped when it arrives."""
+        self.scene().clear()
+        self._layers = {}
+        self._preview = self._detail = self._marker = None
+        self._detail_rect = self._focus = self._pending_focus = None
+        self._path = None
+        self._token += 1
 
     def show_frame(self, overlays: FrameOverlays, focus: QRectF | None = None) -> None:
         same = overlays.path == self._path
@@ -356,7 +366,7 @@ class FramePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = FrameView(self)
-        self.caption = QLabel("Pick a candidate or a frame on the map to see it here.")
+        self.caption = QLabel(NO_FRAME)
         self.toggles: dict[str, QCheckBox] = {}
         # the caption may be long (a failure reason): it wraps instead of widening the window
         self.caption.setWordWrap(True)
@@ -389,6 +399,11 @@ class FramePanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         self.view.failed.connect(lambda msg: self.caption.setText(f"Cannot show this frame: {msg}"))
+
+    def clear(self) -> None:
+        self.caption.setText(NO_FRAME)
+        self.mark_button.setChecked(False)
+        self.view.clear()
 
     def show_frame(self, overlays: FrameOverlays, focus: QRectF | None = None, caption: str = "") -> None:
         self.caption.setText(caption or overlays.path.name)

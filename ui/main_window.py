@@ -327,7 +327,22 @@ class MainWindow(QMainWindow):
         if self.scans.running:
             self.show_error("a scan is running: cancel it before opening another mission")
             return
+        if self.review_panel.server.is_running and not self._stop_server_for(path):
+            return
         self.mission.open(path)
+
+    def _stop_server_for(self, path: Path) -> bool:
+        """Ask before another mission stops the review server the volunteers are working on."""
+        state = self.review_panel.state
+        online = state.status.active_volunteers if state is not None else 0
+        answer = QMessageBox.question(
+            self,
+            "Stop the review server?",
+            f"Volunteers are reviewing this mission ({online} online now). Opening {path.name} stops the "
+            "review server: their pages stop working until you start it again for this mission.\n\n"
+            f"Stop the server and open {path.name}?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _opened(self, location: str) -> None:
         path = self.mission.path
@@ -340,6 +355,8 @@ class MainWindow(QMainWindow):
         self._shown = None
         self.mission_panel.set_mission(location)
         self.review_panel.set_store(self.mission.store)
+        self.frame_panel.clear()
+        self.hit_panel.set_hit(None)
         self.map.reset()
         # the background is read once the mission's extent is known (MBTiles reads only that area)
         self._pending_background = self.settings.background(path)

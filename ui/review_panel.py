@@ -105,11 +105,9 @@ class ReviewPanel(QWidget):
         self.server_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         server_box = QGroupBox("Server")
         form = QFormLayout(server_box)
-        row = QHBoxLayout()
-        row.addWidget(self.reach, 1)
-        row.addWidget(self.port)
-        self.port.setToolTip("Port: the number after the colon in the volunteers' address")
-        form.addRow("Open to", row)
+        self.port.setToolTip("The number after the colon in the volunteers' address")
+        form.addRow("Open to", self.reach)
+        form.addRow("Port", self.port)
         form.addRow(self.start_button)
         form.addRow(self.server_label)
 
@@ -180,9 +178,20 @@ class ReviewPanel(QWidget):
 
     # -- mission ---------------------------------------------------------------------------------
     def set_store(self, store: Store | None) -> None:
+        """Work on this mission (None: none); the last mission's server, link and volunteers are gone."""
         if self.server.is_running:
             self.server.stop()
         self.store = store
+        self.state = None
+        self.last_invite = ""
+        for field in (self.link, self.name):
+            field.clear()
+        self.qr.clear()
+        self.queue_label.setText("–")
+        self.people.setRowCount(0)
+        self.escalations.clear()
+        self.person_button.setEnabled(False)
+        self.no_person_button.setEnabled(False)
         for w in (self.start_button, self.invite_button, self.revoke_button):
             w.setEnabled(store is not None)
         self._server_changed(None)

@@ -104,7 +104,8 @@ def test_caption_shows_volunteer_agreement_when_known(listed) -> None:  # type: 
 
 def test_the_grid_has_room_for_picture_and_caption_before_pictures_are_read(listed) -> None:  # type: ignore[no-untyped-def]
     widget, shown = listed
-    assert widget.thumbnails_loaded() == 0  # nothing read yet: no event was processed since set_hits
+    unread = [replace(h, id=h.id + 10_000, frame_path=f"{h.frame_path}.not-there-yet") for h in shown]
+    widget.set_hits(unread)  # pictures that cannot be read yet: placeholders only
     widget.doItemsLayout()
     for row in range(len(shown)):
         rect = widget.visualItemRect(widget.item(row))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt
 from PyQt6.QtGui import QAction, QMouseEvent
-from PyQt6.QtWidgets import QApplication, QFileDialog, QWidget
+from PyQt6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 from real_frames import LACMUS, XT2, flight_folder
 from sqlalchemy import func, select
 
@@ -387,3 +388,37 @@ def test_mission_and_export_dialogs_start_in_a_missions_folder_not_on_the_photo_
     window.export_confirmed()
     window.new_mission()
     assert starts[2:] == [str(tmp_path / "ops" / "hits.gpx"), str(tmp_path / "ops" / "mission.sqlite")]
+
+
+def test_another_mission_asks_before_stopping_the_review_server_and_shows_nothing_of_the_last(
+    qtbot, window: MainWindow, mission_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    _open(qtbot, window, mission_copy)
+    window.candidates.setCurrentRow(0)
+    shown = window.candidates.hits()[0]
+    qtbot.waitUntil(lambda: window.frame_panel.view.path == Path(shown.frame_path), timeout=15_000)
+    review = window.review_panel
+    review.reach.setCurrentIndex(review.reach.findData("127.0.0.1"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        review.port.setValue(s.getsockname()[1])
+    review.start_button.click()
+    qtbot.waitUntil(lambda: review.server.running is not None, timeout=20_000)
+    review.name.setText("Ana")
+    review.invite_button.click()
+    qtbot.waitUntil(lambda: review.link.text() != "" and review.people.rowCount() == 1, timeout=10_000)
+
+    asked: list[str] = []
+    answer = QMessageBox.StandardButton.No
+    monkeypatch.setattr(QMessageBox, "question", lambda _parent, _title, text: asked.append(text) or answer)
+    other = tmp_path / "other.sqlite"
+    window.open_mission(other)
+    assert len(asked) == 1 and "other.sqlite" in asked[0] and "stops the review server" in asked[0]
+    assert review.server.running is not None and window.mission.path == mission_copy  # nothing changed
+
+    answer = QMessageBox.StandardButton.Yes
+    _open(qtbot, window, other)
+    assert len(asked) == 2 and review.server.running is None
+    assert review.link.text() == "" and review.qr.pixmap().isNull() and review.people.rowCount() == 0
+    assert window.frame_panel.view.path is None and not window.frame_panel.view.scene().items()
+    assert window.hit_panel.heading.text() == "No hit chosen" and window.candidates.count() == 0
