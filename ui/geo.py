@@ -54,6 +54,29 @@ class LocalProjection:
         return cls(float(np.median(lons[ok])), float(np.median(lats[ok])))
 
 
+STRAY_SPREAD = 10.0  # a point this many times the typical distance from the middle is a stray fix
+STRAY_FLOOR_M = 2000.0  # never closer than this: two flights of one search lie a few km apart
+STRAY_SHARE = 0.2  # at most this share of the points may be strays; more means the data is spread out
+
+
+def lie_together(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Which points (scene metres) belong to the search area: all but a few far from the rest (a GPS fix
+    before lock, a frame taken at home), so the map fits the area and not the world."""
+    if len(x) < 3:
+        return np.ones(len(x), dtype=bool)
+    d = np.hypot(x - np.median(x), y - np.median(y))
+    keep = d <= max(STRAY_SPREAD * float(np.median(d)), STRAY_FLOOR_M)
+    return keep if keep.mean() >= 1.0 - STRAY_SHARE else np.ones(len(x), dtype=bool)
+
+
+def grid_values(low: float, high: float, step: float, bound: float) -> list[float]:
+    """The multiples of ``step`` from ``low`` to ``high`` that exist on the globe (within ±``bound``:
+    90 for latitude, 180 for longitude)."""
+    first = math.ceil(max(low, -bound) / step)
+    last = math.floor(min(high, bound) / step)
+    return [k * step for k in range(first, last + 1)]
+
+
 def format_all(lon: float, lat: float) -> str:
     """One line with every notation field teams use (the core's formats), for the status bar."""
     parts = [lat_lon_decimal(lon, lat), lat_lon_dms(lon, lat)]

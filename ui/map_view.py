@@ -44,7 +44,7 @@ from sartriage.export.grouping import HitGroup
 from sartriage.hits import Hit
 from ui import style
 from ui.basemap import Basemap
-from ui.geo import LocalProjection, nice_step
+from ui.geo import LocalProjection, grid_values, lie_together, nice_step
 from ui.mission_reads import MapFrames
 from ui.pannable_view import PannableView
 
@@ -62,6 +62,7 @@ LEGEND = (  # label, colour, drawn as a square (footprints), a dot (hits) or an 
 HIT_ROLE = 0
 FRAME_ROLE = 1
 MARKER_PX = 7.0
+MIN_ZOOM, MAX_ZOOM = 0.005, 500.0  # screen pixels per metre: a country, a hand's width
 
 
 def footprint_colour(status: str, tiles: int, review: int, flagged: int) -> QColor:
@@ -316,7 +317,16 @@ class MapView(PannableView):
             self.fit_all()
 
     def fit_all(self) -> None:
-        rect = self.scene().itemsBoundingRect()
+        """Show the mission's frames and hits (a stray GPS fix far from the rest left out), or else all."""
+        groups = (self._frames_group, self._hits_group)
+        rects = [item.sceneBoundingRect() for g in groups if g is not None for item in g.childItems()]
+        centres = np.array([(r.center().x(), r.center().y()) for r in rects]).reshape(-1, 2)
+        rect = QRectF()
+        for r, keep in zip(rects, lie_together(centres[:, 0], centres[:, 1]), strict=True):
+            if keep:
+                rect = rect.united(r)
+        if rect.isEmpty():
+            rect = self.scene().itemsBoundingRect()
         if rect.isEmpty():
             return
         pad = max(rect.width(), rect.height()) * 0.08 + 10
@@ -348,7 +358,9 @@ class MapView(PannableView):
         steps = event.angleDelta().y() / 120.0
         if steps:
             factor = 1.25**steps
-            if 0.005 < self.transform().m11() * factor < 500:
+            zoom = self.transform().m11() * factor
+            # past a limit, a step back towards the useful range is always allowed
+            if (factor > 1 and zoom < MAX_ZOOM) or (factor < 1 and zoom > MIN_ZOOM):
                 self.scale(factor, factor)
         event.accept()
 
@@ -419,8 +431,7 @@ class MapView(PannableView):
         text = QColor(40, 40, 40)
         step = nice_step(float(max(lon1 - lon0, lat0 - lat1)), 5)
         decimals = max(0, -math.floor(math.log10(step)))
-        lon = math.ceil(lon0 / step) * step
-        while lon <= lon1:
+        for lon in grid_values(lon0, lon1, step, 180.0):
             sx, _ = self.projection.to_scene(lon, lat0)
             x = self.mapFromScene(QPointF(float(sx), top_left.y())).x()
             painter.setPen(pen)
@@ -428,9 +439,7 @@ class MapView(PannableView):
             painter.setPen(text)
             if x < width - 130:  # clear of the north arrow
                 painter.drawText(x + 3, 12, f"{lon:.{decimals}f}°")
-            lon += step
-        lat = math.floor(lat0 / step) * step
-        while lat >= lat1:
+        for lat in grid_values(lat1, lat0, step, 90.0):
             _, sy = self.projection.to_scene(lon0, lat)
             y = self.mapFromScene(QPointF(top_left.x(), float(sy))).y()
             painter.setPen(pen)
@@ -438,7 +447,6 @@ class MapView(PannableView):
             painter.setPen(text)
             if y < height - 50:  # clear of the scale bar
                 painter.drawText(3, y - 3, f"{lat:.{decimals}f}°")
-            lat -= step
 
     def scale_bar_metres(self) -> float:
         """The length the scale bar shows: a round number of metres about 120 pixels long."""

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from ui.geo import LocalProjection, format_all, nice_step
+from ui.geo import LocalProjection, format_all, grid_values, nice_step
 
 
 def test_local_projection_round_trip_and_scale() -> None:
@@ -64,3 +64,9 @@ def test_format_all_holds_every_notation(lon: float, lat: float, expected: tuple
 )
 def test_nice_step(span: float, lines: int, expected: float) -> None:
     assert nice_step(span, lines) == pytest.approx(expected)
+
+
+def test_grid_lines_stay_on_the_globe() -> None:
+    assert grid_values(-130.0, 130.0, 50.0, 90.0) == [-50.0, 0.0, 50.0]  # no "100°" latitude
+    assert grid_values(-400.0, 400.0, 100.0, 180.0) == [-100.0, 0.0, 100.0]
+    assert grid_values(37.6841, 37.6847, 0.0002, 180.0) == pytest.approx([37.6842, 37.6844, 37.6846])

@@ -12,14 +12,16 @@ import numpy as np
 import pytest
 import rasterio
 from pyproj import Transformer
-from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtCore import QPoint, QPointF, QRectF, Qt
+from PyQt6.QtGui import QWheelEvent
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsPixmapItem, QGraphicsPolygonItem
 
 from sartriage import hits
+from sartriage.frames import open_frame
 from sartriage.store import Store
 from ui import basemap, style
 from ui.map_view import FRAME_ROLE, HIT_ROLE, HitMarker, MapView, footprint_colour
-from ui.mission_reads import map_frames
+from ui.mission_reads import MapFrames, map_frames
 
 ORTHO = "geotiff/deepforest_neon/OSBS_029.tif"
 
@@ -231,3 +233,39 @@ def test_a_bad_mbtiles_file_is_a_sentence(tmp_path: Path, content: bytes, messag
     with pytest.raises(FrameError, match=message) as caught:
         basemap.read_mbtiles(bad, None)
     assert str(bad) in str(caught.value)
+
+
+def survey_with_a_stray_fix(shared_data: Path) -> MapFrames:
+    """The 24 real frames of the XT2 survey grid, as GPS points, and one more with a fix at 0°, 0° (the
+    position some drones log before GPS lock)."""
+    positions = []
+    for path in sorted((shared_data / "geotagged/deervision_dji_xt2").glob("*.JPG")):
+        with open_frame(path) as frame:
+            positions.append((frame.meta.lon, frame.meta.lat))
+    positions.append((0.0, 0.0))
+    n = len(positions)
+    lon, lat = (np.array(v, dtype=np.float64) for v in zip(*positions, strict=True))
+    zeros = np.zeros(n, dtype=np.int64)
+    ids, one_flight, done = np.arange(1, n + 1), np.ones(n, dtype=np.int64), np.array(["done"] * n)
+    return MapFrames(ids, one_flight, lon, lat, done, zeros, zeros, zeros, (None,) * n, ids - 1)
+
+
+def test_the_map_fits_the_survey_not_a_stray_fix_and_zooms_back_from_the_world(
+    qtbot, view: MapView, shared_data: Path
+) -> None:  # type: ignore[no-untyped-def]
+    frames = survey_with_a_stray_fix(shared_data)
+    view.set_frames(frames)
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    x, y = view.projection.to_scene(frames.lon[:-1], frames.lat[:-1])
+    assert shown.width() < 3_000 and shown.height() < 3_000  # metres: the survey, not the way to 0°, 0°
+    assert all(shown.contains(QPointF(float(px), float(py))) for px, py in zip(x, y, strict=True))
+
+    view.resetTransform()
+    view.scale(0.001, 0.001)  # past the widest zoom, as a fit of the world would leave it
+    before = view.transform().m11()
+    wheel = QWheelEvent(
+        QPointF(100, 100), QPointF(100, 100), QPoint(), QPoint(0, 120), Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    view.wheelEvent(wheel)
+    assert view.transform().m11() == pytest.approx(before * 1.25)  # zooming in is always allowed
