@@ -1,55 +1,49 @@
-"""Export the chosen hits through the core's writers; the file type follows the name's suffix."""
+"""The app's exports: every format of the core's registry (``sartriage.export.formats``), chosen in the
+file dialog, for the chosen hits or every confirmed one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from sartriage.errors import ExportError
-from sartriage.export.csvfile import write_csv
-from sartriage.export.files import Written
-from sartriage.export.geojson import write_geojson
-from sartriage.export.gpx import write_gpx
-from sartriage.export.kml import write_kml
-from sartriage.export.records import ExportOptions, HitRecord, load_records
+from sartriage.export.formats import FORMATS, Exported, ExportRequest
+from sartriage.export.records import ExportOptions
 from sartriage.hits import HitFilter
 from sartriage.store import Store
 
-WRITERS: dict[str, Callable[[Sequence[HitRecord], Path], Written]] = {
-    ".gpx": write_gpx,
-    ".kml": write_kml,
-    ".kmz": write_kml,
-    ".geojson": write_geojson,
-    ".json": write_geojson,
-    ".csv": write_csv,
-}
-DIALOG_FILTER = ";;".join(
-    (
-        "GPX waypoints for handheld GPS (*.gpx)",
-        "KMZ for Google Earth / CalTopo (*.kmz)",
-        "KML with images beside it (*.kml)",
-        "GeoJSON for QGIS (*.geojson)",
-        "CSV with MGRS/UTM (*.csv)",
-    )
-)
+
+def _pattern(name: str) -> str:
+    fmt = FORMATS[name]
+    ending = fmt.suffix or Path(fmt.example).suffix
+    return f"*{ending}" if ending else "*"
 
 
-def with_suffix_from_filter(path: Path, chosen_filter: str) -> Path:
-    """The dialog's filter decides the type when the name was typed without a suffix."""
-    if path.suffix.lower() in WRITERS:
-        return path
-    for suffix in WRITERS:
-        if f"*{suffix})" in chosen_filter:
-            return path.with_suffix(suffix)
-    return path.with_suffix(".gpx")
+DIALOG_FILTER = ";;".join(f"{fmt.label} ({_pattern(name)})" for name, fmt in FORMATS.items())
+# a name typed with one of these endings says the format, whatever type the dialog shows
+BY_ENDING = {".gpx": "gpx", ".kmz": "kmz", ".kml": "kml", ".geojson": "hits-geojson", ".csv": "hits-csv"}
 
 
-def export_hits(store: Store, hit_ids: Sequence[int] | None, path: Path) -> Written:
-    """The chosen hits (None: every confirmed hit), one per person as the core groups them, to ``path``."""
-    writer = WRITERS.get(path.suffix.lower())
-    if writer is None:
-        raise ExportError(f"{path}: unknown export type; name it .gpx, .kml, .kmz, .geojson or .csv")
+def format_for(path: Path, chosen_filter: str = "") -> str:
+    """The format to write ``path`` in: its ending's, else the type chosen in the dialog, else GPX."""
+    by_ending = BY_ENDING.get(path.suffix.lower())
+    if by_ending is not None:
+        return by_ending
+    return next((name for name, fmt in FORMATS.items() if chosen_filter.startswith(fmt.label)), "gpx")
+
+
+def export_hits(
+    store: Store, hit_ids: Sequence[int] | None, path: Path, name: str | None = None
+) -> tuple[Path, Exported]:
+    """The chosen hits (None: every confirmed hit), one per person as the core groups them, in format
+    ``name`` (None: from the path's ending); returns where it was written and what."""
+    name = name or BY_ENDING.get(path.suffix.lower())
+    if name is None:
+        endings = ", ".join(BY_ENDING)
+        raise ExportError(f"{path}: unknown export type; name it {endings}, or choose a type in the list")
     if hit_ids is not None and not hit_ids:
         raise ExportError(f"{path}: no hits chosen; select one or more hits in the list first")
     options = ExportOptions() if hit_ids is None else ExportOptions(filter=HitFilter(ids=tuple(hit_ids)))
-    return writer(load_records(store, options), path)
+    fmt = FORMATS[name]
+    out = fmt.path(path)
+    return out, fmt.write(store, ExportRequest(options), out)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PyQt6.QtCore import QRectF, QSize, Qt, QTimer
-from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
+from PyQt6.QtCore import QRectF, QSize, Qt, QTimer, QUrl
+from PyQt6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShowEvent
 from PyQt6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -29,7 +29,7 @@ from PyQt6.QtWidgets import (
 from sartriage import hits
 from sartriage.detect.card import ModelCard, find_card
 from sartriage.detect.inspect import card_or_draft
-from sartriage.export.files import Written
+from sartriage.export.formats import Exported
 from sartriage.scan import ScanProgress, TriageRules
 from sartriage.scan.retriage import Retriage, retriage
 from sartriage.store import Store
@@ -37,7 +37,7 @@ from ui import basemap
 from ui.about_computer import AboutComputer
 from ui.candidates import FILTERS, THUMB, CandidateList
 from ui.detector_status import DetectorStatus
-from ui.export_hits import DIALOG_FILTER, export_hits, with_suffix_from_filter
+from ui.export_hits import DIALOG_FILTER, export_hits, format_for
 from ui.frame_viewer import LAYERS, FramePanel
 from ui.geo import format_all
 from ui.hit_actions import HitPanel
@@ -78,7 +78,8 @@ class MainWindow(QMainWindow):
         self.last_retriage: Retriage | None = None
         self.last_marked: hits.Hit | None = None
         self.model_note = ""  # what was guessed for the last chosen model without a card
-        self.last_export: Written | None = None
+        self.last_export: tuple[Path, Exported] | None = None
+        self.export_box: QMessageBox | None = None
         self.mission = Mission(self)
         self.scans = ScanQueue(self)
 
@@ -212,7 +213,9 @@ class MainWindow(QMainWindow):
         self._action(hit_menu, "&Copy coordinates", self.hit_panel.copy_coordinates, "Ctrl+Shift+C")
         hit_menu.addSeparator()
         self._action(hit_menu, "&Export selection…", self.export_selection, "Ctrl+E")
-        self._action(hit_menu, "Export all c&onfirmed hits…", self.export_confirmed, "Ctrl+Shift+E")
+        self._action(
+            hit_menu, "Export c&onfirmed hits, report or cards…", self.export_confirmed, "Ctrl+Shift+E"
+        )
 
         view = bar.addMenu("&View")
         self._action(view, "Show the &whole mission on the map", self.map.fit_all, "Ctrl+0")
@@ -590,7 +593,7 @@ class MainWindow(QMainWindow):
 
     # -- export ------------------------------------------------------------------------------------
     def export_selection(self) -> None:
-        """The hits selected in the list, to a GPX/KML/KMZ/GeoJSON/CSV file."""
+        """The hits selected in the list, in any export format (GPX, KMZ, hit cards, a map report, ...)."""
         chosen = [h.id for h in self.candidates.selected_hits()]
         if not chosen:
             self.show_error("no hits chosen: select one or more hits in the list first")
@@ -605,20 +608,36 @@ class MainWindow(QMainWindow):
         name, chosen_filter = QFileDialog.getSaveFileName(
             self, "Export hits", str(start / "hits.gpx"), DIALOG_FILTER
         )
-        if not name:
-            return
-        path = with_suffix_from_filter(Path(name), chosen_filter)
-        self.export_to(path, hit_ids)
+        if name:
+            self.export_to(Path(name), hit_ids, format_for(Path(name), chosen_filter))
 
-    def export_to(self, path: Path, hit_ids: list[int] | None) -> None:
-        def done(written: Written) -> None:
-            message = written.summary()
-            if written.skipped:
-                message += ": " + "; ".join(written.skipped)
-            self.statusBar().showMessage(message, 15_000)
-            self.last_export = written
+    def export_to(self, path: Path, hit_ids: list[int] | None, name: str | None = None) -> None:
+        """Write the export in the background; then say what was written, with a button to open its folder."""
 
-        self.mission.act(lambda store: export_hits(store, hit_ids, path), done)
+        def done(result: tuple[Path, Exported]) -> None:
+            out, exported = result
+            self.last_export = result
+            self.statusBar().showMessage(f"{out}: {exported.what}", 30_000)
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                "Exported",
+                "\n".join((*exported.details, f"{exported.what}, written to {out}")),
+                QMessageBox.StandardButton.Close,
+                self,
+            )
+            box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole).clicked.connect(
+                lambda: self.open_folder(out)
+            )
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.export_box = box
+            box.open()
+
+        self.mission.act(lambda store: export_hits(store, hit_ids, path, name), done)
+
+    def open_folder(self, written: Path) -> None:
+        """The file manager, in the folder an export was written to (or the folder it is)."""
+        folder = written if written.is_dir() else written.parent
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # -- settings ----------------------------------------------------------------------------------
     def choose_model(self) -> None:

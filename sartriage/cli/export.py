@@ -17,7 +17,7 @@ from typing import TextIO
 from sartriage.cli import export_hits
 from sartriage.cli.commands import add_command
 from sartriage.cli.status import add_db_argument
-from sartriage.export import detections, files
+from sartriage.export import detections, files, formats
 from sartriage.store import Store, open_store
 
 
@@ -58,7 +58,7 @@ FORMATS: dict[str, Format] = {
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     helps = {name: fmt.help for name, fmt in FORMATS.items()}
-    helps.update({name: fmt.help for name, fmt in export_hits.FILE_FORMATS.items()})
+    helps.update({name: fmt.help for name, fmt in formats.FORMATS.items()})
     lines = "; ".join(f"{name}: {text}" for name, text in helps.items())
     parser = add_command(
         subparsers,
@@ -79,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.format in export_hits.FILE_FORMATS:
+    if args.format in formats.FORMATS:
         return export_hits.run(args)
     fmt = FORMATS[args.format]
     with open_store(args.db, read_only=True) as store:

@@ -10,14 +10,16 @@ import gpxpy
 import numpy as np
 import pytest
 from pixels import rgb
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, QUrl
+from PyQt6.QtGui import QDesktopServices
 from PyQt6.QtWidgets import QApplication
 
 from sartriage import hits
+from sartriage.export.formats import FORMATS
 from sartriage.frames import Window, open_frame
 from sartriage.store import Store
 from ui.closeup import crop_side
-from ui.export_hits import export_hits, with_suffix_from_filter
+from ui.export_hits import DIALOG_FILTER, export_hits, format_for
 from ui.hit_actions import HitPanel, clipboard_text
 from ui.main_window import MainWindow
 from ui.settings import Settings
@@ -101,7 +103,7 @@ def test_note_button_emits_the_text(
 
 
 def test_export_selection_to_gpx_from_the_window(
-    qtbot, settings: Settings, mission_copy: Path, tmp_path: Path
+    qtbot, settings: Settings, mission_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     window = MainWindow(settings)
     qtbot.addWidget(window)
@@ -124,28 +126,46 @@ def test_export_selection_to_gpx_from_the_window(
             abs(point.latitude - h.lat) < 1e-4 and abs(point.longitude - h.lon) < 1e-4 for h in shown[:2]
         )
     assert window.statusBar().currentMessage().startswith(str(out))
+    # the export is told in a box that stays, with a button to the folder it is in
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    box = window.export_box
+    assert box is not None and box.isVisible() and "waypoints, written to" in box.text()
+    next(b for b in box.buttons() if b.text() == "Open folder").click()
+    assert [u.toLocalFile() for u in opened] == [str(tmp_path)]
 
 
-def test_export_all_formats(store: Store, tmp_path: Path) -> None:
+def test_every_export_format_of_the_core_is_offered_and_written(store: Store, tmp_path: Path) -> None:
     ids = [h.id for h in hits.list_hits(store)]
-    geojson = export_hits(store, ids, tmp_path / "hits.geojson")
-    data = json.loads(geojson.path.read_text())
-    assert data["type"] == "FeatureCollection" and len(data["features"]) == geojson.count >= 1
-    for suffix in (".kmz", ".csv"):
-        written = export_hits(store, ids, tmp_path / f"hits{suffix}")
-        assert written.path.stat().st_size > 0
+    hits.confirm(store, ids[0])  # a decision: the training export has a reviewed tile to cut
+    offered = DIALOG_FILTER.split(";;")
+    assert [line.split(" (")[0] for line in offered] == [fmt.label for fmt in FORMATS.values()]
+    for name, line in zip(FORMATS, offered, strict=True):
+        chosen = tmp_path / name / "team"
+        chosen.parent.mkdir()
+        out, exported = export_hits(store, ids, chosen, format_for(chosen, line))
+        assert out.exists() and exported.what, name
+        if out.is_dir():
+            assert any(out.rglob("*.*")), name
+        else:
+            assert out.stat().st_size > 0 and out.name.startswith("team"), name
+    data = json.loads((tmp_path / "hits-geojson" / "team.geojson").read_text())
+    assert data["type"] == "FeatureCollection" and len(data["features"]) >= 1
+    assert (tmp_path / "report" / "team.png").is_file()  # the map report's 300 dpi picture beside its PDF
 
 
 @pytest.mark.parametrize(
-    ("name", "chosen", "expected"),
+    ("name", "label", "expected"),
     [
-        ("team", "GPX waypoints for handheld GPS (*.gpx)", "team.gpx"),
-        ("team", "KMZ for Google Earth / CalTopo (*.kmz)", "team.kmz"),
-        ("team.csv", "GPX waypoints for handheld GPS (*.gpx)", "team.csv"),
+        ("team", "GPX waypoints for a handheld GPS or phone", "gpx"),
+        ("team", "KMZ for Google Earth or CalTopo, pictures inside", "kmz"),
+        ("team.csv", "GPX waypoints for a handheld GPS or phone", "hits-csv"),  # a typed ending wins
+        ("team.pdf", "Hit cards to print, one PDF", "cards"),
+        ("team.pdf", "Map of what was searched, with the mission summary: PDF and PNG", "report"),
     ],
 )
-def test_suffix_follows_the_dialog_filter(name: str, chosen: str, expected: str) -> None:
-    assert with_suffix_from_filter(Path(name), chosen).name == expected
+def test_the_format_follows_the_dialog_choice_or_a_typed_ending(name: str, label: str, expected: str) -> None:
+    assert format_for(Path(name), f"{label} (*.x)") == expected
 
 
 def test_export_errors_are_sentences(store: Store, tmp_path: Path) -> None:
