@@ -9,7 +9,15 @@ from pathlib import Path
 
 import numpy as np
 from PyQt6.QtCore import QRectF, QSize, Qt, QTimer, QUrl
-from PyQt6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence, QShowEvent
+from PyQt6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+    QShowEvent,
+)
 from PyQt6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -222,6 +230,18 @@ class MainWindow(QMainWindow):
         view.addAction(self.mission_dock.toggleViewAction())
         view.addAction(self.hit_dock.toggleViewAction())
         view.addAction(self.review_dock.toggleViewAction())
+        grid = view.addMenu("Map &grid")
+        choices = QActionGroup(self)
+        for name, words in (
+            ("degrees", "&Latitude and longitude (degrees)"),
+            ("utm", "&UTM / MGRS (metres)"),
+        ):
+            action = QAction(words, self, checkable=True)
+            action.setChecked(self.settings.map_grid == name)
+            action.triggered.connect(lambda _=False, g=name: self.set_map_grid(g))
+            choices.addAction(action)
+            grid.addAction(action)
+        self.map.set_grid(self.settings.map_grid)
 
         scan = bar.addMenu("&Scan")
         self._action(scan, "Choose &model…", self.choose_model)
@@ -238,6 +258,10 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "About this &computer…", self.about_computer)
+
+    def set_map_grid(self, grid: str) -> None:
+        self.settings.map_grid = grid
+        self.map.set_grid(grid)
 
     def about_computer(self) -> AboutComputer:
         """The `sartriage doctor` report for this machine, where the open mission lives."""

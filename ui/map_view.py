@@ -8,7 +8,6 @@ arrow are painted over the scene in screen space.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,6 +30,7 @@ from PyQt6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsItemGroup,
+    QGraphicsOpacityEffect,
     QGraphicsPathItem,
     QGraphicsPixmapItem,
     QGraphicsPolygonItem,
@@ -44,24 +44,25 @@ from sartriage.export.grouping import HitGroup
 from sartriage.hits import Hit
 from ui import style
 from ui.basemap import Basemap
-from ui.geo import LocalProjection, grid_values, lie_together, nice_step
+from ui.geo import LocalProjection, lie_together, nice_step
+from ui.map_furniture import (
+    FOOTPRINT_OPACITY,
+    draw_degree_grid,
+    draw_legend,
+    draw_north_arrow,
+    draw_scale_bar,
+    draw_utm_grid,
+    mark_path,
+)
 from ui.mission_reads import MapFrames
 from ui.pannable_view import PannableView
 
-LEGEND = (  # label, colour, drawn as a square (footprints), a dot (hits) or an open square (people)
-    ("frame not scanned yet", style.FRAME_PENDING, False),
-    ("frame cleared", style.FRAME_CLEARED, False),
-    ("tiles for volunteers", style.FRAME_REVIEW, False),
-    ("tiles flagged", style.FRAME_FLAGGED, False),
-    ("frame unreadable", style.FRAME_FAILED, False),
-    ("candidate", style.CANDIDATE, True),
-    ("confirmed hit", style.CONFIRMED, True),
-    ("found", style.HIT_STATUS_COLOURS["found"], True),
-    ("person, several views", style.CONFIRMED, None),
-)
 HIT_ROLE = 0
 FRAME_ROLE = 1
 MARKER_PX = 7.0
+SEVERITY = [
+    c.rgb() for c in (style.FRAME_CLEARED, style.FRAME_PENDING, style.FRAME_REVIEW, style.FRAME_FLAGGED)
+]
 MIN_ZOOM, MAX_ZOOM = 0.005, 500.0  # screen pixels per metre: a country, a hand's width
 
 
@@ -78,11 +79,13 @@ def footprint_colour(status: str, tiles: int, review: int, flagged: int) -> QCol
     return style.FRAME_CLEARED
 
 
-class HitMarker(QGraphicsEllipseItem):
-    """A dot of constant screen size; the error circle is a separate item in metres."""
+class HitMarker(QGraphicsPathItem):
+    """A mark of constant screen size, its shape and colour by the hit's status; the error circle is a
+    separate item in metres."""
 
-    def __init__(self, colour: QColor, hit_id: int) -> None:
-        super().__init__(-MARKER_PX, -MARKER_PX, 2 * MARKER_PX, 2 * MARKER_PX)
+    def __init__(self, status: str, hit_id: int) -> None:
+        super().__init__(mark_path(style.HIT_SHAPES.get(status, "circle"), MARKER_PX))
+        colour = style.HIT_STATUS_COLOURS.get(status, style.CANDIDATE)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setBrush(QBrush(colour))
         self.setPen(QPen(QColor("white"), 2))
@@ -125,6 +128,10 @@ class MapView(PannableView):
         self._ground: dict[int, GroundMarker] = {}  # by the lead view's hit id
         self._fitted = False
         self._press: QPointF | None = None
+        self.grid = "degrees"
+        self.grid_drawn = ""  # the grid the last paint drew
+        self.legend_open = True
+        self._legend_box = QRectF()
 
     # -- data -------------------------------------------------------------------------------------
     def _ensure_projection(self, lons: np.ndarray, lats: np.ndarray) -> LocalProjection | None:
@@ -151,8 +158,7 @@ class MapView(PannableView):
                 int(frames.tiles_review[i]),
                 int(frames.tiles_flagged[i]),
             )
-            fill = QColor(colour)
-            fill.setAlpha(70)
+            fill = QColor(colour)  # opaque: where footprints overlap the worst state shows, in its own colour
             pen = QPen(colour.darker(130), 1.5)
             pen.setCosmetic(True)
             ring = frames.footprints[i]
@@ -169,7 +175,10 @@ class MapView(PannableView):
             item.setPen(pen)
             item.setBrush(QBrush(fill))
             item.setData(FRAME_ROLE, int(frames.ids[i]))
+            item.setZValue(SEVERITY.index(colour.rgb()) if colour.rgb() in SEVERITY else 0)
             group.addToGroup(item)
+        # the layer is see-through as a whole, so overlaps show no blend of colours the legend lacks
+        group.setGraphicsEffect(QGraphicsOpacityEffect(opacity=FOOTPRINT_OPACITY))
         group.setZValue(0)
         scene.addItem(group)
         self._frames_group = group
@@ -230,7 +239,7 @@ class MapView(PannableView):
                 circle.setData(HIT_ROLE, hit.id)
                 circle.setZValue(5)
                 group.addToGroup(circle)
-            marker = HitMarker(colour, hit.id)
+            marker = HitMarker(hit.status, hit.id)
             marker.setPos(centre)
             marker.setToolTip(
                 f"hit {hit.id} · {hit.status} · {hit.confidence:.2f}\n{lat_lon_decimal(hit.lon, hit.lat)}"  # type: ignore[arg-type]
@@ -392,6 +401,10 @@ class MapView(PannableView):
         self._press = None
         if moved > 4:  # a drag pans; only a click picks
             return
+        if self._legend_box.contains(event.position()):
+            self.legend_open = not self.legend_open
+            self.viewport().update()
+            return
         for item in self.items(event.position().toPoint()):
             hit_id = item.data(HIT_ROLE)
             if hit_id is not None:
@@ -404,7 +417,26 @@ class MapView(PannableView):
             nearest = min(frames, key=lambda i: (i.sceneBoundingRect().center() - at).manhattanLength())
             self.frame_clicked.emit(int(nearest.data(FRAME_ROLE)))
 
-    # -- screen-space furniture: grid, scale bar, north arrow ---------------------------------------
+    # -- screen-space furniture: grid, scale bar, north arrow, legend ----------------------------------
+    def _to_screen(self, lon: float, lat: float) -> QPointF:
+        assert self.projection is not None
+        x, y = self.projection.to_scene(lon, lat)
+        return QPointF(self.mapFromScene(QPointF(float(x), float(y))))
+
+    def view_bounds(self) -> tuple[float, float, float, float]:
+        """West, south, east, north of what the view shows."""
+        assert self.projection is not None
+        view = self.viewport().rect()
+        top_left, bottom_right = self.mapToScene(0, 0), self.mapToScene(view.width(), view.height())
+        west, north = self.projection.to_lonlat(top_left.x(), top_left.y())
+        east, south = self.projection.to_lonlat(bottom_right.x(), bottom_right.y())
+        return float(west), float(south), float(east), float(north)
+
+    def set_grid(self, grid: str) -> None:
+        """Grid lines in "degrees" or "utm" (UTM/MGRS metres, where one zone covers the view)."""
+        self.grid = grid
+        self.viewport().update()
+
     def drawForeground(self, painter: QPainter | None, rect: QRectF) -> None:
         if painter is None or self.projection is None:
             return
@@ -412,94 +444,23 @@ class MapView(PannableView):
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         view = self.viewport().rect()
-        self._draw_grid(painter, view.width(), view.height())
-        self._draw_scale_bar(painter, view.height())
-        self._draw_north_arrow(painter, view.width())
-        self._draw_legend(painter, view.width(), view.height())
-        painter.restore()
-
-    def _draw_grid(self, painter: QPainter, width: int, height: int) -> None:
-        assert self.projection is not None
-        top_left = self.mapToScene(0, 0)
-        bottom_right = self.mapToScene(width, height)
-        lon0, lat0 = self.projection.to_lonlat(top_left.x(), top_left.y())
-        lon1, lat1 = self.projection.to_lonlat(bottom_right.x(), bottom_right.y())
+        w, h = view.width(), view.height()
         font = QFont()
         font.setPointSize(8)
         painter.setFont(font)
-        pen = QPen(QColor(60, 60, 60, 110), 1)
-        text = QColor(40, 40, 40)
-        step = nice_step(float(max(lon1 - lon0, lat0 - lat1)), 5)
-        decimals = max(0, -math.floor(math.log10(step)))
-        for lon in grid_values(lon0, lon1, step, 180.0):
-            sx, _ = self.projection.to_scene(lon, lat0)
-            x = self.mapFromScene(QPointF(float(sx), top_left.y())).x()
-            painter.setPen(pen)
-            painter.drawLine(x, 0, x, height)
-            painter.setPen(text)
-            if x < width - 130:  # clear of the north arrow
-                painter.drawText(x + 3, 12, f"{lon:.{decimals}f}°")
-        for lat in grid_values(lat1, lat0, step, 90.0):
-            _, sy = self.projection.to_scene(lon0, lat)
-            y = self.mapFromScene(QPointF(top_left.x(), float(sy))).y()
-            painter.setPen(pen)
-            painter.drawLine(0, y, width, y)
-            painter.setPen(text)
-            if y < height - 50:  # clear of the scale bar
-                painter.drawText(3, y - 3, f"{lat:.{decimals}f}°")
+        bounds = self.view_bounds()
+        self.grid_drawn = (
+            "utm" if self.grid == "utm" and draw_utm_grid(painter, self._to_screen, bounds, w, h) else ""
+        )
+        if not self.grid_drawn:
+            draw_degree_grid(painter, self._to_screen, bounds, w, h)
+            self.grid_drawn = "degrees"
+        metres = self.scale_bar_metres()
+        draw_scale_bar(painter, metres, metres / self.metres_per_pixel(), h)
+        draw_north_arrow(painter, w)
+        self._legend_box = draw_legend(painter, w, h, self.legend_open)
+        painter.restore()
 
     def scale_bar_metres(self) -> float:
         """The length the scale bar shows: a round number of metres about 120 pixels long."""
         return nice_step(self.metres_per_pixel() * 120.0, 1)
-
-    def _draw_scale_bar(self, painter: QPainter, height: int) -> None:
-        metres = self.scale_bar_metres()
-        length = metres / self.metres_per_pixel()
-        x, y = 16.0, height - 20.0
-        painter.setPen(QPen(QColor("black"), 2))
-        painter.fillRect(QRectF(x - 6, y - 22, length + 12, 30), QColor(255, 255, 255, 200))
-        painter.drawLine(QPointF(x, y), QPointF(x + length, y))
-        for tick in (x, x + length / 2, x + length):
-            painter.drawLine(QPointF(tick, y - 5), QPointF(tick, y + 3))
-        label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
-        painter.drawText(QPointF(x, y - 8), label)
-
-    def _draw_legend(self, painter: QPainter, width: int, height: int) -> None:
-        rows = len(LEGEND)
-        box = QRectF(width - 170.0, height - 18.0 * rows - 16, 160.0, 18.0 * rows + 8)
-        painter.fillRect(box, QColor(255, 255, 255, 210))
-        font = QFont()
-        font.setPointSize(8)
-        painter.setFont(font)
-        for i, (label, colour, round_mark) in enumerate(LEGEND):
-            y = box.top() + 6 + 18 * i
-            painter.setPen(QPen(colour.darker(130), 1))
-            fill = QColor(colour)
-            fill.setAlpha(255 if round_mark else 110)
-            painter.setBrush(QBrush(fill))
-            if round_mark is None:
-                painter.setPen(QPen(colour, 3))
-                painter.setBrush(QBrush(QColor("white")))
-                painter.drawRect(QRectF(box.left() + 8, y + 1, 12, 12))
-            elif round_mark:
-                painter.drawEllipse(QRectF(box.left() + 9, y + 2, 10, 10))
-            else:
-                painter.drawRect(QRectF(box.left() + 6, y + 1, 16, 12))
-            painter.setPen(QColor(30, 30, 30))
-            painter.drawText(QPointF(box.left() + 30, y + 11), label)
-
-    def _draw_north_arrow(self, painter: QPainter, width: int) -> None:
-        cx, top = width - 30.0, 14.0
-        painter.fillRect(QRectF(cx - 16, top - 4, 32, 56), QColor(255, 255, 255, 200))
-        arrow = QPolygonF(
-            [
-                QPointF(cx, top + 4),
-                QPointF(cx + 9, top + 34),
-                QPointF(cx, top + 27),
-                QPointF(cx - 9, top + 34),
-            ]
-        )
-        painter.setPen(QPen(QColor("black"), 1))
-        painter.setBrush(QBrush(QColor("black")))
-        painter.drawPolygon(arrow)
-        painter.drawText(QRectF(cx - 10, top + 34, 20, 16), Qt.AlignmentFlag.AlignCenter, "N")

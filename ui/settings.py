@@ -8,6 +8,7 @@ from pathlib import Path
 from PyQt6.QtCore import QByteArray, QSettings, QStandardPaths
 
 RECENT_MAX = 8
+GRIDS = ("degrees", "utm")
 MISSIONS = "sartriage missions"
 
 
@@ -90,6 +91,16 @@ class Settings:
 
     def set_background(self, mission: Path, value: Path | None) -> None:
         self._set_path(f"map/background_{self._mission_key(mission)}", value)
+
+    @property
+    def map_grid(self) -> str:
+        """The map's grid: "degrees" or "utm"."""
+        value = self.q.value("map/grid", "degrees", type=str)
+        return value if value in GRIDS else "degrees"
+
+    @map_grid.setter
+    def map_grid(self, value: str) -> None:
+        self.q.setValue("map/grid", value)
 
     def layer_visible(self, layer: str, default: bool) -> bool:
         return bool(self.q.value(f"frame/layers/{layer}", default, type=bool))

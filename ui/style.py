@@ -1,29 +1,45 @@
-"""Colours shared by the views, so a flagged tile is the same red on the map and on the frame."""
+"""Colours and marks shared by the views, so a flagged tile is the same colour on the map and on the frame.
+
+The Okabe–Ito palette: its colours stay apart for the common kinds of colour blindness. Hits differ by
+shape too (circle, diamond, square, cross), so no one needs the colour alone to tell them.
+"""
 
 from __future__ import annotations
 
 from PyQt6.QtGui import QColor
 
-TILE_COLOURS = {
-    "cleared": QColor(60, 170, 90),
-    "review": QColor(240, 180, 40),
-    "flagged": QColor(220, 50, 50),
-}
-DETECTION = QColor(0, 200, 255)
-CANDIDATE = QColor(255, 60, 220)
-CONFIRMED = QColor(255, 30, 30)
+GREY = QColor(153, 153, 153)
+BLUISH_GREEN = QColor(0, 158, 115)
+YELLOW = QColor(240, 228, 66)
+VERMILLION = QColor(213, 94, 0)
+SKY_BLUE = QColor(86, 180, 233)
+BLUE = QColor(0, 114, 178)
+ORANGE = QColor(230, 159, 0)
+REDDISH_PURPLE = QColor(204, 121, 167)
+
+TILE_COLOURS = {"cleared": BLUISH_GREEN, "review": YELLOW, "flagged": VERMILLION}
+DETECTION = SKY_BLUE
+CANDIDATE = ORANGE
+CONFIRMED = REDDISH_PURPLE
 HIT_STATUS_COLOURS = {
     "candidate": CANDIDATE,
     "confirmed": CONFIRMED,
-    "found": QColor(30, 120, 255),
-    "not_found": QColor(120, 120, 120),
+    "found": BLUE,
+    "not_found": QColor(110, 110, 110),
     "rejected": QColor(90, 90, 90),
+}
+HIT_SHAPES = {  # how a hit of each status is drawn on the map
+    "candidate": "circle",
+    "confirmed": "diamond",
+    "found": "square",
+    "not_found": "cross",
+    "rejected": "cross",
 }
 
 # map footprints by triage progress
-FRAME_PENDING = QColor(150, 150, 150)
-FRAME_FAILED = QColor(120, 0, 0)
-FRAME_CLEARED = QColor(60, 170, 90)
-FRAME_REVIEW = QColor(240, 180, 40)
-FRAME_FLAGGED = QColor(220, 50, 50)
-TRACK = QColor(40, 90, 200)
+FRAME_PENDING = GREY
+FRAME_FAILED = QColor(40, 40, 40)
+FRAME_CLEARED = BLUISH_GREEN
+FRAME_REVIEW = YELLOW
+FRAME_FLAGGED = VERMILLION
+TRACK = BLUE

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -17,9 +18,11 @@ from PyQt6.QtGui import QWheelEvent
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsPixmapItem, QGraphicsPolygonItem
 
 from sartriage import hits
+from sartriage.export.coords import UtmProjection
 from sartriage.frames import open_frame
 from sartriage.store import Store
-from ui import basemap, style
+from ui import basemap, map_furniture, style
+from ui.map_furniture import FOOTPRINT_OPACITY, legend_rect
 from ui.map_view import FRAME_ROLE, HIT_ROLE, HitMarker, MapView, footprint_colour
 from ui.mission_reads import MapFrames, map_frames
 
@@ -269,3 +272,64 @@ def test_the_map_fits_the_survey_not_a_stray_fix_and_zooms_back_from_the_world(
     )  # fmt: skip
     view.wheelEvent(wheel)
     assert view.transform().m11() == pytest.approx(before * 1.25)  # zooming in is always allowed
+
+
+def test_hits_differ_by_shape_and_colour_and_overlaps_show_only_legend_colours(
+    qtbot, view: MapView, store: Store, shared_data: Path
+) -> None:  # type: ignore[no-untyped-def]
+    hit = hits.list_hits(store)[0]
+    marks = [HitMarker(s, hit.id) for s in ("candidate", "confirmed", "found", "rejected")]
+    shapes = {tuple((p.x(), p.y()) for p in m.path().toFillPolygon()) for m in marks}
+    assert len(shapes) == len(marks) and len({m.brush().color().rgb() for m in marks}) == len(marks)
+
+    # every third frame of the survey flagged, every third for volunteers: where footprints overlap, the
+    # worst state is drawn on top, opaque, and the layer is see-through as one
+    survey = survey_with_a_stray_fix(shared_data)
+    n = len(survey)
+    tiles, review, flagged = np.full(n, 24), (np.arange(n) % 3 > 0) * 3, (np.arange(n) % 3 == 2) * 2
+    view.set_frames(replace(survey, tiles_total=tiles, tiles_review=review, tiles_flagged=flagged))
+    group = next(i for i in view.scene().items() if i.graphicsEffect() is not None)
+    assert group.graphicsEffect().opacity() == pytest.approx(FOOTPRINT_OPACITY)
+    footprints = [i for i in group.childItems() if i.data(FRAME_ROLE) is not None]
+    assert len(footprints) == n and all(f.brush().color().alpha() == 255 for f in footprints)
+    z = {f.brush().color().rgb(): f.zValue() for f in footprints}
+    assert z[style.FRAME_CLEARED.rgb()] < z[style.FRAME_REVIEW.rgb()] < z[style.FRAME_FLAGGED.rgb()]
+
+
+def test_the_legend_folds_away_with_a_click(qtbot, view: MapView, store: Store) -> None:  # type: ignore[no-untyped-def]
+    view.set_frames(map_frames(store))
+    view.grab()
+    opened = legend_rect(view.viewport().width(), view.viewport().height(), True)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=opened.center().toPoint())
+    assert not view.legend_open
+    view.grab()
+    folded = legend_rect(view.viewport().width(), view.viewport().height(), False)
+    assert folded.height() < opened.height() / 4 and not folded.contains(opened.center())
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=folded.center().toPoint())
+    assert view.legend_open
+
+
+def test_a_utm_grid_draws_round_eastings_and_northings(
+    qtbot, view: MapView, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    view.set_frames(survey_with_a_stray_fix(shared_data))
+    lines: list[tuple[QPointF, QPointF]] = []
+    monkeypatch.setattr(map_furniture, "_line", lambda _painter, a, b: lines.append((a, b)))
+    view.set_grid("utm")
+    view.grab()
+    assert view.grid_drawn == "utm" and lines
+    lon, lat = view.lonlat_at(QPointF(view.viewport().rect().center()))
+    utm = UtmProjection.around(lon, lat)
+    for a, b in lines:
+        ends = [view.lonlat_at(p) for p in (a, b)]
+        e, n = utm.forward(np.array([p[0] for p in ends]), np.array([p[1] for p in ends]))
+        metres = 2 * view.metres_per_pixel()  # the ends are whole screen pixels
+        vertical = abs(e[0] - e[1]) < abs(n[0] - n[1])
+        along = e if vertical else n
+        assert abs(along[0] - along[1]) < metres and abs(along[0] - round(along[0] / 10) * 10) < metres
+
+    lines.clear()
+    view.resetTransform()
+    view.scale(0.001, 0.001)  # a country: too wide for one zone
+    view.grab()
+    assert view.grid_drawn == "degrees"
