@@ -49,10 +49,12 @@ from ui.export_hits import DIALOG_FILTER, export_hits, format_for
 from ui.frame_viewer import LAYERS, FramePanel
 from ui.geo import format_all
 from ui.hit_actions import HitPanel
+from ui.map_layers import LayersButton
 from ui.map_view import MapView
 from ui.mission import Mission, Snapshot
 from ui.mission_panel import MissionPanel
 from ui.mission_reads import FrameOverlays, TilePlace, frame_overlays, tile_place
+from ui.photo_layer import PhotoLoader
 from ui.review_panel import ReviewPanel
 from ui.scan_runner import ScanJob, ScanQueue
 from ui.settings import Settings
@@ -98,6 +100,12 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.map, "Map")
         self.tabs.addTab(self.frame_panel, "Frame")
+        self.layers_button = LayersButton(self.map)
+        self.tabs.setCornerWidget(self.layers_button)
+        self.tabs.currentChanged.connect(
+            lambda _i: self.layers_button.setVisible(self.tabs.currentWidget() is self.map)
+        )
+        self.photos = PhotoLoader(self.map, self)
         self.status_filter = QComboBox()
         self.status_filter.addItems(list(FILTERS))
         self.status_filter.setToolTip("Which hits the list shows; rejected hits are greyed when shown")
@@ -385,6 +393,7 @@ class MainWindow(QMainWindow):
         self.frame_panel.clear()
         self.hit_panel.set_hit(None)
         self.map.reset()
+        self.photos.reset()
         # the background is read once the mission's extent is known (MBTiles reads only that area)
         self._pending_background = self.settings.background(path)
 
@@ -397,6 +406,7 @@ class MainWindow(QMainWindow):
             self.map.set_hits([h for h in snapshot.hits if h.status != "rejected"], snapshot.ground)
         if previous is None or not previous.frames.same_as(snapshot.frames):
             self.map.set_frames(snapshot.frames)
+            self.photos.show(snapshot.frames)
         c = snapshot.hit_counts
         self.counts.setText(
             f"{c['candidate']} to decide · {c['confirmed']} confirmed · {c['found']} found · "

@@ -16,6 +16,7 @@ from PyQt6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QImage,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -60,6 +61,13 @@ from ui.pannable_view import PannableView
 HIT_ROLE = 0
 FRAME_ROLE = 1
 MARKER_PX = 7.0
+LAYERS = {  # what can be shown or hidden, bottom to top, in the coordinator's words
+    "background": "Background map",
+    "photos": "The mission's photos",
+    "frames": "Frames searched",
+    "track": "Flight track",
+    "hits": "Hits",
+}
 SEVERITY = [
     c.rgb() for c in (style.FRAME_CLEARED, style.FRAME_PENDING, style.FRAME_REVIEW, style.FRAME_FLAGGED)
 ]
@@ -132,6 +140,11 @@ class MapView(PannableView):
         self.grid_drawn = ""  # the grid the last paint drew
         self.legend_open = True
         self._legend_box = QRectF()
+        self._photos: dict[int, QGraphicsPixmapItem] = {}
+        self._photo_group = QGraphicsItemGroup()
+        self._photo_group.setZValue(-5)  # over a loaded background map, under everything the scan found
+        self.scene().addItem(self._photo_group)
+        self._layers = {name: [True, 1.0] for name in LAYERS}  # visible, opacity
 
     # -- data -------------------------------------------------------------------------------------
     def _ensure_projection(self, lons: np.ndarray, lats: np.ndarray) -> LocalProjection | None:
@@ -182,6 +195,7 @@ class MapView(PannableView):
         group.setZValue(0)
         scene.addItem(group)
         self._frames_group = group
+        self._apply("frames")
 
         path = QPainterPath()
         ordered = frames.order
@@ -203,6 +217,7 @@ class MapView(PannableView):
         track.setZValue(1)
         scene.addItem(track)
         self._track = track
+        self._apply("track")
         self._fit_once()
 
     def set_hits(self, hits: Sequence[Hit], ground: Sequence[HitGroup] = ()) -> None:
@@ -253,6 +268,7 @@ class MapView(PannableView):
         group.setZValue(3)
         scene.addItem(group)
         self._hits_group = group
+        self._apply("hits")
         self._fit_once()
 
     def _ground_marker(self, person: HitGroup, proj: LocalProjection) -> GroundMarker:
@@ -314,6 +330,7 @@ class MapView(PannableView):
             item.setZValue(-10)
             scene.addItem(item)
             self._background.append(item)
+        self._apply("background")
         self._fit_once()
 
     def _fit_once(self) -> None:
@@ -342,9 +359,70 @@ class MapView(PannableView):
         self.show_area(rect.adjusted(-pad, -pad, pad, pad))
         self._fitted = True
 
+    def set_photo(self, frame_id: int, image: QImage, corners: np.ndarray) -> None:
+        """Draw a frame's photo on its footprint: ``corners`` are the ground (lon, lat) of its top-left,
+        top-right, bottom-right and bottom-left corners (see ``ui.photo_layer``)."""
+        proj = self._ensure_projection(corners[:, 0], corners[:, 1])
+        if proj is None or image.isNull():
+            return
+        xs, ys = proj.to_scene(corners[:, 0], corners[:, 1])
+        w, h = float(image.width()), float(image.height())
+        source = QPolygonF([QPointF(0, 0), QPointF(w, 0), QPointF(w, h), QPointF(0, h)])
+        target = QPolygonF([QPointF(float(x), float(y)) for x, y in zip(xs, ys, strict=True)])
+        transform = QTransform()
+        if not QTransform.quadToQuad(source, target, transform):
+            return
+        old = self._photos.pop(frame_id, None)
+        if old is not None:
+            self.scene().removeItem(old)
+        item = QGraphicsPixmapItem(QPixmap.fromImage(image))
+        item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        item.setTransform(transform)
+        item.setParentItem(self._photo_group)
+        self._photos[frame_id] = item
+
+    def photo_ids(self) -> list[int]:
+        return list(self._photos)
+
+    # -- layers -----------------------------------------------------------------------------------
+    def set_layer(self, name: str, visible: bool | None = None, opacity: float | None = None) -> None:
+        """Show or hide a layer (``LAYERS``) and set how see-through it is (1: opaque)."""
+        state = self._layers[name]
+        if visible is not None:
+            state[0] = visible
+        if opacity is not None:
+            state[1] = min(max(opacity, 0.0), 1.0)
+        self._apply(name)
+
+    def layer(self, name: str) -> tuple[bool, float]:
+        visible, opacity = self._layers[name]
+        return bool(visible), float(opacity)
+
+    def _apply(self, name: str) -> None:
+        visible, opacity = self.layer(name)
+        items: dict[str, list[QGraphicsItem | None]] = {
+            "photos": [self._photo_group],
+            "background": list(self._background),
+            "frames": [self._frames_group],
+            "track": [self._track],
+            "hits": [self._hits_group],
+        }
+        for item in items[name]:
+            if item is None:
+                continue
+            item.setVisible(visible)
+            effect = item.graphicsEffect()
+            if isinstance(effect, QGraphicsOpacityEffect):  # footprints: see-through as one layer
+                effect.setOpacity(FOOTPRINT_OPACITY * opacity)
+            else:
+                item.setOpacity(opacity)
+
     def reset(self) -> None:
         """A new mission: a new projection, fitted again when its data arrives."""
         self.set_background(None)
+        for item in self._photos.values():
+            self.scene().removeItem(item)
+        self._photos.clear()
         self.projection = None
         self._fitted = False
 

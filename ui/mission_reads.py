@@ -31,6 +31,7 @@ class MapFrames:
     tiles_flagged: np.ndarray
     footprints: tuple[list[list[float]] | None, ...]
     order: np.ndarray  # flight track order (capture time, then path)
+    paths: tuple[str, ...] = ()  # the photo files
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -106,6 +107,7 @@ def map_frames(store: Store) -> MapFrames:
         tiles_review=np.array([r[9] for r in rows], dtype=np.int64),
         tiles_flagged=np.array([r[10] for r in rows], dtype=np.int64),
         order=np.array(track_key, dtype=np.int64),
+        paths=tuple(r[7] for r in rows),
     )
 
 

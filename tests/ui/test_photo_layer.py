@@ -1,0 +1,66 @@
+"""The mission's own photos on the map, each on its footprint, and the layers menu over a real mission."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PyQt6.QtCore import QPointF
+
+from sartriage.export.coords import distance_m
+from sartriage.frames import open_frame
+from sartriage.store import Store
+from ui.map_layers import LayersButton
+from ui.map_view import LAYERS, MapView
+from ui.mission_reads import map_frames
+from ui.photo_layer import PhotoLoader, photo_corners
+
+PERSON = (1775.0, 1640.0)  # one of the two people in the Lacmus photo (shared data README)
+
+
+def test_each_photo_lies_on_its_footprint_where_the_camera_model_puts_its_pixels(qtbot, store: Store) -> None:  # type: ignore[no-untyped-def]
+    view = MapView()
+    qtbot.addWidget(view)
+    frames = map_frames(store)
+    view.set_frames(frames)
+    loader = PhotoLoader(view)
+    loader.show(frames)
+    placed = [
+        int(i) for i, fp in zip(frames.ids, frames.footprints, strict=True) if photo_corners(fp) is not None
+    ]
+    assert len(placed) == len(frames)  # every real frame here: a DJI camera model over flat ground
+    qtbot.waitUntil(lambda: sorted(view.photo_ids()) == sorted(placed), timeout=30_000)
+
+    lacmus = next(i for i, p in enumerate(frames.paths) if Path(p).name == "335.jpg")
+    item = view._photos[int(frames.ids[lacmus])]
+    with open_frame(Path(frames.paths[lacmus])) as frame:
+        scale = item.pixmap().width() / frame.width
+        want_lon, want_lat, _ = frame.georef.pixel_to_ground(np.array([PERSON[0]]), np.array([PERSON[1]]))
+    at = item.mapToScene(QPointF(PERSON[0] * scale, PERSON[1] * scale))
+    lon, lat = view.projection.to_lonlat(at.x(), at.y())
+    # the person's pixel of the warped photo is on the ground where the scan placed it
+    assert distance_m(float(lon), float(lat), float(want_lon[0]), float(want_lat[0])) < 1.0
+
+
+def test_a_footprint_its_corners_do_not_explain_is_left_bare() -> None:
+    square = [[0.0, 0.0], [0.001, 0.0], [0.001, 0.001], [0.0, 0.001]]
+    assert photo_corners(square) is not None
+    bent = [[0.0, 0.0], [0.0005, 0.0003], [0.001, 0.0], [0.001, 0.0005], [0.001, 0.001], [0.0005, 0.001],
+            [0.0, 0.001], [0.0, 0.0005]]  # fmt: skip
+    assert photo_corners(bent) is None  # an edge bowed past what a flat-ground photo does
+    assert photo_corners(square[:3]) is None and photo_corners(None) is None
+
+
+def test_the_layers_menu_shows_hides_and_fades_each_layer(qtbot, store: Store) -> None:  # type: ignore[no-untyped-def]
+    view = MapView()
+    qtbot.addWidget(view)
+    view.set_frames(map_frames(store))
+    button = LayersButton(view)
+    qtbot.addWidget(button)
+    assert set(button.shown) == set(LAYERS)
+    button.shown["frames"].setChecked(False)
+    assert view.layer("frames") == (False, 1.0) and not view._frames_group.isVisible()
+    button.opacity["track"].setValue(40)
+    assert view.layer("track") == (True, 0.4) and view._track.opacity() == 0.4
+    button.opacity["frames"].setValue(50)
+    assert view._frames_group.graphicsEffect().opacity() < 0.45 * 0.51  # see-through as one layer

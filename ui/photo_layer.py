@@ -1,0 +1,91 @@
+"""The mission's own photos as the map's bottom layer, each warped onto its footprint: with no internet and
+no orthomosaic the map still shows the terrain the drone saw.
+
+A frame's footprint (stored by the scan) samples each image edge from its corner, the same number of points
+per edge, so its corners are known; the photo is drawn through the projective map of its four corners, the
+exact one for a pinhole camera over flat ground. Frames whose footprint the corners do not explain (clipped
+at the horizon, a bent DEM footprint, lens distortion past ``BENT``) are left out rather than drawn wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PyQt6.QtCore import QObject
+
+from ui import imagery
+from ui.geo import LocalProjection
+from ui.mission_reads import MapFrames
+from ui.tasks import run_in_background
+
+PHOTO_LONG_SIDE = 384  # pixels kept per photo: a few hundred photos fit in memory
+BENT = 0.02  # largest footprint point off the corners' projective map, as a share of the diagonal
+
+UNIT_SQUARE = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=np.float32)
+
+
+def photo_corners(footprint: Sequence[Sequence[float]] | None) -> np.ndarray | None:
+    """The ground (lon, lat) of the photo's top-left, top-right, bottom-right and bottom-left corners, or
+    None when the footprint does not give them."""
+    if not footprint or len(footprint) < 4 or len(footprint) % 4:
+        return None
+    ring = np.asarray(footprint, dtype=np.float64)
+    per_edge = len(ring) // 4
+    corners = ring[::per_edge]
+    proj = LocalProjection.around(ring[:, 0], ring[:, 1])
+    metres = np.column_stack(proj.to_scene(ring[:, 0], ring[:, 1])).astype(np.float32)
+    corner_metres = np.ascontiguousarray(metres[::per_edge])
+    if abs(cv2.contourArea(corner_metres)) < 1.0 or not cv2.isContourConvex(corner_metres):
+        return None
+    homography = cv2.getPerspectiveTransform(UNIT_SQUARE, corner_metres)
+    t = np.arange(per_edge, dtype=np.float32) / per_edge
+    zeros, ones = np.zeros_like(t), np.ones_like(t)
+    edges = np.concatenate(
+        [np.column_stack(e) for e in ((t, zeros), (ones, t), (1 - t, ones), (zeros, 1 - t))]
+    ).astype(np.float32)
+    expected = cv2.perspectiveTransform(edges[None], homography)[0]
+    diagonal = float(np.linalg.norm(corner_metres[2] - corner_metres[0]))
+    if float(np.max(np.linalg.norm(expected - metres, axis=1))) > BENT * diagonal:
+        return None
+    return corners
+
+
+class PhotoLoader(QObject):
+    """Reads each placed frame's photo once, small and one at a time (a scan may be running), and hands it
+    to the map; a new mission drops what was still being read for the last one."""
+
+    def __init__(self, view: QObject, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.view = view
+        self._asked: set[int] = set()
+        self._mission = 0
+
+    def reset(self) -> None:
+        self._asked.clear()
+        self._mission += 1
+
+    def show(self, frames: MapFrames) -> None:
+        for i, frame_id in enumerate(frames.ids):
+            corners = photo_corners(frames.footprints[i])
+            if int(frame_id) in self._asked or corners is None or frames.status[i] != "done":
+                continue
+            self._asked.add(int(frame_id))
+            self._read(int(frame_id), Path(frames.paths[i]), corners)
+
+    def _read(self, frame_id: int, path: Path, corners: np.ndarray) -> None:
+        mission = self._mission
+
+        def ready(picture: imagery.Picture) -> None:
+            if mission == self._mission:
+                self.view.set_photo(frame_id, picture.image, corners)  # type: ignore[attr-defined]
+
+        run_in_background(
+            self,
+            lambda: imagery.read_preview(path, PHOTO_LONG_SIDE),
+            ready,
+            lambda _message: None,  # a photo that cannot be read (card taken out) leaves its footprint bare
+            in_order=True,
+        )
