@@ -82,6 +82,7 @@ H = schema.honeypots
 E = schema.escalations
 _CLAIM_RETRIES = 8
 ACTIVE_SECONDS = 600  # a volunteer seen within this is "active" in the status
+ACCURACY_BLOCK = 10  # a volunteer's own record moves only in blocks of this many answers
 # A "person" from a volunteer whose smoothed specificity on known tiles reaches the bar surfaces the tile to
 # the coordinator at once, before others agree. In a crew of up to SMALL_CREW (a night search) a newcomer's
 # assumed 0.8 qualifies and only one shown to cry "person" often does not; in a large crowd, where answers
@@ -795,9 +796,17 @@ class ReviewQueue:
     def _judge_exam(self, conn: Connection, volunteer_id: int, current: str) -> tuple[str, _Exam | None]:
         """Judge a pending entry check once all of it is answered; store and return the volunteer's exam
         state, with the check's tally while it is still pending."""
+        s = self.settings
+        if current == "waived" and s.exam_size > 0:
+            # waived for want of known tiles: once the coordinator's decisions give some, a late check
+            exam = _exam_tally(conn, volunteer_id)
+            if exam.size(s.exam_size) == 0:
+                return current, None
+            conn.execute(update(V).where(V.c.id == volunteer_id).values(exam_state="pending"))
+            log.info("volunteer %d gets a late entry check: known tiles exist now", volunteer_id)
+            return "pending", exam
         if current != "pending":
             return current, None
-        s = self.settings
         exam = _exam_tally(conn, volunteer_id)
         size = exam.size(s.exam_size)
         state = "pending"
@@ -836,15 +845,21 @@ class ReviewQueue:
             log.info("volunteer %d retries the entry check", volunteer_id)
             return self._volunteer(conn, volunteer_id)
 
-    def _accuracies(self, conn: Connection, volunteer_ids: list[int]) -> dict[int, Accuracy]:
-        """Each volunteer's record on known tiles: honeypots served to them, and tiles later confirmed."""
+    def _accuracies(
+        self, conn: Connection, volunteer_ids: list[int], up_to_answer: int | None = None
+    ) -> dict[int, Accuracy]:
+        """Each volunteer's record on known tiles: honeypots served to them, and tiles later confirmed;
+        with ``up_to_answer``, only over answers with ids up to it."""
         if not volunteer_ids:
             return {}
-        rows = conn.execute(
+        query = (
             select(ANS.c.volunteer_id, ANS.c.answer, H.c.truth)
             .select_from(ANS.join(H, or_(ANS.c.honeypot_id == H.c.id, ANS.c.tile_id == H.c.tile_id)))
             .where(ANS.c.volunteer_id.in_(volunteer_ids))
-        ).all()
+        )
+        if up_to_answer is not None:
+            query = query.where(ANS.c.id <= up_to_answer)
+        rows = conn.execute(query).all()
         tallies: dict[int, Counter[str]] = {}
         for r in rows:
             tally = tallies.setdefault(r.volunteer_id, Counter())
@@ -859,6 +874,21 @@ class ReviewQueue:
             v: Accuracy(t["known"], t["tp"] + t["tn"], t["tp"], t["fn"], t["tn"], t["fp"], t["unsure"])
             for v, t in tallies.items()
         }
+
+    def _shown_accuracy(self, conn: Connection, volunteer_id: int, answered: int) -> Accuracy:
+        """The record a volunteer sees of themself: over whole blocks of ``ACCURACY_BLOCK`` answers, the
+        newest block left out, so no single answer's change tells them a tile was a known one."""
+        counted = (answered // ACCURACY_BLOCK - 1) * ACCURACY_BLOCK
+        if counted <= 0:
+            return NO_ACCURACY
+        last = conn.execute(
+            select(ANS.c.id)
+            .where(ANS.c.volunteer_id == volunteer_id)
+            .order_by(ANS.c.id)
+            .offset(counted - 1)
+            .limit(1)
+        ).scalar_one()
+        return self._accuracies(conn, [volunteer_id], up_to_answer=int(last)).get(volunteer_id, NO_ACCURACY)
 
     def progress(self, volunteer_id: int) -> Progress:
         s = self.settings
@@ -875,7 +905,7 @@ class ReviewQueue:
                 ).where(V.c.id == volunteer_id)
             ).one()
             exam = _exam_tally(conn, volunteer_id)
-            accuracy = self._accuracies(conn, [volunteer_id]).get(volunteer_id, NO_ACCURACY)
+            accuracy = self._shown_accuracy(conn, volunteer_id, int(me.answered))
         judged = me.exam_state in ("passed", "failed")
         # a judged check was as long as its answers; a pending one as long as the known tiles allow
         size = exam.answered if judged else exam.size(s.exam_size) if me.exam_state == "pending" else 0
@@ -887,7 +917,7 @@ class ReviewQueue:
             size,
             int(me.answered),
             accuracy,
-            int(me.open_tiles),
+            coarse_count(int(me.open_tiles)),
             exam_correct=exam.correct if judged else None,
             exam_needed=exam_pass_mark(size, s.exam_pass),
             exam_retries_left=max(0, s.exam_retries - int(me.exam_retries)),
@@ -1167,6 +1197,12 @@ def _exam_tally(conn: Connection, volunteer_id: int) -> _Exam:
         select(func.count()).select_from(H).where(*_unseen_honeypots(volunteer_id))
     ).scalar_one()
     return _Exam(len(rows), sum(r.answer == r.truth for r in rows), int(in_flight), int(unseen))
+
+
+def coarse_count(n: int) -> int:
+    """Open tiles as a volunteer sees them: exact up to 20, then in tens, so the count dropping right
+    after an answer does not tell them the other volunteers agreed."""
+    return n if n <= 20 else n - n % 10
 
 
 def _to_volunteer(row: Any) -> Volunteer:

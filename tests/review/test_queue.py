@@ -265,8 +265,9 @@ def test_confirmed_hits_and_empty_tiles_become_honeypots_and_measure_accuracy(
         queue.answer(v, lease.public_id, "person")
         assert truth.tile_id in person_tiles + empty_tiles
     assert len({s.honeypot_id for s in served}) == 4
-    accuracy = queue.progress(v).accuracy
+    ((_who, _answers, accuracy),) = queue.volunteers()  # the coordinator's view: every answer counts at once
     assert (accuracy.sensitivity, accuracy.specificity, accuracy.known_answered) == (1.0, 0.0, 4)
+    assert queue.progress(v).accuracy.known_answered == 0  # the volunteer's own view waits (see below)
     lease = queue.next_lease(v)  # honeypots used up: real work follows
     assert lease.kind == "review" and lease.tile_id not in person_tiles + empty_tiles
 
@@ -683,3 +684,53 @@ def test_a_lone_volunteer_unsure_sends_the_tile_to_the_coordinator(store: Store,
     lease = queue.next_lease(alone)
     queue.answer(alone, lease.public_id, "unsure")
     assert review_row(store, tile)["state"] == "escalated"
+
+
+def test_a_volunteer_sees_their_record_only_in_blocks_so_no_answer_betrays_a_known_tile(
+    store: Store, heridal_image: Path
+) -> None:
+    mission = grid_mission(store, heridal_image, 12)
+    decided = set(mission.tile_ids[:12])
+    for t in decided:
+        confirm(store, t, "rejected")  # known empty tiles
+    queue = make_queue(store, honeypot_rate=0.5, overlap=1, max_overlap=1)
+    v = queue.invite("v")[0].id
+    known: list[bool] = []  # whether each answer, in order, was on a known tile
+    shown: dict[int, int] = {}  # answers given -> known answers the volunteer's own record counts
+    for _ in range(40):
+        lease = queue.next_lease(v)
+        known.append(lease.kind == "honeypot" or lease.tile_id in decided)
+        queue.answer(v, lease.public_id, "no_person" if known[-1] else "person")
+        progress = queue.progress(v)
+        shown[progress.answers] = progress.accuracy.known_answered
+    assert sum(known) >= 10  # known tiles were answered all along
+    for answers, counted in shown.items():
+        # whole blocks of ten, the newest left out: a block's known tiles show once the next block is done
+        blocks = max(answers // 10 - 1, 0)
+        assert counted == sum(known[: blocks * 10]), answers
+
+
+def test_open_tiles_are_counted_in_tens_above_twenty() -> None:
+    from sartriage.review.queue import coarse_count
+
+    assert [coarse_count(n) for n in (0, 7, 20, 21, 29, 30, 187)] == [0, 7, 20, 20, 20, 30, 180]
+
+
+def test_a_volunteer_waived_for_want_of_known_tiles_gets_a_late_entry_check(
+    store: Store, heridal_image: Path
+) -> None:
+    mission = grid_mission(store, heridal_image, 2)
+    queue = make_queue(store, exam_size=2, overlap=1, max_overlap=1)
+    v = queue.invite("early")[0].id
+    assert queue.join(v).exam_state == "waived"  # nothing is known yet: the check cannot be given
+    first = queue.next_lease(v)
+    assert first.kind == "review"
+    queue.answer(v, first.public_id, "no_person")
+    for t in mission.tile_ids[-2:]:
+        confirm(store, t, "rejected")  # the coordinator decides: known tiles exist now
+    queue.sync()
+    for _ in range(2):
+        lease = queue.next_lease(v)
+        assert lease.kind == "exam" and queue.progress(v).exam_state == "pending"
+        queue.answer(v, lease.public_id, "no_person")
+    assert queue.progress(v).exam_state == "passed" and queue.next_lease(v).kind == "review"

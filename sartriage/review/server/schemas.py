@@ -66,8 +66,10 @@ class ProgressOut(BaseModel):
     exam_needed: int = Field(description="right answers the entry check needs to pass")
     exam_retries_left: int = Field(description="fresh starts left after a failed entry check")
     answers: int
-    accuracy: AccuracyOut
-    open_tiles: int = Field(description="tiles in the mission still waiting for answers, from anyone")
+    accuracy: AccuracyOut = Field(description="your record on known tiles, updated every 10 answers")
+    open_tiles: int = Field(
+        description="tiles in the mission still waiting for answers, from anyone; in tens above 20"
+    )
 
     @classmethod
     def of(cls, p: Progress) -> ProgressOut:

@@ -136,7 +136,12 @@
     $("accuracy").textContent = a.known_answered
       ? `Your accuracy on ${a.known_answered} known tiles: ${percent(a.accuracy)} ` +
         `(people found ${percent(a.sensitivity)}, empty tiles right ${percent(a.specificity)})`
-      : "Your accuracy appears here once you have answered some known tiles.";
+      : "Your accuracy on known tiles appears here, updated every 10 answers.";
+    if (before && before.exam_state === "waived" && p.exam_state === "pending") {
+      state.note = `The coordinator has decided some tiles: a short entry check of ${p.exam_size} ` +
+        "tiles comes first, then review goes on.";
+      say(state.note);
+    }
     if (before && before.exam_state === "pending" && p.exam_state === "passed") {
       state.note = `Entry check passed: ${p.exam_correct} of ${p.exam_size} right. Your answers now count.`;
       say(state.note);
@@ -153,7 +158,7 @@
     } else if (state.idle) {
       parts.push(`nothing to review right now, this page checks again every ${WAIT_S} s`);
     } else {
-      parts.push(`${p.open_tiles} tiles open`);
+      parts.push(`${p.open_tiles > 20 ? "about " : ""}${p.open_tiles} tiles open`);
       // no known tiles, no entry check: say nothing of one
       if (p.exam_state === "pending" && p.exam_size > 0) {
         parts.push(`entry check ${p.exam_answered}/${p.exam_size}`);
