@@ -22,8 +22,6 @@ from sartriage.frames.metadata import FrameMeta, read_meta
 from sartriage.frames.pixels import PhotoPixels, PixelSource, RasterPixels
 from sartriage.frames.window import Window
 
-GroundPoints = tuple[np.ndarray, np.ndarray, np.ndarray]
-
 log = logging.getLogger(__name__)
 
 
@@ -271,13 +269,3 @@ def _build(path: Path, dataset: rasterio.io.DatasetReader, dem: str | PathLike[s
         kind="orthomosaic" if raster is not None else "photo",
         warnings=frame_warnings,
     )
-
-
-def ground_of_pixels(path: str | PathLike[str], xs: np.ndarray, ys: np.ndarray) -> GroundPoints:
-    """lon, lat and error radius (m) of pixels of a frame file, after its scan (NaN lon/lat where the frame
-    cannot place them). Metadata warnings were the scan's to give and are not repeated. Raises
-    :class:`FrameError` when the file cannot be read."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with open_frame(path) as frame:
-            return frame.georef.pixel_to_ground(xs, ys)

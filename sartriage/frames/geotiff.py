@@ -108,13 +108,17 @@ class RasterGeoref:
 
 @dataclass(frozen=True)
 class TerrainPatch:
-    """Part of a DEM held in memory: elevations (NaN for no data) and their georeferencing."""
+    """Part of a DEM held in memory: elevations (NaN for no data) and their georeferencing; the DEM
+    ``source`` read ``radius_m`` around (``lon``, ``lat``), so the same patch can be read again."""
 
     elevations: np.ndarray
     transform: Affine
     crs: CRS
     source: Path
     resolution_m: float
+    lon: float
+    lat: float
+    radius_m: float
 
     @property
     def min_elevation(self) -> float:
@@ -200,4 +204,4 @@ def load_terrain(dem: str | PathLike[str], lon: float, lat: float, radius_m: flo
         sx, sy = window.width / shape[1], window.height / shape[0]
         transform = Affine(a * sx, b * sy, c + a * col0 + b * row0, d * sx, e * sy, f + d * col0 + e * row0)
         px, py = pixel_size_m(transform, dataset.crs, shape[1], shape[0])
-        return TerrainPatch(elevations, transform, dataset.crs, path, min(px, py))
+        return TerrainPatch(elevations, transform, dataset.crs, path, min(px, py), lon, lat, radius_m)
