@@ -112,6 +112,18 @@ def jpeg_bomb(folder: Path) -> Expected:
     return Expected("failed", "pixels")
 
 
+def scan_bomb(folder: Path) -> Expected:
+    """A progressive JPEG padded with 3,000 copies of one scan: each is another pass over the picture."""
+    ok, buffer = cv2.imencode(".jpg", _texture(), [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])
+    assert ok
+    jpeg = buffer.tobytes()
+    starts = [i for i in range(len(jpeg) - 1) if jpeg[i : i + 2] == b"\xff\xda"]
+    ends = [*starts[1:], jpeg.rfind(b"\xff\xd9")]
+    smallest = min((jpeg[a:b] for a, b in zip(starts, ends, strict=True)), key=len)
+    (folder / "scans.jpg").write_bytes(jpeg[: ends[-1]] + smallest * 3000 + b"\xff\xd9")
+    return Expected("failed", "scans")
+
+
 BUILDERS: dict[str, Callable[[Path], Expected]] = {
     "nested_xmp.jpg": nested_xmp,
     "local_survey.tif": local_cs,
@@ -121,6 +133,7 @@ BUILDERS: dict[str, Callable[[Path], Expected]] = {
     "nan_transform.tif": nan_transform,
     "giant.tif": giant_tiff,
     "bomb.jpg": jpeg_bomb,
+    "scans.jpg": scan_bomb,
 }
 
 

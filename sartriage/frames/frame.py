@@ -60,6 +60,10 @@ _SIGNATURES = (
 )
 # One read may return at most this many pixels (about 750 MB of RGB): read mosaics by window or with out_size.
 MAX_READ_PIXELS = 250_000_000
+# A progressive JPEG from a camera or an editor has about ten scans; each one more is another pass over the
+# whole picture, so a file padded with thousands decodes hundreds of times slower. Refused before decoding.
+MAX_JPEG_SCANS = 100
+_JPEG_SOS = b"\xff\xda"
 _JPEG_SOI = b"\xff\xd8"
 _JPEG_EOI = b"\xff\xd9"
 
@@ -129,6 +133,12 @@ def _check_jpeg(path: Path, data: bytes) -> None:
     # Entropy-coded data never holds FF D9, so a missing end marker near the end means the file was cut short.
     if _JPEG_EOI not in data[-4096:].rstrip(b"\x00"):
         raise FrameError(f"{path}: JPEG is truncated (no end-of-image marker); copy it off the card again")
+    scans = data.count(_JPEG_SOS)  # entropy-coded data stuffs FF as FF 00: only markers read FF DA
+    if scans > MAX_JPEG_SCANS:
+        raise FrameError(
+            f"{path}: a JPEG of {scans:,} scans (a camera writes at most about ten; a damaged or hostile "
+            "file that would take minutes to decode); refusing to decode it"
+        )
 
 
 def _driver_for(path: Path) -> str:
