@@ -16,7 +16,7 @@ from ui.geo import grid_values, nice_step
 ToScreen = Callable[[float, float], QPointF]  # lon, lat -> viewport pixels
 
 UTM_MAX_SPAN_M = 200_000.0  # wider than this a UTM grid bends across zones: degrees are drawn instead
-FOOTPRINT_OPACITY = 0.45
+FOOTPRINT_OPACITY = 0.35  # the photos and a background map show through
 LEGEND = (  # label, colour, how it is drawn: a footprint swatch, a hit's mark, or a person's open square
     ("frame not scanned yet", style.FRAME_PENDING, "swatch"),
     ("frame cleared", style.FRAME_CLEARED, "swatch"),
