@@ -6,7 +6,8 @@ Copies real frames from ../shared (a DeerVision XT2 thermal survey grid with a b
 added, and the Lacmus search photo with two people) into a temporary folder, scans each into
 its own mission through the app's own window with NanoDet-m from ../shared/models (flag
 threshold 0.33, set as Scan ▸ Thresholds does), confirms and marks hits through the window,
-starts the review server and invites a volunteer, and saves one PNG per view. Prints where
+starts the review server and invites a volunteer, and saves one PNG per view (the survey map also with
+its photos under faded footprints and a UTM grid, and the window at a 1366x768 laptop's size). Prints where
 the PNGs are and the longest gap between event-loop ticks during the survey scan.
 """
 
@@ -159,6 +160,12 @@ def main() -> int:
     window.map.fit_all()
     settle(app, 1.0)
     save(window.map, out, "10_map_survey")
+    window.map.set_layer("frames", opacity=0.3)  # as from Map layers: the photos under the footprints
+    window.set_map_grid("utm")
+    settle(app, 1.0)
+    save(window.map, out, "10b_map_survey_photos_utm_grid")
+    window.set_map_grid("degrees")
+    window.map.set_layer("frames", opacity=1.0)
     for box in window.frame_panel.toggles.values():
         box.setChecked(True)
     frames = window.mission.snapshot.frames

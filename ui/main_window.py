@@ -60,6 +60,7 @@ from ui.scan_runner import ScanJob, ScanQueue
 from ui.settings import Settings
 from ui.tasks import LatestOnly, run_in_background, wait_for_background
 from ui.thresholds_dialog import ThresholdsDialog
+from ui.unscanned import UnscannedLoader
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
             lambda _i: self.layers_button.setVisible(self.tabs.currentWidget() is self.map)
         )
         self.photos = PhotoLoader(self.map, self)
+        self.unscanned = UnscannedLoader(self.map, self)
         self.status_filter = QComboBox()
         self.status_filter.addItems(list(FILTERS))
         self.status_filter.setToolTip("Which hits the list shows; rejected hits are greyed when shown")
@@ -393,7 +395,8 @@ class MainWindow(QMainWindow):
         self.frame_panel.clear()
         self.hit_panel.set_hit(None)
         self.map.reset()
-        self.photos.reset()
+        for reads in (self.photos.reads, self.unscanned.reads):
+            reads.reset()
         # the background is read once the mission's extent is known (MBTiles reads only that area)
         self._pending_background = self.settings.background(path)
 
@@ -407,6 +410,7 @@ class MainWindow(QMainWindow):
         if previous is None or not previous.frames.same_as(snapshot.frames):
             self.map.set_frames(snapshot.frames)
             self.photos.show(snapshot.frames)
+            self.unscanned.show(snapshot.frames)
         c = snapshot.hit_counts
         self.counts.setText(
             f"{c['candidate']} to decide · {c['confirmed']} confirmed · {c['found']} found · "
@@ -741,6 +745,8 @@ class MainWindow(QMainWindow):
         box.open()
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
+        for reads in (self.photos.reads, self.unscanned.reads):
+            reads.reset()  # the files still queued for the map are not read
         self.scans.shutdown()
         self.review_panel.shutdown()
         wait_for_background(10.0)

@@ -141,6 +141,8 @@ class MapView(PannableView):
         self.legend_open = True
         self._legend_box = QRectF()
         self._photos: dict[int, QGraphicsPixmapItem] = {}
+        self._frames: MapFrames | None = None
+        self._unscanned: dict[int, list[list[float]]] = {}  # frame id -> footprint read from the file
         self._photo_group = QGraphicsItemGroup()
         self._photo_group.setZValue(-5)  # over a loaded background map, under everything the scan found
         self.scene().addItem(self._photo_group)
@@ -155,7 +157,12 @@ class MapView(PannableView):
         return self.projection
 
     def set_frames(self, frames: MapFrames) -> None:
-        proj = self._ensure_projection(frames.lon, frames.lat)
+        self._frames = frames
+        known = [ring[0] for ring in self._unscanned.values()]
+        proj = self._ensure_projection(
+            np.concatenate([frames.lon, [p[0] for p in known]]),
+            np.concatenate([frames.lat, [p[1] for p in known]]),
+        )
         scene = self.scene()
         for old in (self._frames_group, self._track):
             if old is not None:
@@ -171,25 +178,12 @@ class MapView(PannableView):
                 int(frames.tiles_review[i]),
                 int(frames.tiles_flagged[i]),
             )
-            fill = QColor(colour)  # opaque: where footprints overlap the worst state shows, in its own colour
-            pen = QPen(colour.darker(130), 1.5)
-            pen.setCosmetic(True)
-            ring = frames.footprints[i]
+            frame_id = int(frames.ids[i])
+            ring = frames.footprints[i] or self._unscanned.get(frame_id)
+            if not ring and np.isfinite(frames.lon[i]):
+                ring = [[float(frames.lon[i]), float(frames.lat[i])]]
             if ring:
-                xs, ys = proj.to_scene(np.array([p[0] for p in ring]), np.array([p[1] for p in ring]))
-                item: QAbstractGraphicsShapeItem = QGraphicsPolygonItem(
-                    QPolygonF([QPointF(float(x), float(y)) for x, y in zip(xs, ys, strict=True)])
-                )
-            elif np.isfinite(frames.lon[i]):
-                x, y = proj.to_scene(frames.lon[i], frames.lat[i])
-                item = QGraphicsEllipseItem(float(x) - 4, float(y) - 4, 8, 8)
-            else:
-                continue
-            item.setPen(pen)
-            item.setBrush(QBrush(fill))
-            item.setData(FRAME_ROLE, int(frames.ids[i]))
-            item.setZValue(SEVERITY.index(colour.rgb()) if colour.rgb() in SEVERITY else 0)
-            group.addToGroup(item)
+                group.addToGroup(self._footprint(proj, frame_id, ring, colour))
         # the layer is see-through as a whole, so overlaps show no blend of colours the legend lacks
         group.setGraphicsEffect(QGraphicsOpacityEffect(opacity=FOOTPRINT_OPACITY))
         group.setZValue(0)
@@ -219,6 +213,36 @@ class MapView(PannableView):
         self._track = track
         self._apply("track")
         self._fit_once()
+
+    @staticmethod
+    def _footprint(
+        proj: LocalProjection, frame_id: int, ring: Sequence[Sequence[float]], colour: QColor
+    ) -> QAbstractGraphicsShapeItem:
+        """A frame on the ground: its footprint, or a dot where only its position is known."""
+        xs, ys = proj.to_scene(np.array([p[0] for p in ring]), np.array([p[1] for p in ring]))
+        item: QAbstractGraphicsShapeItem
+        if len(ring) > 2:
+            item = QGraphicsPolygonItem(
+                QPolygonF([QPointF(float(x), float(y)) for x, y in zip(xs, ys, strict=True)])
+            )
+        else:
+            item = QGraphicsEllipseItem(float(xs[0]) - 4, float(ys[0]) - 4, 8, 8)
+        pen = QPen(colour.darker(130), 1.5)
+        pen.setCosmetic(True)
+        item.setPen(pen)
+        item.setBrush(QBrush(colour))  # opaque: where footprints overlap the worst state shows, in its colour
+        item.setData(FRAME_ROLE, frame_id)
+        item.setZValue(SEVERITY.index(colour.rgb()) if colour.rgb() in SEVERITY else 0)
+        return item
+
+    def place_unscanned(self, frame_id: int, ring: list[list[float]]) -> None:
+        """Where a frame not scanned yet lies (read from its file), so gaps in the search show grey."""
+        self._unscanned[frame_id] = ring
+        if self._frames_group is None or self.projection is None:
+            if self._frames is not None:
+                self.set_frames(self._frames)
+            return
+        self._frames_group.addToGroup(self._footprint(self.projection, frame_id, ring, style.FRAME_PENDING))
 
     def set_hits(self, hits: Sequence[Hit], ground: Sequence[HitGroup] = ()) -> None:
         """A dot and error circle per hit; for each person on the ground seen in several views (``ground``,
@@ -423,6 +447,8 @@ class MapView(PannableView):
         for item in self._photos.values():
             self.scene().removeItem(item)
         self._photos.clear()
+        self._unscanned.clear()
+        self._frames = None
         self.projection = None
         self._fitted = False
 

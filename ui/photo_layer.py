@@ -19,7 +19,7 @@ from PyQt6.QtCore import QObject
 from ui import imagery
 from ui.geo import LocalProjection
 from ui.mission_reads import MapFrames
-from ui.tasks import run_in_background
+from ui.tasks import OncePerKey
 
 PHOTO_LONG_SIDE = 384  # pixels kept per photo: a few hundred photos fit in memory
 BENT = 0.02  # largest footprint point off the corners' projective map, as a share of the diagonal
@@ -54,38 +54,24 @@ def photo_corners(footprint: Sequence[Sequence[float]] | None) -> np.ndarray | N
 
 
 class PhotoLoader(QObject):
-    """Reads each placed frame's photo once, small and one at a time (a scan may be running), and hands it
-    to the map; a new mission drops what was still being read for the last one."""
+    """Reads each placed frame's photo once, small, and hands it to the map."""
 
     def __init__(self, view: QObject, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.view = view
-        self._asked: set[int] = set()
-        self._mission = 0
-
-    def reset(self) -> None:
-        self._asked.clear()
-        self._mission += 1
+        self.reads = OncePerKey(self)
 
     def show(self, frames: MapFrames) -> None:
         for i, frame_id in enumerate(frames.ids):
-            corners = photo_corners(frames.footprints[i])
-            if int(frame_id) in self._asked or corners is None or frames.status[i] != "done":
+            key = int(frame_id)
+            if self.reads.asked(key) or frames.status[i] != "done":
                 continue
-            self._asked.add(int(frame_id))
-            self._read(int(frame_id), Path(frames.paths[i]), corners)
-
-    def _read(self, frame_id: int, path: Path, corners: np.ndarray) -> None:
-        mission = self._mission
-
-        def ready(picture: imagery.Picture) -> None:
-            if mission == self._mission:
-                self.view.set_photo(frame_id, picture.image, corners)  # type: ignore[attr-defined]
-
-        run_in_background(
-            self,
-            lambda: imagery.read_preview(path, PHOTO_LONG_SIDE),
-            ready,
-            lambda _message: None,  # a photo that cannot be read (card taken out) leaves its footprint bare
-            in_order=True,
-        )
+            corners = photo_corners(frames.footprints[i])
+            if corners is None:
+                continue
+            path = Path(frames.paths[i])
+            self.reads.ask(
+                key,
+                lambda p=path: imagery.read_preview(p, PHOTO_LONG_SIDE),  # type: ignore[misc]
+                lambda picture, k=key, c=corners: self.view.set_photo(k, picture.image, c),  # type: ignore[attr-defined,misc]
+            )

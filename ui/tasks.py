@@ -58,6 +58,9 @@ _pool = ThreadPoolExecutor(
     max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="sartriage-app"
 )
 _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sartriage-app-writes")
+# Reads of many files at once (photos for the map): one at a time, beside the pool and the writer, so
+# neither a thumbnail nor a decision waits behind them.
+_bulk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sartriage-app-bulk")
 
 
 def wait_for_background(timeout_s: float) -> bool:
@@ -78,10 +81,12 @@ def run_in_background(
     on_failed: Callable[[str], None] | None = None,
     *,
     in_order: bool = False,
+    bulk: bool = False,
 ) -> None:
     """Call fn on the thread pool; on_done(result) / on_failed(message) run on the GUI thread,
     unless ``owner`` (the widget that asked) has been deleted by then. ``in_order`` calls run one
-    at a time, each after every ``in_order`` call submitted before it."""
+    at a time, each after every ``in_order`` call submitted before it; ``bulk`` calls one at a time
+    on a thread of their own."""
     signals = _CallSignals()
     _live.add(signals)  # kept alive until a result arrives
 
@@ -98,7 +103,39 @@ def run_in_background(
     global _running
     with _running_lock:
         _running += 1
-    (_writer if in_order else _pool).submit(_call, fn, signals)
+    (_writer if in_order else _bulk if bulk else _pool).submit(_call, fn, signals)
+
+
+class OncePerKey(QObject):
+    """Bulk reads done once per key (a frame), one at a time; ``reset`` forgets them, and reads still
+    waiting then return at once without their answer (another mission was opened, or the window closes)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._asked: set[Any] = set()
+        self._generation = 0
+
+    def reset(self) -> None:
+        self._asked.clear()
+        self._generation += 1
+
+    def asked(self, key: Any) -> bool:
+        return key in self._asked
+
+    def ask(self, key: Any, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        if key in self._asked:
+            return
+        self._asked.add(key)
+        generation = self._generation
+
+        def read() -> Any:
+            return fn() if generation == self._generation else None
+
+        def done(value: Any) -> None:
+            if generation == self._generation and value is not None:
+                on_done(value)
+
+        run_in_background(self, read, done, lambda _message: None, bulk=True)  # unread: nothing drawn
 
 
 class LatestOnly:

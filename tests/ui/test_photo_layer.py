@@ -7,15 +7,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF
+from real_frames import flight_folder
 
+from sartriage.detect import Detector
 from sartriage.export.coords import distance_m
 from sartriage.frames import open_frame
-from sartriage.store import Store
+from sartriage.scan import ScanOptions, scan
+from sartriage.store import Store, open_store
+from ui import style
 from ui.map_furniture import FOOTPRINT_OPACITY
 from ui.map_layers import LayersButton
-from ui.map_view import LAYERS, MapView
+from ui.map_view import FRAME_ROLE, LAYERS, MapView
 from ui.mission_reads import map_frames
 from ui.photo_layer import PhotoLoader, photo_corners
+from ui.unscanned import UnscannedLoader
 
 PERSON = (1775.0, 1640.0)  # one of the two people in the Lacmus photo (shared data README)
 
@@ -66,3 +71,44 @@ def test_the_layers_menu_shows_hides_and_fades_each_layer(qtbot, store: Store) -
     assert view.layer("track") == (True, 0.4) and view._track.opacity() == 0.4
     button.opacity["frames"].setValue(50)
     assert view._frames_group.graphicsEffect().opacity() == pytest.approx(FOOTPRINT_OPACITY * 0.5)
+
+
+def test_frames_a_stopped_scan_left_show_grey_where_their_files_put_them(
+    qtbot, shared_data: Path, model: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    survey = sorted((shared_data / "geotagged/deervision_dji_xt2").glob("*.JPG"))[:8]
+    folder = flight_folder(
+        shared_data, tmp_path / "card", tuple(str(p.relative_to(shared_data)) for p in survey)
+    )
+    with open_store(tmp_path / "m.sqlite") as store:
+        run = scan(store, folder, Detector.open(model, device="cpu"), ScanOptions())
+        for progress in run:
+            if progress.frames_done >= 3:
+                break
+        run.close()  # Cancel: the rest of the flight stays unscanned
+        frames = map_frames(store)
+    waiting = {
+        int(i): Path(p)
+        for i, s, p in zip(frames.ids, frames.status, frames.paths, strict=True)
+        if s == "pending"
+    }
+    assert waiting and all(
+        fp is None for s, fp in zip(frames.status, frames.footprints, strict=True) if s == "pending"
+    )
+
+    view = MapView()
+    qtbot.addWidget(view)
+    view.set_frames(frames)
+    loader = UnscannedLoader(view)
+    loader.show(frames)
+    qtbot.waitUntil(lambda: set(view._unscanned) == set(waiting), timeout=30_000)
+    grey = {
+        int(item.data(FRAME_ROLE)): item
+        for item in view._frames_group.childItems()
+        if item.brush().color().rgb() == style.FRAME_PENDING.rgb()
+    }
+    assert set(grey) == set(waiting)
+    for frame_id, path in waiting.items():
+        with open_frame(path) as frame:
+            expected = np.array(frame.georef.footprint())
+        np.testing.assert_allclose(np.array(view._unscanned[frame_id]), expected)
