@@ -121,7 +121,7 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     print(
         f"{'id':>6}  {'status':<10} {'score':>5}  {'source':<10} {'seen (UTC)':<19}  {'frame':<24} "
-        f"{'where':<36} same spot"
+        f"{'where':<36} {'same spot':<10} last note"
     )
     for hit in found:
         print(_line(hit, same_spot(hit, groups[hit.id])))

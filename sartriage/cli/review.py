@@ -26,6 +26,7 @@ from sartriage.review.values import Accuracy
 from sartriage.store import Store, open_store, schema
 from sartriage.store.queries import flight_ids
 from sartriage.store.upsert import dialect_insert
+from sartriage.words import count
 
 if TYPE_CHECKING:
     from sartriage.review.server.tls import Certificate
@@ -375,8 +376,8 @@ def run_aggregate(args: argparse.Namespace) -> int:
     with open_store(args.db, create=False) as store:
         report = ReviewQueue(store).aggregate(args.method)
     print(
-        f"{report.method}: {report.tiles} tiles from {report.answers} answers "
-        f"({report.iterations} iterations); {report.candidates_added} new candidates"
+        f"{report.method}: {count(report.tiles, 'tile')} from {count(report.answers, 'answer')} "
+        f"({count(report.iterations, 'iteration')}); {count(report.candidates_added, 'new candidate')}"
     )
     return 0
 

@@ -11,6 +11,7 @@ from sartriage.cli.commands import add_command
 from sartriage.printable import printable
 from sartriage.scan.summary import FlightSummary, summarise
 from sartriage.store import open_store
+from sartriage.words import count
 
 DEFAULT_DB = "mission.sqlite"
 
@@ -41,10 +42,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 def describe(summary: FlightSummary) -> list[str]:
     """A flight's summary as a few lines for people."""
     frames = summary.frames_done + summary.frames_failed + summary.frames_pending
@@ -53,27 +50,28 @@ def describe(summary: FlightSummary) -> list[str]:
     if summary.quality_checks:
         n = summary.quality_checks
         review += f" ({n} of them {'a quality check' if n == 1 else 'quality checks'})"
-    found = _count(summary.detections, "detection")
+    found = count(summary.detections, "detection")
     if summary.clues:
-        found += f" (and {_count(summary.clues, 'clue')})"
+        found += f" (and {count(summary.clues, 'clue')})"
     lines = [
         f'flight {summary.flight_id} "{printable(summary.name)}" ({printable(summary.folder)}): '
-        f"{_count(frames, 'frame')}: "
+        f"{count(frames, 'frame')}: "
         f"{summary.frames_done} done, {summary.frames_failed} failed, {summary.frames_pending} pending",
-        f"  tiles: {sum(tiles.values())}: {tiles['flagged']} flagged, {review}, {tiles['cleared']} cleared; "
-        f"{found}; {_count(summary.hits.get('candidate', 0), 'candidate hit')}"
+        f"  {count(sum(tiles.values()), 'tile')}: {tiles['flagged']} flagged, {review}, "
+        f"{tiles['cleared']} cleared; "
+        f"{found}; {count(summary.hits.get('candidate', 0), 'candidate hit')}"
         + "".join(f", {n} {status}" for status, n in sorted(summary.hits.items()) if status != "candidate"),
     ]
     for note, frames_noted in summary.triage_notes:
-        lines.append(f"  {_count(frames_noted, 'frame')} of {note}")
+        lines.append(f"  {count(frames_noted, 'frame')} of {note}")
     placed = []
     if summary.unplaced:
         placed.append(
-            f"{_count(summary.unplaced, 'frame')} without a GPS position (a person there cannot be placed)"
+            f"{count(summary.unplaced, 'frame')} without a GPS position (a person there cannot be placed)"
         )
     if summary.gps_only:
         placed.append(
-            f"{_count(summary.gps_only, 'frame')} only at their GPS position (no camera attitude or height: "
+            f"{count(summary.gps_only, 'frame')} only at their GPS position (no camera attitude or height: "
             "positions there are off by up to hundreds of metres)"
         )
     if placed:
@@ -81,7 +79,7 @@ def describe(summary: FlightSummary) -> list[str]:
     if summary.review:
         done = sum(n for state, n in summary.review.items() if state != "open")
         lines.append(
-            f"  review: {_count(summary.answers, 'volunteer answer')}; {done} of "
+            f"  review: {count(summary.answers, 'volunteer answer')}; {done} of "
             f"{sum(summary.review.values())} queued tiles closed"
             + "".join(f", {n} {state}" for state, n in sorted(summary.review.items()))
         )

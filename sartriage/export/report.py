@@ -39,6 +39,7 @@ from sartriage.export.coverage import CLASSES, Coverage, tile_class, to_metric
 from sartriage.export.files import Written, atomic
 from sartriage.export.records import placed
 from sartriage.store import Store, schema
+from sartriage.words import count
 
 A4_LANDSCAPE_IN = (11.69, 8.27)
 PRINT_DPI = 300
@@ -48,6 +49,7 @@ LABELS = {
     "reviewed": "sent to volunteers (incl. quality checks)",
     "flagged": "flagged by the detector",
 }
+TILE_WORDS = {"reviewed": "sent to volunteers"}  # the summary's word for a class, where not its name
 HIT_COLOUR = "#2b0a8c"
 MAX_NOTES = 3  # on the page; the rest are counted
 
@@ -91,15 +93,15 @@ class MissionSummary:
             f"{self.frames.get('pending', 0) + self.frames.get('claimed', 0)} pending; "
             f"{self.frames_located} on the map",
             "Tiles: "
-            + ", ".join(f"{self.tiles.get(c, 0)} {c}" for c in CLASSES)
-            + f" ({self.quality_checks} quality checks)",
+            + ", ".join(f"{self.tiles.get(c, 0)} {TILE_WORDS.get(c, c)}" for c in CLASSES)
+            + f" ({count(self.quality_checks, 'quality check')})",
             *(
                 f"  {c}: {self.area_by_class_m2.get(c, 0.0) / 1e4:.2f} ha"
                 for c in CLASSES
                 if self.area_by_class_m2.get(c)
             ),
-            f"Tiles reviewed: {self.tiles_reviewed} "
-            f"({self.answers} answers from {self.volunteers} volunteers)",
+            f"Tiles volunteers answered: {self.tiles_reviewed} "
+            f"({count(self.answers, 'answer')} from {count(self.volunteers, 'volunteer')})",
             "Hits: "
             + (", ".join(f"{n} {s.replace('_', ' ')}" for s, n in self.hits.items() if n) or "none")
             + f"; {self.persons} on this map (one per person)",

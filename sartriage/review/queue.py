@@ -684,15 +684,11 @@ class ReviewQueue:
                 .on_conflict_do_nothing()
             )
         if state == "done" and posterior >= s.candidate_threshold:
-            self._candidate(conn, tile_id, posterior, len(given), now)
+            self._candidate(conn, tile_id, posterior, now)
         elif state != "done" and self._trusted_person_answer(conn, given, small_crew=crew <= SMALL_CREW):
             # missing a person costs far more than a second look: one trusted "person" reaches the
-            # coordinator now, marked as not yet agreed, while the tile goes on collecting answers
-            votes = Counter(a.answer for a in given)
-            self._candidate(
-                conn, tile_id, posterior, len(given), now,
-                note=f"not yet agreed: {votes['person']} of {len(given)} volunteer answers say person",
-            )  # fmt: skip
+            # coordinator now (the app shows how many agreed), while the tile goes on collecting answers
+            self._candidate(conn, tile_id, posterior, now)
 
     def _active_volunteers(self, conn: Connection, now: datetime) -> int:
         """Volunteers at work: seen lately, or invited lately and about to start."""
@@ -743,13 +739,12 @@ class ReviewQueue:
         conn: Connection,
         tile_id: int,
         posterior: float,
-        n_answers: int,
         now: datetime,
         status: str = "candidate",
-        note: str | None = None,
     ) -> bool:
+        """The volunteers' hit on a tile, its confidence their P(person); notes are the coordinator's alone
+        (the answers behind a hit are counted where it is shown and exported)."""
         tile = conn.execute(select(schema.tiles).where(schema.tiles.c.id == tile_id)).one()
-        note = note or f"{n_answers} volunteer answers, P(person) {posterior:.2f}"
         spot = hits.best_detection(conn, tile)
         inserted = insert_if_new(
             conn,
@@ -764,7 +759,7 @@ class ReviewQueue:
             lat=spot.lat if spot else None,
             error_radius_m=spot.error_radius_m if spot else None,
             confidence=float(posterior),
-            note=note,
+            note="",
             created_at=now,
             decided_at=None if status == "candidate" else now,
         )
@@ -777,7 +772,7 @@ class ReviewQueue:
                     hits_table.c.source == "volunteers",
                     hits_table.c.status == "candidate",
                 )
-                .values(note=note, confidence=float(posterior))
+                .values(confidence=float(posterior))
             )
         if inserted or status == "candidate":
             return inserted
@@ -1039,9 +1034,8 @@ class ReviewQueue:
                 .where(RT.c.tile_id == row.tile_id)
                 .values(state="decided", posterior=posterior, updated_at=now)
             )
-            n = conn.execute(select(func.count()).where(ANS.c.tile_id == row.tile_id)).scalar() or 0
             if decision == "person":
-                self._candidate(conn, row.tile_id, posterior, int(n), now, status="confirmed")
+                self._candidate(conn, row.tile_id, posterior, now, status="confirmed")
             self._known_tile(conn, row.tile_id, decision, "coordinator")
         return next(e for e in self.escalations(open_only=False) if e.id == escalation_id)
 
@@ -1147,13 +1141,12 @@ class ReviewQueue:
                 conn.execute(select(RT.c.tile_id, RT.c.state).where(RT.c.tile_id.in_(list(tiles)))).all()
             )
             added = 0
-            counts = Counter(r.tile_id for r in rows if r.tile_id is not None)
             for tile_id, p in tiles.items():
                 if tile_id not in states or states[tile_id] == "decided":
                     continue
                 conn.execute(update(RT).where(RT.c.tile_id == tile_id).values(posterior=p, updated_at=now))
                 if states[tile_id] != "open" and p >= self.settings.candidate_threshold:
-                    added += self._candidate(conn, tile_id, p, counts[tile_id], now)
+                    added += self._candidate(conn, tile_id, p, now)
             return AggregateReport(method, len(tiles), len(rows), added, int(iterations))
 
 

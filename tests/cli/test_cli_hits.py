@@ -44,7 +44,7 @@ def test_list_names_the_other_views_of_the_same_spot(db: str, capsys: pytest.Cap
         assert sorted(row["same_spot"]) == sorted(i for i in ids if i != row["id"])  # type: ignore[type-var]
     assert main(["hits", "list", "--db", db]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split()[-2:] == ["same", "spot"]
+    assert lines[0].split()[-4:] == ["same", "spot", "last", "note"]  # every column is named
     assert lines[1].split()[-1] == ",".join(str(i) for i in ids[1:])
     # a hit alone on its spot says so with a dash
     assert listed(db, capsys, "--min-score", "0.7")[0]["same_spot"] == []

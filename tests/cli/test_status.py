@@ -96,7 +96,7 @@ def test_status_for_people(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out.splitlines()
     assert out[0] == 'flight 1 "north" (/card/north): 4 frames: 1 done, 1 failed, 2 pending'
     assert (
-        out[1] == "  tiles: 5: 1 flagged, 2 for review (1 of them a quality check), 2 cleared; "
+        out[1] == "  5 tiles: 1 flagged, 2 for review (1 of them a quality check), 2 cleared; "
         "2 detections (and 1 clue); 1 candidate hit"
     )
     assert out[2] == "  placement: 1 frame without a GPS position (a person there cannot be placed)"

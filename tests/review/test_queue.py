@@ -21,6 +21,7 @@ from review_fixtures import (
 )
 from sqlalchemy import func, select
 
+from sartriage import hits
 from sartriage.errors import ReviewError
 from sartriage.review import Conflict, Forbidden, NotFound, QueueSettings, ReviewQueue
 from sartriage.review.values import exam_pass_mark
@@ -656,6 +657,23 @@ def volunteers_hits(store: Store, tile: int) -> list[tuple[str, str]]:
     return [(r.status, r.note) for r in rows]
 
 
+def test_a_coordinators_note_on_a_volunteers_candidate_outlives_later_answers(
+    store: Store, heridal_image: Path
+) -> None:
+    queue, crew, tile = small_crew(store, heridal_image, 3)
+    lease = queue.next_lease(crew[0])
+    queue.answer(crew[0], lease.public_id, "person")
+    with store.connect() as conn:
+        hit_id = conn.execute(select(schema.hits.c.id).where(schema.hits.c.tile_id == tile)).scalar_one()
+    hits.add_note(store, hit_id, "team 2 checking from the road")
+    for volunteer in crew[1:]:
+        lease = queue.next_lease(volunteer)
+        queue.answer(volunteer, lease.public_id, "person")
+    [(status, note)] = volunteers_hits(store, tile)
+    assert status == "candidate" and note.endswith("team 2 checking from the road")
+    assert hits.get_hit(store, hit_id).confidence > 0.5  # the answers still move its confidence
+
+
 def test_with_two_volunteers_one_person_answer_reaches_the_coordinator_at_once(
     store: Store, heridal_image: Path
 ) -> None:
@@ -663,7 +681,7 @@ def test_with_two_volunteers_one_person_answer_reaches_the_coordinator_at_once(
     lease = queue.next_lease(anna)
     queue.answer(anna, lease.public_id, "person")
     [(status, note)] = volunteers_hits(store, tile)
-    assert status == "candidate" and note.startswith("not yet agreed: 1 of 1")
+    assert status == "candidate" and note == ""  # notes are the coordinator's; the answers are counted apart
     lease = queue.next_lease(bob)
     queue.answer(bob, lease.public_id, "person")
     assert review_row(store, tile)["state"] != "open"  # two of two agree: nobody else is coming
