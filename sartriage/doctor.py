@@ -7,7 +7,6 @@ process: the core never imports Qt.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import os
 import platform
@@ -15,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,9 +135,9 @@ def cuda_libraries(has_gpu: bool, loader: Callable[[str], object] = ctypes.CDLL)
     if "CUDAExecutionProvider" not in ort.get_available_providers():
         return Check("CUDA libraries", "not needed: this ONNX Runtime has no CUDA provider")
     major = _cuda_major()
-    if hasattr(ort, "preload_dlls"):  # from the nvidia-* wheels when they are installed
-        with contextlib.suppress(Exception), _silenced():
-            ort.preload_dlls(directory="")
+    from sartriage.detect.session import preload_cuda_libraries
+
+    preload_cuda_libraries()
     missing = []
     for name, pattern in CUDA_LIBRARIES.get(sys.platform, ()):
         library = pattern.format(major=major)
@@ -160,13 +159,6 @@ def _cuda_major() -> str:
     except ImportError:
         return "12"
     return str(getattr(info, "cuda_version", "12")).split(".")[0]
-
-
-@contextlib.contextmanager
-def _silenced() -> Iterator[None]:
-    """ONNX Runtime's DLL preloading prints a line per library it does not find; the report says it once."""
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        yield
 
 
 def qt(python: str = sys.executable, loader: Callable[[str], object] = ctypes.CDLL) -> Check:

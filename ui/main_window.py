@@ -37,6 +37,7 @@ from PyQt6.QtWidgets import (
 from sartriage import hits
 from sartriage.detect.card import ModelCard, find_card
 from sartriage.detect.inspect import card_or_draft
+from sartriage.detect.session import DEVICES
 from sartriage.export.formats import Exported
 from sartriage.scan import ScanProgress, TriageRules
 from sartriage.scan.retriage import Retriage, retriage
@@ -258,7 +259,7 @@ class MainWindow(QMainWindow):
         self._action(scan, "Use the &default model", lambda: self.use_model(None))
         self._action(scan, "&Thresholds…", self.choose_thresholds)
         devices = scan.addMenu("&Device")
-        for device in ("auto", "cpu", "cuda"):
+        for device in DEVICES:
             action = QAction(device, self)
             action.setCheckable(True)
             action.setChecked(self.settings.device == device)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import logging
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
@@ -17,17 +19,26 @@ log = logging.getLogger(__name__)
 
 FATAL = 4
 QUIET = 3  # ONNX Runtime log severity: errors only (some exporters leave a wall of warnings)
-PREFERENCE = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
-DEVICES = {
-    "auto": PREFERENCE,
-    "tensorrt": ("TensorrtExecutionProvider", "CPUExecutionProvider"),
-    "cuda": ("CUDAExecutionProvider", "CPUExecutionProvider"),
-    "cpu": ("CPUExecutionProvider",),
-}
+# Fastest first; each is present only where its ONNX Runtime package is installed (onnxruntime-gpu: TensorRT
+# and CUDA; onnxruntime-directml on Windows; onnxruntime-openvino for Intel; CoreML in macOS's onnxruntime).
+PREFERENCE = (
+    "TensorrtExecutionProvider",
+    "CUDAExecutionProvider",
+    "DmlExecutionProvider",
+    "OpenVINOExecutionProvider",
+    "CoreMLExecutionProvider",
+    "CPUExecutionProvider",
+)
 SHORT = {
     "TensorrtExecutionProvider": "TensorRT",
     "CUDAExecutionProvider": "CUDA",
+    "DmlExecutionProvider": "DirectML",
+    "OpenVINOExecutionProvider": "OpenVINO",
+    "CoreMLExecutionProvider": "CoreML",
     "CPUExecutionProvider": "CPU",
+}
+DEVICES = {"auto": PREFERENCE} | {
+    SHORT[p].lower(): (p,) if p == "CPUExecutionProvider" else (p, "CPUExecutionProvider") for p in PREFERENCE
 }
 
 
@@ -40,6 +51,15 @@ def _quiet_runtime() -> Iterator[None]:
             yield
     finally:
         ort.set_default_logger_severity(QUIET)
+
+
+@functools.cache
+def preload_cuda_libraries() -> None:
+    """Load CUDA and cuDNN from the nvidia-* pip wheels (``sartriage[cuda]``) where they are installed, so the
+    CUDA provider runs without a system CUDA install; quiet and harmless where they are not."""
+    if hasattr(ort, "preload_dlls"):
+        with contextlib.suppress(Exception), redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+            ort.preload_dlls(directory="")
 
 
 class Session:
@@ -56,6 +76,8 @@ class Session:
             options.inter_op_num_threads = 1
         available = set(ort.get_available_providers())
         wanted = [p for p in DEVICES[device] if p in available]
+        if {"CUDAExecutionProvider", "TensorrtExecutionProvider"} & set(wanted):
+            preload_cuda_libraries()
         self.model = model
         self._session = self._create(model, options, wanted)
         running = self._session.get_providers()

@@ -69,3 +69,72 @@ def test_unknown_device_and_unreadable_model(tmp_path: Path) -> None:
     bad.write_bytes(b"not a model")
     with pytest.raises(ModelError, match=r"bad\.onnx: ONNX Runtime cannot load it"):
         Session(bad, device="cpu")
+
+
+TENSORRT, CUDA, DML, OPENVINO, CPU = (
+    "TensorrtExecutionProvider",
+    "CUDAExecutionProvider",
+    "DmlExecutionProvider",
+    "OpenVINOExecutionProvider",
+    "CPUExecutionProvider",
+)
+
+
+class FakeRuntime:
+    """ONNX Runtime as a machine with other accelerators installed would be: only its boundary is faked
+    (which providers exist, which of them load); the real CPU session does the work."""
+
+    real = ort.InferenceSession
+
+    def __init__(self, installed: list[str], broken: tuple[str, ...] = ()) -> None:
+        self.installed, self.broken, self.asked = installed, broken, []
+
+    def session(self, model: str, options: object, providers: list[str]) -> object:
+        self.asked.append(list(providers))
+        if providers[0] in self.broken:
+            raise RuntimeError(f"{providers[0]}: its library could not be loaded")
+        session = self.real(model, options, providers=["CPUExecutionProvider"])
+        return type(
+            "Running",
+            (),
+            {"get_providers": lambda _self: providers, "__getattr__": lambda _self, n: getattr(session, n)},
+        )()
+
+
+@pytest.mark.parametrize(
+    ("installed", "broken", "device", "runs"),
+    [
+        ([CUDA, DML, CPU], (), "auto", "CUDA"),
+        ([DML, OPENVINO, CPU], (), "auto", "DirectML"),
+        ([OPENVINO, CPU], (), "auto", "OpenVINO"),
+        (["CoreMLExecutionProvider", CPU], (), "auto", "CoreML"),
+        ([TENSORRT, CUDA, CPU], (TENSORRT,), "auto", "CUDA"),  # listed, but its libraries are missing
+        ([DML, OPENVINO, CPU], (), "openvino", "OpenVINO"),
+        ([DML, CPU], (), "cpu", "CPU"),
+    ],
+)  # fmt: skip
+def test_the_fastest_installed_provider_runs_in_a_fixed_order(
+    shared_models: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    installed: list[str],
+    broken: tuple[str, ...],
+    device: str,
+    runs: str,
+) -> None:
+    fake = FakeRuntime(installed, broken)
+    monkeypatch.setattr(ort, "get_available_providers", lambda: fake.installed)
+    monkeypatch.setattr(ort, "InferenceSession", fake.session)
+    session = Session(shared_models / "yolox_nano_416_coco.onnx", device=device, threads=1)
+    assert session.provider == runs
+    assert all(
+        chain[-1] == "CPUExecutionProvider" for chain in fake.asked
+    )  # the CPU is always the last resort
+    assert session.run(np.zeros((1, 3, 416, 416), np.float32))[0].shape == (1, 3549, 85)
+
+
+def test_a_named_accelerator_that_is_not_installed_is_an_error(
+    shared_models: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ort, "get_available_providers", lambda: ["CPUExecutionProvider"])
+    with pytest.raises(ModelError, match=r"--device directml: DirectML cannot run here"):
+        Session(shared_models / "yolox_nano_416_coco.onnx", device="directml", threads=1)
