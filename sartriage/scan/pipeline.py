@@ -29,7 +29,7 @@ from sartriage.detect import Detector, Tile
 from sartriage.detect.choice import Models
 from sartriage.detect.detections import Detections
 from sartriage.errors import FrameError, StoreError
-from sartriage.frames import Frame, Georef, NotGeoreferenced, open_frame
+from sartriage.frames import Frame, Georef, NotGeoreferenced, georef_record, open_frame
 from sartriage.frames.imagery import Imagery
 from sartriage.scan import claims
 from sartriage.scan.claims import Claim, NewFrame
@@ -176,6 +176,7 @@ def facts_of(frame: Frame) -> FrameFacts:
         gsd_m=frame.gsd_m,
         footprint=footprint,
         georef_note=note,
+        georef=georef_record(georef),
     )
 
 

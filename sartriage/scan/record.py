@@ -46,6 +46,7 @@ class FrameFacts:
     georef_note: str | None
     imagery: str = "rgb"
     triage_note: str | None = None  # why the frame's tiles were triaged otherwise than by score
+    georef: dict[str, Any] | None = None  # frames.stored record: every later position comes from it
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def write_done(
         georef_note=facts.georef_note,
         imagery=facts.imagery,
         triage_note=facts.triage_note,
+        georef=facts.georef,
         model=model,
     )
     tile_ids = _write_tiles(conn, claim.frame_id, found, triage)

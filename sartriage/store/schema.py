@@ -27,7 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -95,6 +95,7 @@ frames = Table(
     Column("model", String(200)),
     Column("imagery", String(16)),  # rgb | thermal (schema 2)
     Column("triage_note", Text),  # e.g. a model not fit for this imagery cleared nothing (schema 2)
+    Column("georef", JSON),  # frames.stored record of the scan's georeferencing; null before schema 4
     _states("status", FRAME_STATES),
     # one content hash per mission: a re-copied card is not scanned twice
     UniqueConstraint("content_hash", name="uq_frames_hash"),

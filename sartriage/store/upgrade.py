@@ -30,7 +30,13 @@ def _exam_retries(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE volunteers ADD COLUMN exam_retries INTEGER NOT NULL DEFAULT 0"))
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {2: _frame_imagery, 3: _exam_retries}
+def _frame_georef(conn: Connection) -> None:
+    """4: frames keep the scan's georeferencing, so positions are placed without the photo. Frames
+    scanned before have none (NULL): their positions still come from the file."""
+    conn.execute(text("ALTER TABLE frames ADD COLUMN georef JSON"))
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {2: _frame_imagery, 3: _exam_retries, 4: _frame_georef}
 
 
 def stored_version(conn: Connection) -> int | None:

@@ -8,12 +8,13 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from scan_support import FLAG, REVIEW, add_broken_files, copy_frames, deervision, heridal, snapshot
 from sqlalchemy import select
 
 from sartriage.detect import Detector
-from sartriage.frames import open_frame
+from sartriage.frames import georef_from_record, open_frame
 from sartriage.scan import ScanOptions, ScanProgress, scan
 from sartriage.scan.claims import status_counts
 from sartriage.store import Store, open_store, schema
@@ -76,6 +77,9 @@ def test_scan_stores_tiles_states_detections_hits_and_errors(
             expected = detector.detect(frame)
             ground = frame.georef.pixel_to_ground(*expected.detections.centres.T)
             assert (row.width, row.height) == (frame.width, frame.height)
+        kept = georef_from_record(row.georef, name)  # what later positions come from, without the file
+        assert kept.kind == frame.georef.kind
+        np.testing.assert_allclose(kept.pixel_to_ground(*expected.detections.centres.T), ground)
         tiles = [t for t in stored["tiles"] if t[0] == row.path]
         assert [t[1:5] for t in tiles] == sorted((t.x, t.y, t.w, t.h) for t in expected.tiles)
         by_window = {

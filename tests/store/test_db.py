@@ -109,6 +109,7 @@ def test_a_schema_1_store_gains_the_frames_imagery_columns(tmp_path: Path) -> No
     with sqlite3.connect(path) as raw:  # what a store made before schema 2 looks like
         raw.execute("ALTER TABLE frames DROP COLUMN imagery")
         raw.execute("ALTER TABLE frames DROP COLUMN triage_note")
+        raw.execute("ALTER TABLE frames DROP COLUMN georef")
         raw.execute("ALTER TABLE volunteers DROP COLUMN exam_retries")
         raw.execute("UPDATE store_info SET value = '1' WHERE key = 'schema_version'")
     with open_store(path) as store, store.connect() as conn:
@@ -122,14 +123,35 @@ def test_a_schema_2_store_counts_entry_check_retries(tmp_path: Path) -> None:
     open_store(path).close()
     with sqlite3.connect(path) as raw:  # what a store made before schema 3 looks like, with a volunteer
         raw.execute("ALTER TABLE volunteers DROP COLUMN exam_retries")
+        raw.execute("ALTER TABLE frames DROP COLUMN georef")
         raw.execute(
             "INSERT INTO volunteers (name, role, token_hash, created_at, exam_state) "
             "VALUES ('v', 'volunteer', 'h', '2024-01-01 00:00:00', 'failed')"
         )
         raw.execute("UPDATE store_info SET value = '2' WHERE key = 'schema_version'")
     with open_store(path) as store, store.connect() as conn:
-        assert upgrade.stored_version(conn) == 3
+        assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
         assert conn.execute(select(schema.volunteers.c.exam_retries)).scalar_one() == 0
+
+
+def test_a_schema_3_store_keeps_its_frames_and_gains_an_empty_georef(tmp_path: Path) -> None:
+    path = tmp_path / "v3.sqlite"
+    open_store(path).close()
+    with sqlite3.connect(path) as raw:  # what a store made before schema 4 looks like, with a scanned frame
+        raw.execute("ALTER TABLE frames DROP COLUMN georef")
+        raw.execute(
+            "INSERT INTO flights (mission_id, name, folder, created_at, priority) "
+            "VALUES (1, 'f', 'f', '2024-01-01', 0)"
+        )
+        raw.execute(
+            "INSERT INTO frames (flight_id, path, content_hash, size_bytes, status) "
+            "VALUES (1, 'a.jpg', 'ab', 1, 'done')"
+        )
+        raw.execute("UPDATE store_info SET value = '3' WHERE key = 'schema_version'")
+    with open_store(path) as store, store.connect() as conn:
+        assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
+        row = conn.execute(select(schema.frames.c.path, schema.frames.c.georef)).one()
+    assert (row.path, row.georef) == ("a.jpg", None)  # positions of this frame still come from its file
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
