@@ -41,13 +41,14 @@ from pathlib import PurePath
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sartriage import hits
 from sartriage.errors import ReviewError
 from sartriage.printable import has_control
 from sartriage.review import aggregate as agg
+from sartriage.review import quality
 from sartriage.review.locate import locate_volunteer_hits
 from sartriage.review.values import (
     ANSWER_VALUES,
@@ -64,7 +65,6 @@ from sartriage.review.values import (
     QueueStatus,
     TileAnswers,
     Volunteer,
-    exam_pass_mark,
     hash_token,
     new_token,
 )
@@ -82,7 +82,6 @@ H = schema.honeypots
 E = schema.escalations
 _CLAIM_RETRIES = 8
 ACTIVE_SECONDS = 600  # a volunteer seen within this is "active" in the status
-ACCURACY_BLOCK = 10  # a volunteer's own record moves only in blocks of this many answers
 # A "person" from a volunteer whose smoothed specificity on known tiles reaches the bar surfaces the tile to
 # the coordinator at once, before others agree. In a crew of up to SMALL_CREW (a night search) a newcomer's
 # assumed 0.8 qualifies and only one shown to cry "person" often does not; in a large crowd, where answers
@@ -248,8 +247,8 @@ class ReviewQueue:
                 update(V).where(V.c.id == volunteer_id, V.c.joined_at.is_(None)).values(joined_at=now)
             )
             if me.role == "volunteer":
-                self._judge_exam(
-                    conn, volunteer_id, me.exam_state
+                quality.judge_exam(
+                    conn, self.settings, volunteer_id, me.exam_state
                 )  # no known tiles to check with: waived now
             return self._volunteer(conn, volunteer_id)
 
@@ -282,7 +281,7 @@ class ReviewQueue:
                     select(ANS.c.volunteer_id, func.count()).group_by(ANS.c.volunteer_id)
                 )
             }
-            accuracy = self._accuracies(conn, [r.id for r in rows])
+            accuracy = quality.accuracies(conn, [r.id for r in rows])
         return [(_to_volunteer(r), int(counts.get(r.id, 0)), accuracy.get(r.id, NO_ACCURACY)) for r in rows]
 
     def _volunteer(self, conn: Connection, volunteer_id: int) -> Volunteer:
@@ -338,26 +337,8 @@ class ReviewQueue:
                     for r in new
                 ]
                 conn.execute(dialect_insert(conn, RT).on_conflict_do_nothing(), rows)
-            self._sync_honeypots(conn)
+            quality.known_tiles_from_hits(conn)
         return len(new)
-
-    def _sync_honeypots(self, conn: Connection) -> None:
-        hits = schema.hits
-        decided = conn.execute(
-            select(hits.c.tile_id, hits.c.status).where(hits.c.status.in_(("confirmed", "found", "rejected")))
-        ).all()
-        truths = {r.tile_id: ("no_person" if r.status == "rejected" else "person") for r in decided}
-        for tile_id, truth in truths.items():
-            source = "confirmed_empty" if truth == "no_person" else "confirmed_hit"
-            self._known_tile(conn, tile_id, truth, source)
-
-    def _known_tile(self, conn: Connection, tile_id: int, truth: str, source: str) -> None:
-        stmt = dialect_insert(conn, H).values(
-            tile_id=tile_id, truth=truth, source=source, active=True, created_at=utcnow()
-        )
-        conn.execute(
-            stmt.on_conflict_do_update(index_elements=[H.c.tile_id], set_={"truth": truth, "source": source})
-        )
 
     def _maybe_sync(self) -> None:
         if time.monotonic() - self._last_sync >= self.settings.sync_seconds:
@@ -433,7 +414,7 @@ class ReviewQueue:
                 return _to_lease(lease), me.exam_state
         if len(open_leases) >= self.settings.max_open_leases:
             raise Conflict(f"answer one of your {len(open_leases)} open tiles before asking for another")
-        exam_state, exam = self._judge_exam(conn, me.id, me.exam_state)
+        exam_state, exam = quality.judge_exam(conn, self.settings, me.id, me.exam_state)
         if exam is not None and exam.answered + exam.in_flight < exam.size(self.settings.exam_size):
             honeypot = self._pick_honeypot(conn, me.id)
             if honeypot is not None:
@@ -486,7 +467,7 @@ class ReviewQueue:
 
     def _pick_honeypot(self, conn: Connection, volunteer_id: int) -> int | None:
         unseen = (
-            conn.execute(select(H.c.id).where(*_unseen_honeypots(volunteer_id)).order_by(H.c.id))
+            conn.execute(select(H.c.id).where(*quality.unseen_honeypots(volunteer_id)).order_by(H.c.id))
             .scalars()
             .all()
         )
@@ -643,7 +624,7 @@ class ReviewQueue:
             self._decide(conn, lease.tile_id, now)
         elif lease.kind == "exam":
             state = conn.execute(select(V.c.exam_state).where(V.c.id == lease.volunteer_id)).scalar_one()
-            self._judge_exam(conn, lease.volunteer_id, state)
+            quality.judge_exam(conn, self.settings, lease.volunteer_id, state)
 
     def _decide(self, conn: Connection, tile_id: int, now: datetime) -> None:
         """Close, extend or escalate one tile from its answers so far."""
@@ -708,7 +689,7 @@ class ReviewQueue:
         if not saying:
             return False
         s = self.settings
-        accuracy = self._accuracies(conn, saying)
+        accuracy = quality.accuracies(conn, saying)
         for v in saying:
             record = accuracy.get(v, NO_ACCURACY)
             specificity = record.smoothed(s.prior_accuracy, s.prior_strength)[1]
@@ -723,7 +704,7 @@ class ReviewQueue:
         informative = [(a.volunteer_id, a.answer) for a in given if a.answer != "unsure"]
         if not informative:
             return self.settings.person_prior, 0, False
-        accuracy = self._accuracies(conn, sorted({v for v, _ in informative}))
+        accuracy = quality.accuracies(conn, sorted({v for v, _ in informative}))
         s = self.settings
         rates = [
             accuracy.get(v, NO_ACCURACY).smoothed(s.prior_accuracy, s.prior_strength) for v, _ in informative
@@ -788,33 +769,6 @@ class ReviewQueue:
         return True
 
     # ── quality control ──────────────────────────────────────────────────────────────────────
-    def _judge_exam(self, conn: Connection, volunteer_id: int, current: str) -> tuple[str, _Exam | None]:
-        """Judge a pending entry check once all of it is answered; store and return the volunteer's exam
-        state, with the check's tally while it is still pending."""
-        s = self.settings
-        if current == "waived" and s.exam_size > 0:
-            # waived for want of known tiles: once the coordinator's decisions give some, a late check
-            exam = _exam_tally(conn, volunteer_id)
-            if exam.size(s.exam_size) == 0:
-                return current, None
-            conn.execute(update(V).where(V.c.id == volunteer_id).values(exam_state="pending"))
-            log.info("volunteer %d gets a late entry check: known tiles exist now", volunteer_id)
-            return "pending", exam
-        if current != "pending":
-            return current, None
-        exam = _exam_tally(conn, volunteer_id)
-        size = exam.size(s.exam_size)
-        state = "pending"
-        if size == 0:
-            state = "waived"  # no entry check configured, or no known tiles in this mission yet
-        elif exam.answered >= size:
-            state = "passed" if exam.correct >= exam_pass_mark(size, s.exam_pass) else "failed"
-        if state == "pending":
-            return state, exam
-        conn.execute(update(V).where(V.c.id == volunteer_id).values(exam_state=state))
-        log.info("volunteer %d entry check: %s (%d of %d right)", volunteer_id, state, exam.correct, size)
-        return state, None
-
     def retry_exam(self, volunteer_id: int) -> Volunteer:
         """Start a failed entry check afresh, ``exam_retries`` times at most (Forbidden after that).
 
@@ -822,101 +776,12 @@ class ReviewQueue:
         """
         now = utcnow()
         with self._tx() as conn:
-            me = self._touch(conn, volunteer_id, now)
-            if me.role != "volunteer" or me.exam_state != "failed":
-                raise Forbidden("only a failed entry check can be retried")
-            if me.exam_retries >= self.settings.exam_retries:
-                raise Forbidden(
-                    "the entry check was already retried; ask the coordinator to invite you again"
-                )
-            exam = select(A.c.id).where(A.c.volunteer_id == volunteer_id, A.c.kind == "exam")
-            conn.execute(delete(ANS).where(ANS.c.assignment_id.in_(exam)))
-            conn.execute(delete(A).where(A.c.volunteer_id == volunteer_id, A.c.kind == "exam"))
-            conn.execute(
-                update(V)
-                .where(V.c.id == volunteer_id)
-                .values(exam_state="pending", exam_retries=V.c.exam_retries + 1)
-            )
-            log.info("volunteer %d retries the entry check", volunteer_id)
+            quality.restart_exam(conn, self.settings, self._touch(conn, volunteer_id, now))
             return self._volunteer(conn, volunteer_id)
 
-    def _accuracies(
-        self, conn: Connection, volunteer_ids: list[int], up_to_answer: int | None = None
-    ) -> dict[int, Accuracy]:
-        """Each volunteer's record on known tiles: honeypots served to them, and tiles later confirmed;
-        with ``up_to_answer``, only over answers with ids up to it."""
-        if not volunteer_ids:
-            return {}
-        query = (
-            select(ANS.c.volunteer_id, ANS.c.answer, H.c.truth)
-            .select_from(ANS.join(H, or_(ANS.c.honeypot_id == H.c.id, ANS.c.tile_id == H.c.tile_id)))
-            .where(ANS.c.volunteer_id.in_(volunteer_ids))
-        )
-        if up_to_answer is not None:
-            query = query.where(ANS.c.id <= up_to_answer)
-        rows = conn.execute(query).all()
-        tallies: dict[int, Counter[str]] = {}
-        for r in rows:
-            tally = tallies.setdefault(r.volunteer_id, Counter())
-            if r.answer == "unsure":
-                tally["unsure"] += 1
-            elif r.truth == "person":
-                tally["tp" if r.answer == "person" else "fn"] += 1
-            else:
-                tally["tn" if r.answer == "no_person" else "fp"] += 1
-            tally["known"] += 1
-        return {
-            v: Accuracy(t["known"], t["tp"] + t["tn"], t["tp"], t["fn"], t["tn"], t["fp"], t["unsure"])
-            for v, t in tallies.items()
-        }
-
-    def _shown_accuracy(self, conn: Connection, volunteer_id: int, answered: int) -> Accuracy:
-        """The record a volunteer sees of themself: over whole blocks of ``ACCURACY_BLOCK`` answers, the
-        newest block left out, so no single answer's change tells them a tile was a known one."""
-        counted = (answered // ACCURACY_BLOCK - 1) * ACCURACY_BLOCK
-        if counted <= 0:
-            return NO_ACCURACY
-        last = conn.execute(
-            select(ANS.c.id)
-            .where(ANS.c.volunteer_id == volunteer_id)
-            .order_by(ANS.c.id)
-            .offset(counted - 1)
-            .limit(1)
-        ).scalar_one()
-        return self._accuracies(conn, [volunteer_id], up_to_answer=int(last)).get(volunteer_id, NO_ACCURACY)
-
     def progress(self, volunteer_id: int) -> Progress:
-        s = self.settings
-        answered = select(func.count()).where(ANS.c.volunteer_id == volunteer_id).scalar_subquery()
-        open_tiles = select(func.count()).where(RT.c.state == "open").scalar_subquery()
         with self.store.connect() as conn:
-            me = conn.execute(
-                select(
-                    V.c.name,
-                    V.c.exam_state,
-                    V.c.exam_retries,
-                    answered.label("answered"),
-                    open_tiles.label("open_tiles"),
-                ).where(V.c.id == volunteer_id)
-            ).one()
-            exam = _exam_tally(conn, volunteer_id)
-            accuracy = self._shown_accuracy(conn, volunteer_id, int(me.answered))
-        judged = me.exam_state in ("passed", "failed")
-        # a judged check was as long as its answers; a pending one as long as the known tiles allow
-        size = exam.answered if judged else exam.size(s.exam_size) if me.exam_state == "pending" else 0
-        return Progress(
-            volunteer_id,
-            me.name,
-            me.exam_state,
-            exam.answered,
-            size,
-            int(me.answered),
-            accuracy,
-            coarse_count(int(me.open_tiles)),
-            exam_correct=exam.correct if judged else None,
-            exam_needed=exam_pass_mark(size, s.exam_pass),
-            exam_retries_left=max(0, s.exam_retries - int(me.exam_retries)),
-        )
+            return quality.progress(conn, self.settings, volunteer_id)
 
     # ── the coordinator's view ───────────────────────────────────────────────────────────────
     def status(self) -> QueueStatus:
@@ -1036,7 +901,7 @@ class ReviewQueue:
             )
             if decision == "person":
                 self._candidate(conn, row.tile_id, posterior, now, status="confirmed")
-            self._known_tile(conn, row.tile_id, decision, "coordinator")
+            quality.known_tile(conn, row.tile_id, decision, "coordinator")
         return next(e for e in self.escalations(open_only=False) if e.id == escalation_id)
 
     def raise_flight(self, flight_id: int, amount: int = 1) -> int:
@@ -1124,7 +989,7 @@ class ReviewQueue:
                 model = agg.dawid_skene(answers, known=known)
                 posterior, iterations = model.posterior, model.iterations
             else:
-                accuracy = self._accuracies(conn, [int(w) for w in worker_keys])
+                accuracy = quality.accuracies(conn, [int(w) for w in worker_keys])
                 s = self.settings
                 mean_acc = np.array(
                     [
@@ -1148,54 +1013,6 @@ class ReviewQueue:
                 if states[tile_id] != "open" and p >= self.settings.candidate_threshold:
                     added += self._candidate(conn, tile_id, p, now)
             return AggregateReport(method, len(tiles), len(rows), added, int(iterations))
-
-
-@dataclass(frozen=True)
-class _Exam:
-    """A volunteer's entry check so far: answers, right answers, leases out, known tiles still to give."""
-
-    answered: int
-    correct: int
-    in_flight: int
-    unseen: int
-
-    def size(self, wanted: int) -> int:
-        """The check's length: ``wanted``, or fewer when the mission has fewer known tiles for them."""
-        return min(wanted, self.answered + self.in_flight + self.unseen)
-
-
-def _unseen_honeypots(volunteer_id: int) -> list[ColumnElement[bool]]:
-    """Active known tiles the volunteer was never given, as a known tile or as a tile to review."""
-    seen = select(A.c.honeypot_id).where(A.c.volunteer_id == volunteer_id, A.c.honeypot_id.is_not(None))
-    seen_tiles = select(A.c.tile_id).where(A.c.volunteer_id == volunteer_id, A.c.tile_id.is_not(None))
-    return [
-        H.c.active.is_(True),
-        H.c.id.not_in(seen),
-        or_(H.c.tile_id.is_(None), H.c.tile_id.not_in(seen_tiles)),
-    ]
-
-
-def _exam_tally(conn: Connection, volunteer_id: int) -> _Exam:
-    rows = conn.execute(
-        select(ANS.c.answer, H.c.truth)
-        .select_from(ANS.join(A, A.c.id == ANS.c.assignment_id).join(H, H.c.id == ANS.c.honeypot_id))
-        .where(ANS.c.volunteer_id == volunteer_id, A.c.kind == "exam")
-    ).all()
-    in_flight = conn.execute(
-        select(func.count()).where(
-            A.c.volunteer_id == volunteer_id, A.c.kind == "exam", A.c.state == "active"
-        )
-    ).scalar_one()
-    unseen = conn.execute(
-        select(func.count()).select_from(H).where(*_unseen_honeypots(volunteer_id))
-    ).scalar_one()
-    return _Exam(len(rows), sum(r.answer == r.truth for r in rows), int(in_flight), int(unseen))
-
-
-def coarse_count(n: int) -> int:
-    """Open tiles as a volunteer sees them: exact up to 20, then in tens, so the count dropping right
-    after an answer does not tell them the other volunteers agreed."""
-    return n if n <= 20 else n - n % 10
 
 
 def _to_volunteer(row: Any) -> Volunteer:

@@ -729,7 +729,7 @@ def test_a_volunteer_sees_their_record_only_in_blocks_so_no_answer_betrays_a_kno
 
 
 def test_open_tiles_are_counted_in_tens_above_twenty() -> None:
-    from sartriage.review.queue import coarse_count
+    from sartriage.review.quality import coarse_count
 
     assert [coarse_count(n) for n in (0, 7, 20, 21, 29, 30, 187)] == [0, 7, 20, 20, 20, 30, 180]
 
