@@ -22,7 +22,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sartriage.frames import sensors
@@ -143,6 +143,22 @@ def _dms(text: str | None, ref: str | None, positive: str, negative: str) -> flo
     if ref not in (positive, negative):
         return None
     return -degrees if ref == negative else degrees
+
+
+def _gps_time(date: str | None, time: str | None) -> str | None:
+    """The GPS receiver's date and time of day (always UTC) as ISO 8601 with +00:00, when both are valid."""
+    hms = numbers(time)
+    if not date or len(hms) != 3 or not (0 <= hms[0] < 24 and 0 <= hms[1] < 60 and 0 <= hms[2] < 61):
+        return None
+    try:
+        day = datetime.strptime(date.strip()[:10], "%Y:%m:%d")
+    except ValueError:
+        return None
+    return (day + timedelta(hours=hms[0], minutes=hms[1], seconds=int(hms[2]))).isoformat() + "+00:00"
+
+
+def _has_offset(stamp: str) -> bool:
+    return stamp.endswith("Z") or re.search(r"[+-]\d\d:\d\d$", stamp) is not None
 
 
 def _timestamp(text: str | None, offset: str | None) -> str | None:
@@ -299,11 +315,15 @@ def read_meta(
     if orientation_value is not None and orientation_value not in (1, 2, 3, 4, 5, 6, 7, 8):
         warnings.append(f"EXIF orientation {orientation_value:g} is not a valid value; shown as stored")
 
+    # the camera's clock is local time; only an offset tag or the GPS receiver's UTC time pins it down
     captured_at = _timestamp(
         tags.get("EXIF_DateTimeOriginal") or tags.get("EXIF_DateTime"), tags.get("EXIF_OffsetTimeOriginal")
     )
     if captured_at is None and (tags.get("EXIF_DateTimeOriginal") or tags.get("EXIF_DateTime")):
         warnings.append("capture time in EXIF is not a valid date; ignored")
+    gps_time = _gps_time(tags.get("EXIF_GPSDateStamp"), tags.get("EXIF_GPSTimeStamp"))
+    if gps_time is not None and (captured_at is None or not _has_offset(captured_at)):
+        captured_at = gps_time
 
     lat = _dms(tags.get("EXIF_GPSLatitude"), tags.get("EXIF_GPSLatitudeRef"), "N", "S")
     lon = _dms(tags.get("EXIF_GPSLongitude"), tags.get("EXIF_GPSLongitudeRef"), "E", "W")

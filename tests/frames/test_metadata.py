@@ -254,3 +254,28 @@ def test_hostile_or_broken_xmp_is_ignored(packet: str) -> None:
     meta = read_meta({"EXIF_Make": "DJI"}, packet, 100, 80)
     assert meta.attitude is None
     assert any("XMP" in line for line in meta.warnings)
+
+
+def test_the_gps_receivers_utc_time_pins_down_a_camera_clock_without_a_time_zone(shared_data: Path) -> None:
+    tags, xmp = _tags_and_xmp(sorted((shared_data / "geotagged/odm_caliterra").glob("*.jpg"))[0])
+    assert tags["EXIF_DateTimeOriginal"].endswith("13:20:51")  # the camera's clock: local time, no offset
+    meta = read_meta(tags, xmp, 4000, 3000)
+    assert meta.captured_at == "2014-10-19T18:20:51+00:00"  # what the GPS receiver says, in UTC
+
+
+@pytest.mark.parametrize(
+    ("tags", "captured_at"),
+    [
+        ({"EXIF_DateTimeOriginal": "2020:06:04 22:10:30"}, "2020-06-04T22:10:30"),  # zone unknown: no offset
+        ({"EXIF_DateTimeOriginal": "2020:06:04 22:10:30", "EXIF_OffsetTimeOriginal": "+02:00"},
+         "2020-06-04T22:10:30+02:00"),
+        ({"EXIF_DateTimeOriginal": "2020:06:04 22:10:30", "EXIF_OffsetTimeOriginal": "+02:00",
+          "EXIF_GPSDateStamp": "2020:06:04", "EXIF_GPSTimeStamp": "(20) (10) (31)"},
+         "2020-06-04T22:10:30+02:00"),  # the camera's own offset stands
+        ({"EXIF_GPSDateStamp": "2020:06:04", "EXIF_GPSTimeStamp": "(25) (10) (31)"}, None),  # not a time
+        ({"EXIF_GPSDateStamp": "2020:06:04", "EXIF_GPSTimeStamp": "(4) (5) (6.5)"},
+         "2020-06-04T04:05:06+00:00"),
+    ],
+)  # fmt: skip
+def test_capture_time_and_its_zone(tags: dict[str, str], captured_at: str | None) -> None:
+    assert read_meta(tags, None, 100, 100).captured_at == captured_at
