@@ -386,22 +386,25 @@ __all__: Sequence[str] = [
 
 def mark_person(store: Store, frame_id: int, box: tuple[float, float, float, float], note: str = "") -> Hit:
     """A person the coordinator saw that the detector and volunteers missed: a confirmed hit at the centre
-    of ``box`` (x1, y1, x2, y2 in frame pixels), placed on the ground by the frame's camera model like
-    any other, with the box kept as a detection of model ``coordinator`` (so it is training data).
+    of ``box`` (x1, y1, x2, y2 in frame pixels), placed on the ground by the georeferencing the scan
+    stored, like any other, with the box kept as a detection of model ``coordinator`` (training data).
 
-    A frame whose photo is gone or has no georeferencing still gets the hit, without a position."""
+    A frame without georeferencing (or scanned before the store kept it, its photo gone) still gets the
+    hit, without a position."""
     x1, y1, x2, y2 = (float(v) for v in box)
     x1, x2 = sorted((x1, x2))
     y1, y2 = sorted((y1, y2))
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
     f, h = schema.frames, schema.hits
     with store.connect() as conn:
-        frame = conn.execute(select(f.c.path, f.c.width, f.c.height).where(f.c.id == frame_id)).first()
+        frame = conn.execute(
+            select(f.c.path, f.c.width, f.c.height, f.c.georef).where(f.c.id == frame_id)
+        ).first()
     if frame is None:
         raise ReviewError(f"frame {frame_id}: no such frame in this mission")
     if not (0 <= cx < (frame.width or 0) and 0 <= cy < (frame.height or 0)):
         raise ReviewError(f"({cx:.0f}, {cy:.0f}) lies outside the frame ({frame.width}x{frame.height} px)")
-    lon, lat, radius = _ground(PurePath(frame.path), cx, cy)
+    lon, lat, radius = _ground(PurePath(frame.path), frame.georef, cx, cy)
     now = utcnow()
     with store.begin() as conn:
         tile = _tile_for_mark(conn, frame_id, cx, cy)
@@ -470,12 +473,15 @@ def _tile_for_mark(conn: Connection, frame_id: int, x: float, y: float) -> int:
     return int(free[0].id)
 
 
-def _ground(path: PurePath, x: float, y: float) -> tuple[float | None, float | None, float | None]:
-    """lon, lat and error radius of a frame pixel from the frame's georeferencing (None when unknown)."""
+def _ground(
+    path: PurePath, record: dict[str, Any] | None, x: float, y: float
+) -> tuple[float | None, float | None, float | None]:
+    """lon, lat and error radius of a frame pixel from the frame's stored georeferencing ``record``
+    (None when unknown)."""
     from sartriage.frames import ground_of_pixels  # the core hit list never needs the frame reader
 
     try:
-        lon, lat, radius = ground_of_pixels(Path(path), np.array([x]), np.array([y]))
+        lon, lat, radius = ground_of_pixels(Path(path), np.array([x]), np.array([y]), record)
     except SartriageError as exc:
         log.warning("a marked person on %s has no ground position: %s", path.name, exc)
         return None, None, None

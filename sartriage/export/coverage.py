@@ -1,10 +1,11 @@
 """What was searched: frame footprints, tiles by triage outcome, and hits, on the ground.
 
-Tile outlines come from each frame's own georeferencing (``open_frame`` →
-``georef.pixel_to_ground`` of the tile corners), so they follow the camera
-model, not a rectangle. A frame that cannot be opened any more (a card taken
-away) keeps its stored footprint; its tiles are left off the map and the
-reason is listed in ``notes``.
+Tile outlines come from each frame's georeferencing as the scan stored it
+(``frames.stored_georef`` → ``georef.pixel_to_ground`` of the tile corners), so
+they follow the camera model, not a rectangle, with the photo folder gone. A
+frame scanned before the store kept that (schema 3) is opened again; when it
+cannot be any more, it keeps its stored footprint, its tiles are left off the
+map and the reason is listed in ``notes``.
 
 Tiles fall in three classes, drawn in this order so the most telling is on top
 where frames overlap: ``cleared`` (the detector was sure it is empty),
@@ -15,7 +16,6 @@ quality-check tile) and ``flagged`` (the detector was sure of a person).
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -26,13 +26,13 @@ import shapely
 from shapely.geometry import Polygon
 from sqlalchemy import func, select
 
-from sartriage.errors import SartriageError, SartriageWarning
+from sartriage.errors import SartriageError
 from sartriage.export.coords import UtmProjection
 from sartriage.export.files import Written, prepare, write_text
 from sartriage.export.geojson import collection, dumps, feature, hit_features
 from sartriage.export.geojson import polygon as geojson_polygon
 from sartriage.export.records import HitRecord
-from sartriage.frames import open_frame
+from sartriage.frames import stored_georef
 from sartriage.store import Store, schema
 from sartriage.store.queries import flight_is
 
@@ -103,20 +103,19 @@ def tile_class(state: str, quality_check: bool) -> str:
     return "reviewed" if state == "review" or quality_check else "cleared"
 
 
-def _tile_outlines(path: Path, windows: np.ndarray) -> list[Polygon | None]:
-    """Ground outlines of (x, y, w, h) windows of one frame; None where a corner has no ground."""
+def _tile_outlines(path: Path, record: dict[str, Any] | None, windows: np.ndarray) -> list[Polygon | None]:
+    """Ground outlines of (x, y, w, h) windows of one frame, from its stored georeferencing ``record``
+    (the file only for stores older than it); None where a corner has no ground."""
     x, y, w, h = (windows[:, i].astype(np.float64) for i in range(4))
     # corners clockwise from top-left plus edge midpoints, so a tilted camera's outline stays true
     xs = np.stack([x, x + w / 2, x + w, x + w, x + w, x + w / 2, x, x], axis=1)
     ys = np.stack([y, y, y, y + h / 2, y + h, y + h, y + h, y + h / 2], axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SartriageWarning)
-        with open_frame(path) as frame:
-            if not frame.georef:
-                raise SartriageError(f"{path.name}: not georeferenced")
-            if frame.georef.kind == "position_only":
-                raise SartriageError("only a GPS position, no camera attitude or height: no ground outline")
-            lon, lat, _ = frame.georef.pixel_to_ground(xs.ravel(), ys.ravel())
+    georef = stored_georef(path, record)
+    if not georef:
+        raise SartriageError(f"{path.name}: not georeferenced")
+    if georef.kind == "position_only":
+        raise SartriageError("only a GPS position, no camera attitude or height: no ground outline")
+    lon, lat, _ = georef.pixel_to_ground(xs.ravel(), ys.ravel())
     lon, lat = lon.reshape(xs.shape), lat.reshape(xs.shape)
     out: list[Polygon | None] = []
     for i in range(len(windows)):
@@ -139,7 +138,9 @@ def valid_polygon(points: Any) -> Polygon | None:
 def load_coverage(store: Store, hits: Sequence[HitRecord] = (), flights: Sequence[str] = ()) -> Coverage:
     """Frames (done ones), their tiles with ground outlines, and the given hits."""
     f, t, fl, a = schema.frames, schema.tiles, schema.flights, schema.answers
-    frame_query = select(f.c.id, f.c.path, f.c.footprint, fl.c.name).join(fl, f.c.flight_id == fl.c.id)
+    frame_query = select(f.c.id, f.c.path, f.c.footprint, f.c.georef, fl.c.name).join(
+        fl, f.c.flight_id == fl.c.id
+    )
     frame_query = frame_query.where(f.c.status == "done").order_by(f.c.id)
     if flights:
         frame_query = frame_query.where(flight_is(flights))
@@ -172,7 +173,7 @@ def load_coverage(store: Store, hits: Sequence[HitRecord] = (), flights: Sequenc
             continue
         windows = np.array([(r.x, r.y, r.w, r.h) for r in rows])
         try:
-            outlines = _tile_outlines(Path(row.path), windows)
+            outlines = _tile_outlines(Path(row.path), row.georef, windows)
         except (SartriageError, ValueError) as exc:
             notes.append(f"{name}: tiles not placed ({str(exc).splitlines()[0]})")
             continue
@@ -195,7 +196,7 @@ def load_coverage(store: Store, hits: Sequence[HitRecord] = (), flights: Sequenc
         log.debug("coverage: %s", note)
     if notes:
         log.warning(
-            "coverage: %d frames could not be opened, their tiles are not on the map (first: %s)",
+            "coverage: %d frames could not be placed, their tiles are not on the map (first: %s)",
             len(notes),
             notes[0],
         )

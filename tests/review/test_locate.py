@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
 from review_fixtures import LACMUS, add_flight, add_frame, add_tiles, make_queue
+from scan_support import copy_frames, deervision, make_card
 from sqlalchemy import insert, select
 
-from sartriage.store import Store, schema
+from sartriage.detect import Detector
+from sartriage.errors import SartriageWarning
+from sartriage.export.coverage import load_coverage
+from sartriage.frames import open_frame
+from sartriage.hits import mark_person
+from sartriage.scan import ScanOptions, scan
+from sartriage.store import Store, open_store, schema
 
 
 def add_detection(
@@ -76,3 +84,44 @@ def test_a_frame_without_position_leaves_the_candidate_unplaced(
     agree_on_person(sqlite_store)
     (hit,) = volunteer_hits(sqlite_store)
     assert hit.lon is None and hit.lat is None
+
+
+def test_positions_are_placed_with_the_photo_folder_gone(
+    tmp_path: Path, shared_data: Path, shared_models: Path
+) -> None:
+    """The SD card goes back into the drone after the scan: volunteers' candidates, the coordinator's
+    marks and the coverage tiles are still placed, where the photos themselves would place them."""
+    card = tmp_path / "flight"
+    copy_frames(shared_data, card, deervision(shared_data, 3))
+    h, t, f = schema.hits, schema.tiles, schema.frames
+    without_detection = (h.c.source == "volunteers") & h.c.detection_id.is_(None)
+    with open_store(tmp_path / "mission.sqlite") as store:
+        detector = Detector.open(make_card(shared_models, tmp_path), device="cpu")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SartriageWarning)
+            for _ in scan(store, card, detector, ScanOptions(quality_share=1.0)):
+                pass
+        card.rename(tmp_path / "back in the drone")
+        agree_on_person(store)
+        with store.connect() as conn:
+            frame_id = conn.execute(select(f.c.id).order_by(f.c.id)).scalars().first()
+        mark_person(store, frame_id, (300, 200, 320, 240))
+        coverage = load_coverage(store)
+        with store.connect() as conn:
+            tiles = conn.execute(select(t.c.id)).scalars().all()
+            placed = conn.execute(
+                select(h.c.source, h.c.x, h.c.y, h.c.lon, h.c.lat, h.c.error_radius_m, f.c.path)
+                .join(t, t.c.id == h.c.tile_id)
+                .join(f, f.c.id == t.c.frame_id)
+                .where((h.c.source == "coordinator") | without_detection)
+            ).all()  # fmt: skip
+
+    assert coverage.notes == () and sorted(tile.tile_id for tile in coverage.tiles) == sorted(tiles)
+    assert {row.source for row in placed} == {"volunteers", "coordinator"}
+    (tmp_path / "back in the drone").rename(card)
+    for row in placed:
+        with warnings.catch_warnings(), open_frame(row.path) as frame:
+            warnings.simplefilter("ignore", SartriageWarning)
+            lon, lat, radius = (float(v[0]) for v in frame.georef.pixel_to_ground([row.x], [row.y]))
+        assert (row.lon, row.lat) == (pytest.approx(lon, abs=1e-9), pytest.approx(lat, abs=1e-9))
+        assert row.error_radius_m == pytest.approx(radius)
