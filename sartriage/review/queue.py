@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -48,8 +48,9 @@ from sartriage import hits
 from sartriage.errors import ReviewError
 from sartriage.printable import has_control
 from sartriage.review import aggregate as agg
-from sartriage.review import quality
+from sartriage.review import leases, quality
 from sartriage.review.locate import locate_volunteer_hits
+from sartriage.review.rows import to_volunteer, utc
 from sartriage.review.values import (
     ANSWER_VALUES,
     NO_ACCURACY,
@@ -95,18 +96,6 @@ PROVEN_EMPTY_TILES = 20  # known empty tiles answered before a record counts as 
 AUTH_CACHE_SECONDS = 5.0
 
 
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back without a zone; every time in the store is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def utc(value: datetime) -> datetime:
-    """:func:`aware` for a column that is never NULL."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True)
 class AggregateReport:
     method: str
@@ -139,9 +128,9 @@ class ReviewQueue:
         self.settings = settings or QueueSettings()
         # whether the next tile is a known one, and which: a fixed seed replays both
         seed = self.settings.seed
-        self._rng = random.Random(seed)
-        self._pick_rng = random.Random(None if seed is None else seed + 1)
-        self._rng_lock = threading.Lock()
+        self._draws = leases.Draws(
+            random.Random(seed), random.Random(None if seed is None else seed + 1), threading.Lock()
+        )
         self._write_lock: threading.RLock | None = threading.RLock() if store.is_sqlite else None
         self._last_sync = -float("inf")
         self._unlocatable: set[int] = set()  # hits whose frame gives no position
@@ -226,7 +215,7 @@ class ReviewQueue:
             return cached[0]
         with self.store.connect() as conn:
             row = conn.execute(select(V).where(V.c.token_hash == digest)).first()
-        who = None if row is None or row.revoked_at is not None else _to_volunteer(row)
+        who = None if row is None or row.revoked_at is not None else to_volunteer(row)
         if who is not None:
             with self._auth_lock:
                 if len(self._auth_cache) > 10_000:
@@ -266,7 +255,7 @@ class ReviewQueue:
                 .values(state="revoked")
                 .returning(A.c.tile_id)
             ).all()
-            self._release(conn, [r.tile_id for r in released])
+            leases.release(conn, [r.tile_id for r in released])
             revoked = self._volunteer(conn, volunteer_id)
         self._forget_tokens()
         return revoked
@@ -282,13 +271,13 @@ class ReviewQueue:
                 )
             }
             accuracy = quality.accuracies(conn, [r.id for r in rows])
-        return [(_to_volunteer(r), int(counts.get(r.id, 0)), accuracy.get(r.id, NO_ACCURACY)) for r in rows]
+        return [(to_volunteer(r), int(counts.get(r.id, 0)), accuracy.get(r.id, NO_ACCURACY)) for r in rows]
 
     def _volunteer(self, conn: Connection, volunteer_id: int) -> Volunteer:
         row = conn.execute(select(V).where(V.c.id == volunteer_id)).first()
         if row is None:
             raise NotFound(f"no volunteer with id {volunteer_id}")
-        return _to_volunteer(row)
+        return to_volunteer(row)
 
     # ── picking up new tiles and known tiles ─────────────────────────────────────────────────
     def sync(self) -> int:
@@ -352,22 +341,11 @@ class ReviewQueue:
 
     def expire_leases(self, now: datetime | None = None) -> int:
         """Return leases past their time to the queue; the count returned."""
-        now = now or utcnow()
         with self._tx() as conn:
-            gone = conn.execute(
-                update(A)
-                .where(A.c.state == "active", A.c.expires_at < now)
-                .values(state="expired")
-                .returning(A.c.tile_id)
-            ).all()
-            self._release(conn, [r.tile_id for r in gone])
+            gone = leases.expire(conn, now or utcnow())
         if gone:
-            log.info("%d lease(s) expired and went back to the queue", len(gone))
-        return len(gone)
-
-    def _release(self, conn: Connection, tile_ids: Iterable[int | None]) -> None:
-        for tile_id, n in sorted(Counter(t for t in tile_ids if t is not None).items()):
-            conn.execute(update(RT).where(RT.c.tile_id == tile_id).values(inflight=RT.c.inflight - n))
+            log.info("%d lease(s) expired and went back to the queue", gone)
+        return gone
 
     # ── leasing ──────────────────────────────────────────────────────────────────────────────
     def next_lease(self, volunteer_id: int, holding: Iterable[str] = ()) -> Lease | None:
@@ -390,7 +368,7 @@ class ReviewQueue:
         now = utcnow()
         with self._tx() as conn:
             me = self._touch(conn, volunteer_id, now)
-            lease, exam_state = self._pick_next(conn, me, holding, now)
+            lease, exam_state = leases.pick_next(conn, self.settings, self._draws, me, holding, now)
         # outside the transaction, so that a failed entry check stays recorded
         if lease is None and exam_state == "failed":
             if me.exam_retries < self.settings.exam_retries:
@@ -398,151 +376,19 @@ class ReviewQueue:
             raise Forbidden("your entry check was not passed, also on the retry; your answers cannot be used")
         return lease
 
-    def _pick_next(
-        self, conn: Connection, me: Any, holding: set[str], now: datetime
-    ) -> tuple[Lease | None, str]:
-        """The lease to show next and the volunteer's exam state, inside the caller's transaction."""
-        if me.role != "volunteer":
-            raise Forbidden("the coordinator token cannot review tiles; use a volunteer invite")
-        open_leases = conn.execute(
-            select(A)
-            .where(A.c.volunteer_id == me.id, A.c.state == "active", A.c.expires_at >= now)
-            .order_by(A.c.id)
-        ).all()
-        for lease in open_leases:
-            if lease.public_id not in holding:
-                return _to_lease(lease), me.exam_state
-        if len(open_leases) >= self.settings.max_open_leases:
-            raise Conflict(f"answer one of your {len(open_leases)} open tiles before asking for another")
-        exam_state, exam = quality.judge_exam(conn, self.settings, me.id, me.exam_state)
-        if exam is not None and exam.answered + exam.in_flight < exam.size(self.settings.exam_size):
-            honeypot = self._pick_honeypot(conn, me.id)
-            if honeypot is not None:
-                return self._lease(conn, me.id, now, kind="exam", honeypot_id=honeypot), exam_state
-        if exam_state in ("passed", "waived"):
-            return self._lease_work(conn, me.id, now), exam_state
-        return None, exam_state  # failed, or the rest of the entry check is on the page already
-
-    def _lease_work(self, conn: Connection, volunteer_id: int, now: datetime) -> Lease | None:
-        if self._roll() < self.settings.honeypot_rate:
-            honeypot = self._pick_honeypot(conn, volunteer_id)
-            if honeypot is not None:
-                return self._lease(conn, volunteer_id, now, kind="honeypot", honeypot_id=honeypot)
-        tile_id = self._claim_tile(conn, volunteer_id)
-        if tile_id is None:
-            return None
-        return self._lease(conn, volunteer_id, now, kind="review", tile_id=tile_id)
-
-    def _roll(self) -> float:
-        with self._rng_lock:
-            return self._rng.random()
-
-    def _claim_tile(self, conn: Connection, volunteer_id: int) -> int | None:
-        seen_tile = exists().where(A.c.volunteer_id == volunteer_id, A.c.tile_id == RT.c.tile_id)
-        seen_as_known = exists().where(
-            A.c.volunteer_id == volunteer_id, A.c.honeypot_id == H.c.id, H.c.tile_id == RT.c.tile_id
-        )
-        query = (
-            select(RT.c.tile_id)
-            .where(
-                RT.c.state == "open",
-                RT.c.answers + RT.c.inflight < RT.c.needed,
-                ~seen_tile,
-                ~seen_as_known,
-            )
-            .order_by(RT.c.boost.desc(), RT.c.score.desc(), RT.c.flight_created_at.desc(), RT.c.tile_id)
-            .limit(1)
-        )
-        if self._is_pg:
-            query = query.with_for_update(skip_locked=True, of=RT)
-        tile_id = conn.execute(query).scalar()
-        if tile_id is None:
-            return None
-        taken = conn.execute(
-            update(RT)
-            .where(RT.c.tile_id == tile_id, RT.c.state == "open", RT.c.answers + RT.c.inflight < RT.c.needed)
-            .values(inflight=RT.c.inflight + 1)
-        ).rowcount
-        return int(tile_id) if taken else None
-
-    def _pick_honeypot(self, conn: Connection, volunteer_id: int) -> int | None:
-        unseen = (
-            conn.execute(select(H.c.id).where(*quality.unseen_honeypots(volunteer_id)).order_by(H.c.id))
-            .scalars()
-            .all()
-        )
-        if not unseen:
-            return None
-        with self._rng_lock:
-            return int(self._pick_rng.choice(unseen))
-
-    def _lease(
-        self,
-        conn: Connection,
-        volunteer_id: int,
-        now: datetime,
-        *,
-        kind: str,
-        tile_id: int | None = None,
-        honeypot_id: int | None = None,
-    ) -> Lease:
-        public_id, expires_at = new_token()[:24], now + timedelta(minutes=self.settings.lease_minutes)
-        values = {
-            "public_id": public_id,
-            "volunteer_id": volunteer_id,
-            "tile_id": tile_id,
-            "honeypot_id": honeypot_id,
-            "kind": kind,
-            "state": "active",
-            "created_at": now,
-            "expires_at": expires_at,
-        }
-        conn.execute(insert(A).values(**values))
-        return Lease(public_id, volunteer_id, tile_id, honeypot_id, kind, expires_at)
-
     def lease(self, volunteer_id: int, public_id: str) -> Lease:
         """One of the volunteer's own leases (any state); NotFound for anyone else's."""
         with self.store.connect() as conn:
-            row = conn.execute(
-                select(A).where(A.c.public_id == public_id, A.c.volunteer_id == volunteer_id)
-            ).first()
-        if row is None:
-            raise NotFound(f"no tile {public_id!r} among your assignments")
-        return _to_lease(row)
+            return leases.own_lease(conn, volunteer_id, public_id)
 
     def unreadable(self, volunteer_id: int, public_id: str, reason: str) -> None:
         """A leased tile's picture cannot be made: release the lease and hand the tile to the coordinator."""
         now = utcnow()
         with self._tx() as conn:
             self._touch(conn, volunteer_id, now)
-            lease = conn.execute(
-                update(A)
-                .where(A.c.public_id == public_id, A.c.volunteer_id == volunteer_id, A.c.state == "active")
-                .values(state="revoked")
-                .returning(A.c.tile_id, A.c.honeypot_id)
-            ).first()
-            if lease is None:
-                return
-            if lease.honeypot_id is not None:
-                conn.execute(update(H).where(H.c.id == lease.honeypot_id).values(active=False))
-                return
-            self._release(conn, [lease.tile_id])
-            opened = conn.execute(
-                update(RT)
-                .where(RT.c.tile_id == lease.tile_id, RT.c.state == "open")
-                .values(state="escalated")
-            ).rowcount
-            if opened:
-                conn.execute(
-                    dialect_insert(conn, E)
-                    .values(
-                        tile_id=lease.tile_id,
-                        created_at=now,
-                        reason=f"picture cannot be read: {reason}"[:500],
-                    )
-                    .on_conflict_do_nothing()
-                )
-        log.warning("tile %s went to the coordinator: %s", lease.tile_id, reason)
+            tile_id = leases.unreadable(conn, volunteer_id, public_id, reason, now)
+        if tile_id is not None:
+            log.warning("tile %s went to the coordinator: %s", tile_id, reason)
 
     # ── answering ────────────────────────────────────────────────────────────────────────────
     def answer(
@@ -600,7 +446,7 @@ class ReviewQueue:
             if then_next:
                 me = conn.execute(select(V).where(V.c.id == volunteer_id)).one()  # the exam may have ended
                 with suppress(Conflict):  # enough tiles open on the page already
-                    upcoming, _ = self._pick_next(conn, me, holding, now)
+                    upcoming, _ = leases.pick_next(conn, self.settings, self._draws, me, holding, now)
         return AnswerOutcome(public_id, value, repeated=repeated, next=upcoming)
 
     def _store_answer(self, conn: Connection, lease: Any, value: str, now: datetime) -> None:
@@ -1013,22 +859,6 @@ class ReviewQueue:
                 if states[tile_id] != "open" and p >= self.settings.candidate_threshold:
                     added += self._candidate(conn, tile_id, p, now)
             return AggregateReport(method, len(tiles), len(rows), added, int(iterations))
-
-
-def _to_volunteer(row: Any) -> Volunteer:
-    return Volunteer(
-        id=int(row.id),
-        name=row.name,
-        role=row.role,
-        exam_state=row.exam_state,
-        created_at=utc(row.created_at),
-        joined_at=aware(row.joined_at),
-        revoked=row.revoked_at is not None,
-    )
-
-
-def _to_lease(row: Any) -> Lease:
-    return Lease(row.public_id, row.volunteer_id, row.tile_id, row.honeypot_id, row.kind, utc(row.expires_at))
 
 
 def _area_boost(raises: Sequence[Any], lon: float | None, lat: float | None) -> int:
