@@ -1,0 +1,7 @@
+"""The bundle's `sartriage` command (PyInstaller entry point)."""
+
+import sys
+
+from sartriage.cli import main
+
+sys.exit(main())
