@@ -79,6 +79,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"share of cleared tiles sent to review to measure misses (default {DEFAULT_QUALITY_SHARE})",
     )
     parser.add_argument(
+        "--dem",
+        type=Path,
+        metavar="DSM.tif",
+        help="terrain GeoTIFF (DSM/DTM) that every photo's camera rays meet, instead of flat ground at "
+        "the take-off height; recorded with each frame (as in `sartriage info --dem`)",
+    )
+    parser.add_argument(
         "--watch", action="store_true", help="keep scanning new files as they appear (Ctrl-C ends)"
     )
     parser.add_argument("--retry-failed", action="store_true", help="try the flight's failed frames again")
@@ -172,6 +179,7 @@ def _run(store: Store, args: argparse.Namespace) -> int:
         watch=args.watch,
         retry_failed=args.retry_failed,
         follow_links=args.follow_links,
+        dem=args.dem,
     )
     for detector in models.detectors:
         try:

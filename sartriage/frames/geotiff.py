@@ -166,19 +166,29 @@ class TerrainPatch:
             return np.nan_to_num(np.nanmax(z, axis=-1) - np.nanmin(z, axis=-1), nan=0.0)
 
 
+def _open_dem(path: Path) -> rasterio.io.DatasetReader:
+    try:
+        dataset = rasterio.open(path)
+    except RasterioIOError as exc:
+        raise FrameError(f"{path}: the DEM cannot be opened ({exc}); give a GeoTIFF of elevations") from exc
+    if dataset.crs is None or dataset.transform.is_identity:
+        dataset.close()
+        raise FrameError(f"{path}: the DEM has no georeferencing (CRS and transform); give a GeoTIFF DEM")
+    return dataset
+
+
+def check_dem(dem: str | PathLike[str]) -> None:
+    """Raise :class:`FrameError` (one line naming the file) when ``dem`` is not a usable DEM GeoTIFF."""
+    _open_dem(Path(dem)).close()
+
+
 def load_terrain(dem: str | PathLike[str], lon: float, lat: float, radius_m: float) -> TerrainPatch | None:
     """The DEM around (lon, lat) out to ``radius_m``; None when the DEM does not cover that point.
 
     Raises :class:`FrameError` when the DEM cannot be used at all.
     """
     path = Path(dem)
-    try:
-        dataset = rasterio.open(path)
-    except RasterioIOError as exc:
-        raise FrameError(f"{path}: the DEM cannot be opened ({exc}); give a GeoTIFF of elevations") from exc
-    with dataset:
-        if dataset.crs is None or dataset.transform.is_identity:
-            raise FrameError(f"{path}: the DEM has no georeferencing (CRS and transform); give a GeoTIFF DEM")
+    with _open_dem(path) as dataset:
         east = np.array([-radius_m, radius_m, radius_m, -radius_m, 0.0])
         north = np.array([-radius_m, -radius_m, radius_m, radius_m, 0.0])
         lons, lats = geodesy.enu_to_lonlat(lon, lat, east, north)

@@ -30,6 +30,7 @@ from sartriage.detect.choice import Models
 from sartriage.detect.detections import Detections
 from sartriage.errors import FrameError, StoreError
 from sartriage.frames import Frame, Georef, NotGeoreferenced, georef_record, open_frame
+from sartriage.frames.geotiff import check_dem
 from sartriage.frames.imagery import Imagery
 from sartriage.scan import claims
 from sartriage.scan.claims import Claim, NewFrame
@@ -68,6 +69,7 @@ class ScanOptions:
     poll_s: float = 2.0  # how often --watch (and a worker waiting for others' claims) looks again
     retry_failed: bool = False  # put the flight's failed frames back in the queue first
     follow_links: bool = False  # take frames behind links that lead outside the folder
+    dem: Path | None = None  # terrain GeoTIFF every photo's rays meet; each frame's record names it
 
     def __post_init__(self) -> None:
         if self.readers < 1 or self.queue_chunks < 1:
@@ -207,6 +209,9 @@ class _ScanRun:
     def __init__(self, store: Store, folder: Path, models: Models, options: ScanOptions) -> None:
         if not folder.is_dir():
             raise FrameError(f"{folder}: not a folder; give the folder the drone photos were copied to")
+        if options.dem is not None:
+            check_dem(options.dem)
+            options = replace(options, dem=Path(options.dem).resolve())
         self.store = store
         self.folder = folder.resolve()
         self.models = models
@@ -376,7 +381,7 @@ class _ScanRun:
     def _read(self, claim: Claim) -> bool:
         """Queue the frame's tiles chunk by chunk (or why it cannot be read); False once the scan stops."""
         try:
-            with open_frame(claim.path) as frame:
+            with open_frame(claim.path, dem=self.options.dem) as frame:
                 imagery = frame.imagery
                 detector = self.models.for_kind(imagery.kind)
                 tiles = tuple(detector.plan(frame))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import signal
 import sqlite3
 import subprocess
@@ -25,11 +26,13 @@ from scan_support import (
     scan_command,
     snapshot,
 )
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from sartriage.cli import main
 from sartriage.cli import scan as scan_cli
-from sartriage.store import Store, open_store
+from sartriage.frames import georef_from_record
+from sartriage.frames.geodesy import lonlat_to_enu
+from sartriage.store import Store, open_store, schema
 
 pytestmark = pytest.mark.filterwarnings("ignore::sartriage.errors.SartriageWarning")
 
@@ -88,6 +91,7 @@ def test_thresholds_given_on_the_command_line_win(folder: Path, card: Path, tmp_
     [
         (["--flag-threshold", "0.05"], "must not be below the review threshold"),
         (["--model", "/nowhere/model.onnx"], "model file not found"),
+        (["--dem", "/nowhere/dsm.tif"], "dsm.tif: the DEM cannot be opened"),
     ],
 )
 def test_bad_settings_are_one_clear_line(
@@ -308,3 +312,46 @@ def test_file_names_with_terminal_escapes_are_printed_escaped(
     for printed in (done.stdout, done.stderr, status.stdout):
         assert "\x1b" not in printed
     assert "\\x1b[32mALL FRAMES OK\\x1b[0m.jpg" in status.stdout
+
+
+def test_a_scan_with_a_dem_places_every_frame_as_info_does(
+    shared_data: Path, card: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The P4 RTK survey over a river valley: rays meet its DSM, not flat ground at the take-off height."""
+    survey = shared_data / "geotagged/orthority_p4rtk"
+    folder = tmp_path / "valley"
+    copy_frames(
+        shared_data, folder, [str(p.relative_to(shared_data)) for p in sorted(survey.glob("100_*.tif"))]
+    )
+    dsm = survey / "dsm.tif"
+    placed = {}
+    for name, extra in (("flat", []), ("dem", ["--dem", str(dsm)])):
+        db = tmp_path / f"{name}.sqlite"
+        assert (
+            main(["scan", str(folder), "--db", str(db), "--card", str(card), "--device", "cpu", *extra]) == 0
+        )
+        with open_store(db, create=False) as store, store.connect() as conn:
+            f = schema.frames
+            rows = conn.execute(select(f.c.path, f.c.lon, f.c.lat, f.c.width, f.c.height, f.c.georef)).all()
+        placed[name] = {Path(r.path).name: r for r in rows}
+    capsys.readouterr()
+    assert len(placed["dem"]) == 4
+    for file_name, row in placed["dem"].items():
+        assert row.georef["kind"] == "camera+dem" and Path(row.georef["dem"]["path"]) == dsm.resolve()
+        flat = placed["flat"][file_name]
+        assert flat.georef["kind"] == "camera" and flat.georef["dem"] is None
+        info = json.loads(_info(capsys, folder / file_name, "--dem", str(dsm)))["pixel"]  # the frame's centre
+        assert (row.lon, row.lat) == (
+            pytest.approx(info["lon"], abs=6e-9),  # info prints 8 decimals
+            pytest.approx(info["lat"], abs=6e-9),
+        )
+        kept = georef_from_record(row.georef, file_name)
+        _, _, radius = kept.pixel_to_ground([row.width / 2], [row.height / 2])
+        assert float(radius[0]) == pytest.approx(info["error_radius_m"], abs=0.005)
+        east, north = lonlat_to_enu(row.lon, row.lat, flat.lon, flat.lat)
+        assert math.hypot(east, north) > 1.0  # the valley floor lies well under the take-off point
+
+
+def _info(capsys: pytest.CaptureFixture[str], *argv: object) -> str:
+    assert main(["info", *map(str, argv), "--json"]) == 0
+    return capsys.readouterr().out
