@@ -11,7 +11,7 @@ from pathlib import Path
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from sartriage.doctor import apt_line, missing_qt_packages, qt_uses_xcb
-from ui.errors import install_excepthook, log_file
+from ui.messages import install_excepthook, log_file
 
 
 def _logging() -> Path:

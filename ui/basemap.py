@@ -18,7 +18,7 @@ from PyQt6.QtGui import QImage
 
 from sartriage.errors import FrameError
 from sartriage.frames import open_frame
-from ui.imagery import fit, to_qimage
+from ui.imagery import fitted_size, to_qimage
 
 ORTHO_LONG_SIDE = 4096
 MAX_TILES = 144
@@ -49,7 +49,7 @@ def read_orthomosaic(path: Path, longest: int = ORTHO_LONG_SIDE) -> Basemap:
         if not georef:
             reason = getattr(georef, "reason", "it carries no georeferencing")
             raise FrameError(f"{path}: cannot place it on the map ({reason}); choose a georeferenced GeoTIFF")
-        rgb = frame.read(out_size=fit(frame.width, frame.height, longest))
+        rgb = frame.read(out_size=fitted_size(frame.width, frame.height, longest))
         lon, lat, _ = georef.pixel_to_ground(
             np.array([0.0, frame.width, 0.0]), np.array([0.0, 0.0, frame.height])
         )

@@ -40,7 +40,7 @@ def to_qimage(rgb: np.ndarray) -> QImage:
     return QImage(rgb.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
-def fit(w: int, h: int, longest: int) -> tuple[int, int]:
+def fitted_size(w: int, h: int, longest: int) -> tuple[int, int]:
     factor = min(1.0, longest / max(w, h, 1))
     return max(1, round(w * factor)), max(1, round(h * factor))
 
@@ -80,7 +80,7 @@ def _read(path: Path, rect: tuple[int, int, int, int] | None, longest: int) -> P
     if full is not None:
         fh, fw = full.shape[:2]
         x0, y0, x1, y1 = _clip(path, rect, fw, fh)
-        rgb = _shrink(full[y0:y1, x0:x1], fit(x1 - x0, y1 - y0, longest))
+        rgb = _shrink(full[y0:y1, x0:x1], fitted_size(x1 - x0, y1 - y0, longest))
         return Picture(to_qimage(rgb), (x0, y0, x1 - x0, y1 - y0), (fw, fh))
     with open_frame(path) as frame:
         fw, fh = frame.width, frame.height
@@ -88,10 +88,10 @@ def _read(path: Path, rect: tuple[int, int, int, int] | None, longest: int) -> P
         if fw * fh <= KEEP_DECODED_PIXELS:
             full = frame.read()
             _decoded.put(path, full)
-            rgb = _shrink(full[y0:y1, x0:x1], fit(x1 - x0, y1 - y0, longest))
+            rgb = _shrink(full[y0:y1, x0:x1], fitted_size(x1 - x0, y1 - y0, longest))
         else:
             window = Window(x0, y0, x1 - x0, y1 - y0)
-            rgb = frame.read(window=window, out_size=fit(x1 - x0, y1 - y0, longest))
+            rgb = frame.read(window=window, out_size=fitted_size(x1 - x0, y1 - y0, longest))
     return Picture(to_qimage(rgb), (x0, y0, x1 - x0, y1 - y0), (fw, fh))
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from PyQt6 import sip
 from PyQt6.QtCore import QObject, QThread, pyqtSignal
 
-from ui.errors import human_message
+from ui.messages import human_message
 
 log = logging.getLogger(__name__)
 

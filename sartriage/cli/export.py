@@ -38,13 +38,13 @@ def _coco_results(store: Store, args: argparse.Namespace, out: TextIO) -> str:
 
 
 def _geojson(store: Store, args: argparse.Namespace, out: TextIO) -> str:
-    written, unlocated = detections.write_geojson(_records(store, args), out)
+    written, unlocated = detections.write_detections_geojson(_records(store, args), out)
     left = f" ({unlocated} without a ground position left out)" if unlocated else ""
     return f"{written} detections{left}"
 
 
 def _csv(store: Store, args: argparse.Namespace, out: TextIO) -> str:
-    return f"{detections.write_csv(_records(store, args), out)} detections"
+    return f"{detections.write_detections_csv(_records(store, args), out)} detections"
 
 
 FORMATS: dict[str, Format] = {

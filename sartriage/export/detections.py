@@ -139,7 +139,7 @@ def _properties(r: DetectionRecord) -> dict[str, Any]:
     }
 
 
-def write_geojson(records: Iterable[DetectionRecord], out: TextIO) -> tuple[int, int]:
+def write_detections_geojson(records: Iterable[DetectionRecord], out: TextIO) -> tuple[int, int]:
     """An RFC 7946 FeatureCollection of points (lon, lat). Detections without a ground position are left
     out. Returns (written, left out)."""
     features, unlocated = [], 0
@@ -165,7 +165,7 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def write_csv(records: Iterable[DetectionRecord], out: TextIO) -> int:
+def write_detections_csv(records: Iterable[DetectionRecord], out: TextIO) -> int:
     """One row per detection; lon/lat/error_radius_m empty where the frame is not georeferenced."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

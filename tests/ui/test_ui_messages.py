@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sartriage.errors import FrameError, StoreError
-from ui.errors import human_message, install_excepthook
+from ui.messages import human_message, install_excepthook
 
 
 @pytest.mark.parametrize(
