@@ -46,11 +46,11 @@ from sqlalchemy.exc import IntegrityError
 
 from sartriage import hits
 from sartriage.errors import ReviewError
-from sartriage.printable import has_control
 from sartriage.review import aggregate as agg
-from sartriage.review import leases, quality
+from sartriage.review import leases, people, quality
 from sartriage.review.locate import locate_volunteer_hits
-from sartriage.review.rows import to_volunteer, utc
+from sartriage.review.people import ACTIVE_SECONDS
+from sartriage.review.rows import utc
 from sartriage.review.values import (
     ANSWER_VALUES,
     NO_ACCURACY,
@@ -66,12 +66,12 @@ from sartriage.review.values import (
     QueueStatus,
     TileAnswers,
     Volunteer,
-    hash_token,
-    new_token,
 )
 from sartriage.store import Store, schema, utcnow
 from sartriage.store.queries import tile_clue_score
 from sartriage.store.upsert import dialect_insert, insert_if_new
+
+__all__ = ["ACTIVE_SECONDS", "AggregateReport", "ReviewQueue"]  # ui.review_panel reads ACTIVE_SECONDS here
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,6 @@ ANS = schema.answers
 H = schema.honeypots
 E = schema.escalations
 _CLAIM_RETRIES = 8
-ACTIVE_SECONDS = 600  # a volunteer seen within this is "active" in the status
 # A "person" from a volunteer whose smoothed specificity on known tiles reaches the bar surfaces the tile to
 # the coordinator at once, before others agree. In a crew of up to SMALL_CREW (a night search) a newcomer's
 # assumed 0.8 qualifies and only one shown to cry "person" often does not; in a large crowd, where answers
@@ -91,9 +90,6 @@ SMALL_CREW = 5
 TRUSTED_SPECIFICITY = 0.7
 PROVEN_SPECIFICITY = 0.9
 PROVEN_EMPTY_TILES = 20  # known empty tiles answered before a record counts as proven
-# a token is looked up at most this often; revoking in another process takes effect for reads within it,
-# and at once for every write (each transaction re-checks the volunteer row)
-AUTH_CACHE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -134,8 +130,7 @@ class ReviewQueue:
         self._write_lock: threading.RLock | None = threading.RLock() if store.is_sqlite else None
         self._last_sync = -float("inf")
         self._unlocatable: set[int] = set()  # hits whose frame gives no position
-        self._auth_cache: dict[str, tuple[Volunteer, float]] = {}
-        self._auth_lock = threading.Lock()
+        self._tokens = people.TokenCache()
         self._is_pg = store.engine.dialect.name == "postgresql"
 
     # ── transactions ─────────────────────────────────────────────────────────────────────────
@@ -148,136 +143,41 @@ class ReviewQueue:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield conn
 
-    def _touch(self, conn: Connection, volunteer_id: int, now: datetime) -> Any:
-        """First statement of each volunteer transaction: the write lock (SQLite), a row lock (PostgreSQL)."""
-        row = conn.execute(
-            update(V)
-            .where(V.c.id == volunteer_id)
-            .values(last_seen_at=now)
-            .returning(V.c.id, V.c.name, V.c.role, V.c.exam_state, V.c.exam_retries, V.c.revoked_at)
-        ).first()
-        if row is None:
-            raise NotFound(f"volunteer {volunteer_id} does not exist")
-        if row.revoked_at is not None:
-            raise Forbidden(f"{row.name}'s access was revoked by the coordinator")
-        return row
-
     # ── people and tokens ────────────────────────────────────────────────────────────────────
     def invite(self, name: str) -> tuple[Volunteer, str]:
         """Add a volunteer; return them and their token (shown once, stored only hashed)."""
-        name = " ".join(name.split())
-        if not 1 <= len(name) <= 200:
-            raise ReviewError("a volunteer's name must be 1 to 200 characters")
-        if has_control(name):
-            raise ReviewError("a volunteer's name must not hold control characters (terminal escapes)")
-        token = new_token()
+        name = people.checked_name(name)
         with self._tx() as conn:
-            new_id = conn.execute(
-                insert(V)
-                .values(name=name, role="volunteer", token_hash=hash_token(token), created_at=utcnow())
-                .returning(V.c.id)
-            ).scalar_one()
-            return self._volunteer(conn, int(new_id)), token
+            return people.invite(conn, name)
 
     def coordinator_token(self, token: str | None = None) -> str:
         """Set the coordinator's token (a new random one unless given) and return it."""
-        token = token or new_token()
-        if len(token) < 16:
-            raise ReviewError("a coordinator token must be at least 16 characters")
+        token = people.checked_coordinator_token(token)
         with self._tx() as conn:
-            updated = conn.execute(
-                update(V)
-                .where(V.c.role == "coordinator")
-                .values(token_hash=hash_token(token), revoked_at=None)
-            ).rowcount
-            if not updated:
-                conn.execute(
-                    insert(V).values(
-                        name="coordinator",
-                        role="coordinator",
-                        token_hash=hash_token(token),
-                        created_at=utcnow(),
-                        exam_state="waived",
-                    )
-                )
-        self._forget_tokens()
+            people.set_coordinator_token(conn, token)
+        self._tokens.forget()
         return token
 
     def authenticate(self, token: str) -> Volunteer | None:
         """The volunteer (or coordinator) holding ``token``; None when unknown or revoked."""
-        if not token or len(token) > 200:
-            return None
-        digest = hash_token(token)
-        now = time.monotonic()
-        with self._auth_lock:
-            cached = self._auth_cache.get(digest)
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        with self.store.connect() as conn:
-            row = conn.execute(select(V).where(V.c.token_hash == digest)).first()
-        who = None if row is None or row.revoked_at is not None else to_volunteer(row)
-        if who is not None:
-            with self._auth_lock:
-                if len(self._auth_cache) > 10_000:
-                    self._auth_cache.clear()
-                self._auth_cache[digest] = (who, now + AUTH_CACHE_SECONDS)
-        return who
-
-    def _forget_tokens(self) -> None:
-        with self._auth_lock:
-            self._auth_cache.clear()
+        return self._tokens.authenticate(self.store, token)
 
     def join(self, volunteer_id: int) -> Volunteer:
         self._maybe_sync()  # the coordinator's newest decisions are known tiles the entry check may use
-        now = utcnow()
         with self._tx() as conn:
-            me = self._touch(conn, volunteer_id, now)
-            conn.execute(
-                update(V).where(V.c.id == volunteer_id, V.c.joined_at.is_(None)).values(joined_at=now)
-            )
-            if me.role == "volunteer":
-                quality.judge_exam(
-                    conn, self.settings, volunteer_id, me.exam_state
-                )  # no known tiles to check with: waived now
-            return self._volunteer(conn, volunteer_id)
+            return people.join(conn, self.settings, volunteer_id, utcnow())
 
     def revoke(self, volunteer_id: int) -> Volunteer:
         """Stop a volunteer: their token stops working and their open leases go back to the queue."""
-        now = utcnow()
         with self._tx() as conn:
-            row = conn.execute(select(V.c.role).where(V.c.id == volunteer_id)).first()
-            if row is None or row.role != "volunteer":
-                raise NotFound(f"no volunteer with id {volunteer_id}")
-            conn.execute(update(V).where(V.c.id == volunteer_id).values(revoked_at=now))
-            released = conn.execute(
-                update(A)
-                .where(A.c.volunteer_id == volunteer_id, A.c.state == "active")
-                .values(state="revoked")
-                .returning(A.c.tile_id)
-            ).all()
-            leases.release(conn, [r.tile_id for r in released])
-            revoked = self._volunteer(conn, volunteer_id)
-        self._forget_tokens()
+            revoked = people.revoke(conn, volunteer_id, utcnow())
+        self._tokens.forget()
         return revoked
 
     def volunteers(self) -> list[tuple[Volunteer, int, Accuracy]]:
         """Every volunteer with their number of answers and measured accuracy."""
         with self.store.connect() as conn:
-            rows = conn.execute(select(V).where(V.c.role == "volunteer").order_by(V.c.id)).all()
-            counts: dict[int, int] = {
-                int(v): int(n)
-                for v, n in conn.execute(
-                    select(ANS.c.volunteer_id, func.count()).group_by(ANS.c.volunteer_id)
-                )
-            }
-            accuracy = quality.accuracies(conn, [r.id for r in rows])
-        return [(to_volunteer(r), int(counts.get(r.id, 0)), accuracy.get(r.id, NO_ACCURACY)) for r in rows]
-
-    def _volunteer(self, conn: Connection, volunteer_id: int) -> Volunteer:
-        row = conn.execute(select(V).where(V.c.id == volunteer_id)).first()
-        if row is None:
-            raise NotFound(f"no volunteer with id {volunteer_id}")
-        return to_volunteer(row)
+            return people.listing(conn)
 
     # ── picking up new tiles and known tiles ─────────────────────────────────────────────────
     def sync(self) -> int:
@@ -367,7 +267,7 @@ class ReviewQueue:
     def _next_lease(self, volunteer_id: int, holding: set[str]) -> Lease | None:
         now = utcnow()
         with self._tx() as conn:
-            me = self._touch(conn, volunteer_id, now)
+            me = people.touch(conn, volunteer_id, now)
             lease, exam_state = leases.pick_next(conn, self.settings, self._draws, me, holding, now)
         # outside the transaction, so that a failed entry check stays recorded
         if lease is None and exam_state == "failed":
@@ -385,7 +285,7 @@ class ReviewQueue:
         """A leased tile's picture cannot be made: release the lease and hand the tile to the coordinator."""
         now = utcnow()
         with self._tx() as conn:
-            self._touch(conn, volunteer_id, now)
+            people.touch(conn, volunteer_id, now)
             tile_id = leases.unreadable(conn, volunteer_id, public_id, reason, now)
         if tile_id is not None:
             log.warning("tile %s went to the coordinator: %s", tile_id, reason)
@@ -422,7 +322,7 @@ class ReviewQueue:
     ) -> AnswerOutcome:
         now = utcnow()
         with self._tx() as conn:
-            me = self._touch(conn, volunteer_id, now)
+            me = people.touch(conn, volunteer_id, now)
             query = select(A).where(A.c.public_id == public_id, A.c.volunteer_id == volunteer_id)
             if self._is_pg:
                 query = query.with_for_update()
@@ -482,7 +382,7 @@ class ReviewQueue:
         state, needed = tile.state, tile.needed
         # a tile never waits for more answers than there are volunteers at work: two at night can close
         # or escalate it between them
-        crew = max(1, self._active_volunteers(conn, now), len(given))
+        crew = max(1, people.at_work(conn, now), len(given))
         if state == "open":
             if informative >= s.early_stop_answers and agree and confident:
                 state = "done"
@@ -516,17 +416,6 @@ class ReviewQueue:
             # missing a person costs far more than a second look: one trusted "person" reaches the
             # coordinator now (the app shows how many agreed), while the tile goes on collecting answers
             self._candidate(conn, tile_id, posterior, now)
-
-    def _active_volunteers(self, conn: Connection, now: datetime) -> int:
-        """Volunteers at work: seen lately, or invited lately and about to start."""
-        since = now - timedelta(seconds=ACTIVE_SECONDS)
-        lately = func.coalesce(V.c.last_seen_at, V.c.created_at) >= since
-        return int(
-            conn.execute(
-                select(func.count()).where(V.c.role == "volunteer", V.c.revoked_at.is_(None), lately)
-            ).scalar()
-            or 0
-        )
 
     def _trusted_person_answer(self, conn: Connection, given: Sequence[Any], small_crew: bool) -> bool:
         """Whether a "person" answer comes from a volunteer whose "person" answers are usually right:
@@ -622,8 +511,8 @@ class ReviewQueue:
         """
         now = utcnow()
         with self._tx() as conn:
-            quality.restart_exam(conn, self.settings, self._touch(conn, volunteer_id, now))
-            return self._volunteer(conn, volunteer_id)
+            quality.restart_exam(conn, self.settings, people.touch(conn, volunteer_id, now))
+            return people.volunteer(conn, volunteer_id)
 
     def progress(self, volunteer_id: int) -> Progress:
         with self.store.connect() as conn:
