@@ -9,6 +9,7 @@ at the horizon, a bent DEM footprint, lens distortion past ``BENT``) are left ou
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,7 +22,11 @@ from ui.geo import LocalProjection
 from ui.mission_reads import MapFrames
 from ui.tasks import OncePerKey
 
-PHOTO_LONG_SIDE = 384  # pixels kept per photo: a few hundred photos fit in memory
+PHOTO_LONG_SIDE = 384  # pixels kept per photo at most
+PHOTO_MIN_SIDE = 96
+PHOTO_BUDGET_PX = (
+    40_000_000  # pixels of every photo together (about 160 MB): 2,000 photos get 163 px each
+)
 BENT = 0.02  # largest footprint point off the corners' projective map, as a share of the diagonal
 
 UNIT_SQUARE = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=np.float32)
@@ -53,6 +58,13 @@ def photo_corners(footprint: Sequence[Sequence[float]] | None) -> np.ndarray | N
     return corners
 
 
+def photo_side(frames: int) -> int:
+    """The long side each photo is kept at, so a mission's photos together stay within the budget."""
+    return int(
+        min(PHOTO_LONG_SIDE, max(PHOTO_MIN_SIDE, math.sqrt(PHOTO_BUDGET_PX / (0.75 * max(frames, 1)))))
+    )
+
+
 class PhotoLoader(QObject):
     """Reads each placed frame's photo once, small, and hands it to the map."""
 
@@ -69,9 +81,9 @@ class PhotoLoader(QObject):
             corners = photo_corners(frames.footprints[i])
             if corners is None:
                 continue
-            path = Path(frames.paths[i])
+            path, side = Path(frames.paths[i]), photo_side(len(frames))
             self.reads.ask(
                 key,
-                lambda p=path: imagery.read_preview(p, PHOTO_LONG_SIDE),  # type: ignore[misc]
+                lambda p=path, s=side: imagery.read_preview(p, s),  # type: ignore[misc]
                 lambda picture, k=key, c=corners: self.view.set_photo(k, picture.image, c),  # type: ignore[attr-defined,misc]
             )
