@@ -24,9 +24,8 @@ from ui.tasks import OncePerKey
 
 PHOTO_LONG_SIDE = 384  # pixels kept per photo at most
 PHOTO_MIN_SIDE = 96
-PHOTO_BUDGET_PX = (
-    40_000_000  # pixels of every photo together (about 160 MB): 2,000 photos get 163 px each
-)
+# pixels of every photo together (about 160 MB): 2,000 photos get 163 px each; never under PHOTO_MIN_SIDE
+PHOTO_BUDGET_PX = 40_000_000
 BENT = 0.02  # largest footprint point off the corners' projective map, as a share of the diagonal
 
 UNIT_SQUARE = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=np.float32)
