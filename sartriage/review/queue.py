@@ -34,7 +34,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePath
@@ -44,10 +44,10 @@ import numpy as np
 from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sartriage import hits
 from sartriage.errors import ReviewError
 from sartriage.review import aggregate as agg
-from sartriage.review import leases, people, quality
+from sartriage.review import answers, leases, people, quality
+from sartriage.review.answers import candidate
 from sartriage.review.locate import locate_volunteer_hits
 from sartriage.review.people import ACTIVE_SECONDS
 from sartriage.review.rows import utc
@@ -69,7 +69,7 @@ from sartriage.review.values import (
 )
 from sartriage.store import Store, schema, utcnow
 from sartriage.store.queries import tile_clue_score
-from sartriage.store.upsert import dialect_insert, insert_if_new
+from sartriage.store.upsert import dialect_insert
 
 __all__ = ["ACTIVE_SECONDS", "AggregateReport", "ReviewQueue"]  # ui.review_panel reads ACTIVE_SECONDS here
 
@@ -82,14 +82,6 @@ ANS = schema.answers
 H = schema.honeypots
 E = schema.escalations
 _CLAIM_RETRIES = 8
-# A "person" from a volunteer whose smoothed specificity on known tiles reaches the bar surfaces the tile to
-# the coordinator at once, before others agree. In a crew of up to SMALL_CREW (a night search) a newcomer's
-# assumed 0.8 qualifies and only one shown to cry "person" often does not; in a large crowd, where answers
-# agree within minutes anyway, only a proven record does, so the coordinator is not flooded.
-SMALL_CREW = 5
-TRUSTED_SPECIFICITY = 0.7
-PROVEN_SPECIFICITY = 0.9
-PROVEN_EMPTY_TILES = 20  # known empty tiles answered before a record counts as proven
 
 
 @dataclass(frozen=True)
@@ -131,7 +123,6 @@ class ReviewQueue:
         self._last_sync = -float("inf")
         self._unlocatable: set[int] = set()  # hits whose frame gives no position
         self._tokens = people.TokenCache()
-        self._is_pg = store.engine.dialect.name == "postgresql"
 
     # ── transactions ─────────────────────────────────────────────────────────────────────────
     @contextmanager
@@ -322,186 +313,9 @@ class ReviewQueue:
     ) -> AnswerOutcome:
         now = utcnow()
         with self._tx() as conn:
-            me = people.touch(conn, volunteer_id, now)
-            query = select(A).where(A.c.public_id == public_id, A.c.volunteer_id == volunteer_id)
-            if self._is_pg:
-                query = query.with_for_update()
-            lease = conn.execute(query).first()
-            if lease is None:
-                raise NotFound(f"no tile {public_id!r} among your assignments")
-            repeated = lease.state == "answered"
-            if repeated:
-                stored = conn.execute(select(ANS.c.answer).where(ANS.c.assignment_id == lease.id)).scalar()
-                if stored != value:
-                    raise Conflict(
-                        f"tile {public_id!r} was already answered {stored!r}; answers cannot be changed"
-                    )
-            elif lease.state != "active":
-                raise Conflict(
-                    f"tile {public_id!r} was {lease.state} and went back to the queue; take the next"
-                )
-            else:
-                self._store_answer(conn, lease, value, now)
-            upcoming = None
-            if then_next:
-                me = conn.execute(select(V).where(V.c.id == volunteer_id)).one()  # the exam may have ended
-                with suppress(Conflict):  # enough tiles open on the page already
-                    upcoming, _ = leases.pick_next(conn, self.settings, self._draws, me, holding, now)
-        return AnswerOutcome(public_id, value, repeated=repeated, next=upcoming)
-
-    def _store_answer(self, conn: Connection, lease: Any, value: str, now: datetime) -> None:
-        conn.execute(update(A).where(A.c.id == lease.id).values(state="answered", answered_at=now))
-        conn.execute(
-            insert(ANS).values(
-                assignment_id=lease.id,
-                volunteer_id=lease.volunteer_id,
-                tile_id=lease.tile_id,
-                honeypot_id=lease.honeypot_id,
-                answer=value,
-                created_at=now,
+            return answers.answer(
+                conn, self.settings, self._draws, volunteer_id, public_id, value, then_next, holding, now
             )
-        )
-        if lease.tile_id is not None:
-            conn.execute(
-                update(RT)
-                .where(RT.c.tile_id == lease.tile_id)
-                .values(answers=RT.c.answers + 1, inflight=RT.c.inflight - 1)
-            )
-            self._decide(conn, lease.tile_id, now)
-        elif lease.kind == "exam":
-            state = conn.execute(select(V.c.exam_state).where(V.c.id == lease.volunteer_id)).scalar_one()
-            quality.judge_exam(conn, self.settings, lease.volunteer_id, state)
-
-    def _decide(self, conn: Connection, tile_id: int, now: datetime) -> None:
-        """Close, extend or escalate one tile from its answers so far."""
-        s = self.settings
-        tile = conn.execute(select(RT).where(RT.c.tile_id == tile_id)).one()
-        given = conn.execute(select(ANS.c.volunteer_id, ANS.c.answer).where(ANS.c.tile_id == tile_id)).all()
-        posterior, informative, agree = self._posterior(conn, given)
-        confident = posterior >= s.confidence or posterior <= 1 - s.confidence
-        state, needed = tile.state, tile.needed
-        # a tile never waits for more answers than there are volunteers at work: two at night can close
-        # or escalate it between them
-        crew = max(1, people.at_work(conn, now), len(given))
-        if state == "open":
-            if informative >= s.early_stop_answers and agree and confident:
-                state = "done"
-            elif len(given) >= min(needed, crew):
-                if confident:
-                    state = "done"
-                elif needed < min(s.max_overlap, crew):
-                    needed += 1
-                elif len(given) < needed and posterior < s.candidate_threshold:
-                    state = "done"  # the whole crew has looked and leans "no one": not worth the coordinator
-                else:
-                    state = "escalated"
-        conn.execute(
-            update(RT)
-            .where(RT.c.tile_id == tile_id)
-            .values(state=state, needed=needed, posterior=posterior, updated_at=now)
-        )
-        if state == "escalated" and tile.state == "open":
-            votes = Counter(a.answer for a in given)
-            reason = ", ".join(f"{votes[v]} {v.replace('_', ' ')}" for v in ANSWER_VALUES if votes[v])
-            conn.execute(
-                dialect_insert(conn, E)
-                .values(
-                    tile_id=tile_id, created_at=now, posterior=posterior, reason=f"still disputed: {reason}"
-                )
-                .on_conflict_do_nothing()
-            )
-        if state == "done" and posterior >= s.candidate_threshold:
-            self._candidate(conn, tile_id, posterior, now)
-        elif state != "done" and self._trusted_person_answer(conn, given, small_crew=crew <= SMALL_CREW):
-            # missing a person costs far more than a second look: one trusted "person" reaches the
-            # coordinator now (the app shows how many agreed), while the tile goes on collecting answers
-            self._candidate(conn, tile_id, posterior, now)
-
-    def _trusted_person_answer(self, conn: Connection, given: Sequence[Any], small_crew: bool) -> bool:
-        """Whether a "person" answer comes from a volunteer whose "person" answers are usually right:
-        in a small crew anyone not shown to cry "person" often; in a large one, a proven record."""
-        saying = sorted({a.volunteer_id for a in given if a.answer == "person"})
-        if not saying:
-            return False
-        s = self.settings
-        accuracy = quality.accuracies(conn, saying)
-        for v in saying:
-            record = accuracy.get(v, NO_ACCURACY)
-            specificity = record.smoothed(s.prior_accuracy, s.prior_strength)[1]
-            if small_crew and specificity >= TRUSTED_SPECIFICITY:
-                return True
-            judged = record.true_neg + record.false_pos
-            if judged >= PROVEN_EMPTY_TILES and specificity >= PROVEN_SPECIFICITY:
-                return True
-        return False
-
-    def _posterior(self, conn: Connection, given: Sequence[Any]) -> tuple[float, int, bool]:
-        informative = [(a.volunteer_id, a.answer) for a in given if a.answer != "unsure"]
-        if not informative:
-            return self.settings.person_prior, 0, False
-        accuracy = quality.accuracies(conn, sorted({v for v, _ in informative}))
-        s = self.settings
-        rates = [
-            accuracy.get(v, NO_ACCURACY).smoothed(s.prior_accuracy, s.prior_strength) for v, _ in informative
-        ]
-        labels = np.array([1 if a == "person" else 0 for _, a in informative])
-        p = agg.tile_posterior(
-            labels, np.array([r[0] for r in rates]), np.array([r[1] for r in rates]), s.person_prior
-        )
-        return p, len(informative), len({a for _, a in informative}) == 1
-
-    def _candidate(
-        self,
-        conn: Connection,
-        tile_id: int,
-        posterior: float,
-        now: datetime,
-        status: str = "candidate",
-    ) -> bool:
-        """The volunteers' hit on a tile, its confidence their P(person); notes are the coordinator's alone
-        (the answers behind a hit are counted where it is shown and exported)."""
-        tile = conn.execute(select(schema.tiles).where(schema.tiles.c.id == tile_id)).one()
-        spot = hits.best_detection(conn, tile)
-        inserted = insert_if_new(
-            conn,
-            schema.hits,
-            tile_id=tile_id,
-            source="volunteers",
-            status=status,
-            detection_id=spot.id if spot else None,
-            x=float((spot.x1 + spot.x2) / 2) if spot else tile.x + tile.w / 2,
-            y=float((spot.y1 + spot.y2) / 2) if spot else tile.y + tile.h / 2,
-            lon=spot.lon if spot else None,
-            lat=spot.lat if spot else None,
-            error_radius_m=spot.error_radius_m if spot else None,
-            confidence=float(posterior),
-            note="",
-            created_at=now,
-            decided_at=None if status == "candidate" else now,
-        )
-        if not inserted:  # a candidate not decided yet shows the latest state of its answers
-            hits_table = schema.hits
-            conn.execute(
-                update(hits_table)
-                .where(
-                    hits_table.c.tile_id == tile_id,
-                    hits_table.c.source == "volunteers",
-                    hits_table.c.status == "candidate",
-                )
-                .values(confidence=float(posterior))
-            )
-        if inserted or status == "candidate":
-            return inserted
-        # the volunteers' hit exists: only a candidate moves; a later decision on it (confirmed, found,
-        # rejected, not found) stands, and `escalations()` names any conflict
-        hit = conn.execute(
-            select(schema.hits.c.id, schema.hits.c.status).where(
-                schema.hits.c.tile_id == tile_id, schema.hits.c.source == "volunteers"
-            )
-        ).one()
-        if hit.status == "candidate":
-            hits.move_status(conn, hit.id, status, now)
-        return True
 
     # ── quality control ──────────────────────────────────────────────────────────────────────
     def retry_exam(self, volunteer_id: int) -> Volunteer:
@@ -635,7 +449,7 @@ class ReviewQueue:
                 .values(state="decided", posterior=posterior, updated_at=now)
             )
             if decision == "person":
-                self._candidate(conn, row.tile_id, posterior, now, status="confirmed")
+                candidate(conn, row.tile_id, posterior, now, status="confirmed")
             quality.known_tile(conn, row.tile_id, decision, "coordinator")
         return next(e for e in self.escalations(open_only=False) if e.id == escalation_id)
 
@@ -746,7 +560,7 @@ class ReviewQueue:
                     continue
                 conn.execute(update(RT).where(RT.c.tile_id == tile_id).values(posterior=p, updated_at=now))
                 if states[tile_id] != "open" and p >= self.settings.candidate_threshold:
-                    added += self._candidate(conn, tile_id, p, now)
+                    added += candidate(conn, tile_id, p, now)
             return AggregateReport(method, len(tiles), len(rows), added, int(iterations))
 
 
