@@ -38,15 +38,14 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePath
-from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sartriage.errors import ReviewError
 from sartriage.review import aggregate as agg
-from sartriage.review import answers, leases, people, quality
+from sartriage.review import answers, intake, leases, people, priorities, quality
 from sartriage.review.answers import candidate
 from sartriage.review.locate import locate_volunteer_hits
 from sartriage.review.people import ACTIVE_SECONDS
@@ -68,8 +67,6 @@ from sartriage.review.values import (
     Volunteer,
 )
 from sartriage.store import Store, schema, utcnow
-from sartriage.store.queries import tile_clue_score
-from sartriage.store.upsert import dialect_insert
 
 __all__ = ["ACTIVE_SECONDS", "AggregateReport", "ReviewQueue"]  # ui.review_panel reads ACTIVE_SECONDS here
 
@@ -174,51 +171,10 @@ class ReviewQueue:
     def sync(self) -> int:
         """Queue tiles the scan added since the last call; turn coordinator decisions into honeypots."""
         self._last_sync = time.monotonic()
-        T, F, FL = schema.tiles, schema.frames, schema.flights
-        best_clue = tile_clue_score()  # a tile sent on a clue ranks by that clue's score
         with self._tx() as conn:
-            new = conn.execute(
-                select(
-                    T.c.id,
-                    T.c.score,
-                    func.coalesce(best_clue, 0.0).label("clue"),
-                    F.c.flight_id,
-                    FL.c.created_at,
-                    FL.c.priority,
-                    F.c.lon,
-                    F.c.lat,
-                )
-                .select_from(T.join(F, F.c.id == T.c.frame_id).join(FL, FL.c.id == F.c.flight_id))
-                .where(
-                    or_(T.c.state == "review", and_(T.c.state == "cleared", T.c.quality_check.is_(True))),
-                    ~exists().where(RT.c.tile_id == T.c.id),
-                )
-            ).all()
-            if new:
-                raises = conn.execute(
-                    select(schema.priority_raises).where(schema.priority_raises.c.kind == "area")
-                ).all()
-                now = utcnow()
-                rows = [
-                    {
-                        "tile_id": r.id,
-                        "flight_id": r.flight_id,
-                        "score": max(float(r.score), float(r.clue)),
-                        "boost": int(r.priority or 0) + _area_boost(raises, r.lon, r.lat),
-                        "flight_created_at": r.created_at,
-                        "lon": r.lon,
-                        "lat": r.lat,
-                        "needed": self.settings.overlap,
-                        "answers": 0,
-                        "inflight": 0,
-                        "state": "open",
-                        "updated_at": now,
-                    }
-                    for r in new
-                ]
-                conn.execute(dialect_insert(conn, RT).on_conflict_do_nothing(), rows)
+            added = intake.queue_new_tiles(conn, self.settings)
             quality.known_tiles_from_hits(conn)
-        return len(new)
+        return added
 
     def _maybe_sync(self) -> None:
         if time.monotonic() - self._last_sync >= self.settings.sync_seconds:
@@ -456,47 +412,13 @@ class ReviewQueue:
     def raise_flight(self, flight_id: int, amount: int = 1) -> int:
         """Serve a flight's tiles before others; returns the number of queued tiles raised."""
         with self._tx() as conn:
-            found = conn.execute(
-                update(schema.flights)
-                .where(schema.flights.c.id == flight_id)
-                .values(priority=schema.flights.c.priority + amount)
-            ).rowcount
-            if not found:
-                raise NotFound(f"no flight with id {flight_id}")
-            conn.execute(
-                insert(schema.priority_raises).values(
-                    kind="flight", flight_id=flight_id, amount=amount, created_at=utcnow()
-                )
-            )
-            return int(
-                conn.execute(
-                    update(RT).where(RT.c.flight_id == flight_id).values(boost=RT.c.boost + amount)
-                ).rowcount
-            )
+            return priorities.raise_flight(conn, flight_id, amount)
 
     def raise_area(self, west: float, south: float, east: float, north: float, amount: int = 1) -> int:
         """Serve tiles of frames centred in a lon/lat box before others (also tiles scanned later)."""
-        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-            raise ReviewError("an area is west < east in -180..180 and south < north in -90..90 (degrees)")
+        priorities.check_area(west, south, east, north)
         with self._tx() as conn:
-            conn.execute(
-                insert(schema.priority_raises).values(
-                    kind="area",
-                    west=west,
-                    south=south,
-                    east=east,
-                    north=north,
-                    amount=amount,
-                    created_at=utcnow(),
-                )
-            )
-            return int(
-                conn.execute(
-                    update(RT)
-                    .where(RT.c.lon.between(west, east), RT.c.lat.between(south, north))
-                    .values(boost=RT.c.boost + amount)
-                ).rowcount
-            )
+            return priorities.raise_area(conn, west, south, east, north, amount)
 
     # ── aggregation over the whole mission ───────────────────────────────────────────────────
     def aggregate(self, method: str = "dawid_skene") -> AggregateReport:
@@ -562,9 +484,3 @@ class ReviewQueue:
                 if states[tile_id] != "open" and p >= self.settings.candidate_threshold:
                     added += candidate(conn, tile_id, p, now)
             return AggregateReport(method, len(tiles), len(rows), added, int(iterations))
-
-
-def _area_boost(raises: Sequence[Any], lon: float | None, lat: float | None) -> int:
-    if lon is None or lat is None:
-        return 0
-    return sum(int(r.amount) for r in raises if r.west <= lon <= r.east and r.south <= lat <= r.north)
