@@ -1,7 +1,8 @@
 """Volunteer review: the queue, quality control, aggregation, tile images and the review server."""
 
+from sartriage.review.coordinator import AggregateReport
 from sartriage.review.links import invite_link
-from sartriage.review.queue import AggregateReport, ReviewQueue
+from sartriage.review.queue import ReviewQueue
 from sartriage.review.values import (
     Accuracy,
     Conflict,

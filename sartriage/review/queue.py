@@ -1,28 +1,32 @@
 """The review queue over the mission store: who reviews which tile, and what their answers mean.
 
-No HTTP here: the server, the command line and the tests all drive this class.
+No HTTP here: the server, the command line and the tests all drive this class, a facade that holds
+the shared state (settings, seeded draws, locks, the token cache, the sync clock), opens the
+transactions and hands each job to a module of this package: ``people`` (volunteers and tokens),
+``intake`` (new tiles), ``leases``, ``answers``, ``quality`` (entry check, records, known tiles),
+``priorities`` and ``coordinator`` (status, escalations, aggregation).
 
-Rules, each enforced in one place below:
+Rules, each enforced in one place:
 
 - every ``review`` tile (and every cleared tile picked for a quality check) gets
   answers from ``overlap`` different volunteers; agreement with high confidence
   closes it early, disagreement asks for more answers up to ``max_overlap``,
-  and what stays disputed is escalated to the coordinator;
+  and what stays disputed is escalated to the coordinator (``answers``);
 - tiles are served by coordinator boost, then detector score (person or clue), then newest
-  flight; a lease returns to the queue after ``lease_minutes``;
-- a volunteer never gets the same tile twice and never sees others' answers;
+  flight; a lease returns to the queue after ``lease_minutes`` (``leases``);
+- a volunteer never gets the same tile twice and never sees others' answers (``leases``);
 - known tiles (honeypots) are mixed in at ``honeypot_rate``; a new volunteer
   first answers an entry check of ``min(exam_size, known tiles they can get)`` of
   them (none: the check is waived), passed with ``exam_pass_mark`` right answers,
   and their answers count only once passed; a failed check may be started afresh
   ``exam_retries`` times (its answers are deleted, so the same known tiles may
   come again), and the failure after that is final;
-  every answer on a known tile updates that volunteer's sensitivity/specificity.
+  every answer on a known tile updates that volunteer's sensitivity/specificity (``quality``).
 
 Concurrency: on PostgreSQL the tile to lease is picked with ``FOR UPDATE SKIP
 LOCKED`` so several server processes never over-assign one tile; the capacity
 test uses only the locked row's own columns so it is re-checked on the row's
-newest version. On SQLite one writer at a time is guaranteed by a process lock
+newest version (``leases``). On SQLite one writer at a time is guaranteed by a process lock
 and by making each transaction's first statement a write.
 """
 
@@ -32,77 +36,39 @@ import logging
 import random
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import PurePath
+from datetime import datetime
 
-import numpy as np
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from sartriage.errors import ReviewError
-from sartriage.review import aggregate as agg
-from sartriage.review import answers, intake, leases, people, priorities, quality
-from sartriage.review.answers import candidate
+from sartriage.review import answers, coordinator, intake, leases, people, priorities, quality
+from sartriage.review.coordinator import AggregateReport
 from sartriage.review.locate import locate_volunteer_hits
 from sartriage.review.people import ACTIVE_SECONDS
-from sartriage.review.rows import utc
 from sartriage.review.values import (
     ANSWER_VALUES,
-    NO_ACCURACY,
     Accuracy,
     AnswerOutcome,
     Conflict,
     Escalation,
     Forbidden,
     Lease,
-    NotFound,
     Progress,
     QueueSettings,
     QueueStatus,
     TileAnswers,
     Volunteer,
 )
-from sartriage.store import Store, schema, utcnow
+from sartriage.store import Store, utcnow
 
 __all__ = ["ACTIVE_SECONDS", "AggregateReport", "ReviewQueue"]  # ui.review_panel reads ACTIVE_SECONDS here
 
 log = logging.getLogger(__name__)
 
-V = schema.volunteers
-RT = schema.review_tiles
-A = schema.assignments
-ANS = schema.answers
-H = schema.honeypots
-E = schema.escalations
 _CLAIM_RETRIES = 8
-
-
-@dataclass(frozen=True)
-class AggregateReport:
-    method: str
-    tiles: int
-    answers: int
-    candidates_added: int
-    iterations: int
-
-
-# hit statuses that disagree with an escalation decided person / no person
-_DISAGREES = {"person": ("rejected", "not_found"), "no_person": ("confirmed", "found")}
-
-
-def _conflict(decision: str | None, tile_hits: Sequence[tuple[int, str]]) -> str | None:
-    """Why a decided escalation's outcome disagrees with a decision on one of its tile's hits, if it does."""
-    if decision is None:
-        return None
-    against = [(i, status) for i, status in tile_hits if status in _DISAGREES[decision]]
-    if not against:
-        return None
-    listed = ", ".join(f"hit {i} is {status.replace('_', ' ')}" for i, status in against)
-    return f"decided {decision.replace('_', ' ')}, but {listed}: that decision stands"
 
 
 class ReviewQueue:
@@ -291,122 +257,24 @@ class ReviewQueue:
     # ── the coordinator's view ───────────────────────────────────────────────────────────────
     def status(self) -> QueueStatus:
         self._maybe_sync()
-        since = utcnow() - timedelta(seconds=ACTIVE_SECONDS)
         with self.store.connect() as conn:
-            states: dict[str, int] = {
-                str(state): int(n)
-                for state, n in conn.execute(select(RT.c.state, func.count()).group_by(RT.c.state)).all()
-            }
-            volunteers = conn.execute(select(func.count()).where(V.c.role == "volunteer")).scalar()
-            active = conn.execute(
-                select(func.count()).where(
-                    V.c.role == "volunteer", V.c.revoked_at.is_(None), V.c.last_seen_at >= since
-                )
-            ).scalar()
-            return QueueStatus(
-                open=int(states.get("open", 0)),
-                done=int(states.get("done", 0)),
-                escalated=int(states.get("escalated", 0)),
-                decided=int(states.get("decided", 0)),
-                answers=int(conn.execute(select(func.count()).select_from(ANS)).scalar() or 0),
-                leased=int(conn.execute(select(func.count()).where(A.c.state == "active")).scalar() or 0),
-                volunteers=int(volunteers or 0),
-                active_volunteers=int(active or 0),
-                candidates=int(
-                    conn.execute(
-                        select(func.count()).where(
-                            schema.hits.c.source == "volunteers", schema.hits.c.status == "candidate"
-                        )
-                    ).scalar()
-                    or 0
-                ),
-                honeypots=int(conn.execute(select(func.count()).where(H.c.active.is_(True))).scalar() or 0),
-                open_escalations=int(
-                    conn.execute(select(func.count()).where(E.c.decision.is_(None))).scalar() or 0
-                ),
-            )
+            return coordinator.status(conn)
 
     def tile_answers(self, states: Sequence[str] = ("open", "escalated")) -> list[TileAnswers]:
         """Per tile of the queue in ``states``: the answers so far, most "person" answers first."""
-        fr, ti = schema.frames, schema.tiles
         with self.store.connect() as conn:
-            rows = conn.execute(
-                select(RT.c.tile_id, RT.c.state, RT.c.needed, RT.c.posterior, fr.c.path)
-                .select_from(RT.join(ti, ti.c.id == RT.c.tile_id).join(fr, fr.c.id == ti.c.frame_id))
-                .where(RT.c.state.in_(list(states)))
-            ).all()
-            votes: dict[int, Counter[str]] = {r.tile_id: Counter() for r in rows}
-            if rows:
-                for tile_id, answer in conn.execute(
-                    select(ANS.c.tile_id, ANS.c.answer).where(ANS.c.tile_id.in_(list(votes)))
-                ).all():
-                    votes[tile_id][answer] += 1
-        out = [
-            TileAnswers(
-                r.tile_id, PurePath(r.path).name, r.state, r.needed, dict(votes[r.tile_id]), r.posterior
-            )
-            for r in rows
-        ]
-        return sorted(out, key=lambda t: (-t.answers.get("person", 0), -(t.posterior or 0), t.tile_id))
+            return coordinator.tile_answers(conn, states)
 
     def escalations(self, *, open_only: bool = True) -> list[Escalation]:
         with self.store.connect() as conn:
-            query = select(E).order_by(E.c.id)
-            if open_only:
-                query = query.where(E.c.decision.is_(None))
-            rows = conn.execute(query).all()
-            votes: dict[int, Counter[str]] = {r.tile_id: Counter() for r in rows}
-            tile_hits: dict[int, list[tuple[int, str]]] = {r.tile_id: [] for r in rows}
-            if rows:
-                for tile_id, answer in conn.execute(
-                    select(ANS.c.tile_id, ANS.c.answer).where(ANS.c.tile_id.in_(list(votes)))
-                ).all():
-                    votes[tile_id][answer] += 1
-                for hit_id, tile_id, status in conn.execute(
-                    select(schema.hits.c.id, schema.hits.c.tile_id, schema.hits.c.status)
-                    .where(schema.hits.c.tile_id.in_(list(votes)))
-                    .order_by(schema.hits.c.id)
-                ).all():
-                    tile_hits[tile_id].append((hit_id, status))
-        return [
-            Escalation(
-                r.id,
-                r.tile_id,
-                utc(r.created_at),
-                r.posterior,
-                r.reason,
-                dict(votes[r.tile_id]),
-                r.decision,
-                _conflict(r.decision, tile_hits[r.tile_id]),
-            )
-            for r in rows
-        ]
+            return coordinator.escalations(conn, open_only=open_only)
 
     def decide(self, escalation_id: int, decision: str, coordinator_id: int | None = None) -> Escalation:
         """The coordinator's call on a disputed tile; it also becomes a known tile for honeypots."""
         if decision not in ("person", "no_person"):
             raise ReviewError(f"decision must be person or no_person, not {decision!r}")
-        now = utcnow()
         with self._tx() as conn:
-            row = conn.execute(select(E).where(E.c.id == escalation_id)).first()
-            if row is None:
-                raise NotFound(f"no escalation with id {escalation_id}")
-            if row.decision is not None and row.decision != decision:
-                raise Conflict(f"escalation {escalation_id} was already decided {row.decision!r}")
-            conn.execute(
-                update(E)
-                .where(E.c.id == escalation_id)
-                .values(decision=decision, decided_at=now, decided_by=coordinator_id)
-            )
-            posterior = 1.0 if decision == "person" else 0.0
-            conn.execute(
-                update(RT)
-                .where(RT.c.tile_id == row.tile_id)
-                .values(state="decided", posterior=posterior, updated_at=now)
-            )
-            if decision == "person":
-                candidate(conn, row.tile_id, posterior, now, status="confirmed")
-            quality.known_tile(conn, row.tile_id, decision, "coordinator")
+            coordinator.decide(conn, escalation_id, decision, coordinator_id, utcnow())
         return next(e for e in self.escalations(open_only=False) if e.id == escalation_id)
 
     def raise_flight(self, flight_id: int, amount: int = 1) -> int:
@@ -425,62 +293,7 @@ class ReviewQueue:
         """Re-estimate every answered tile's P(person) with all answers at once; add candidates."""
         if method not in ("dawid_skene", "majority"):
             raise ReviewError(f"aggregation method must be dawid_skene or majority, not {method!r}")
-        report = self._aggregate(method)
+        with self._tx() as conn:
+            report = coordinator.aggregate(conn, self.settings, method)
         self.locate_hits()
         return report
-
-    def _aggregate(self, method: str) -> AggregateReport:
-        with self._tx() as conn:
-            rows = conn.execute(
-                select(ANS.c.tile_id, ANS.c.honeypot_id, ANS.c.volunteer_id, ANS.c.answer).where(
-                    ANS.c.answer != "unsure"
-                )
-            ).all()
-            if not rows:
-                return AggregateReport(method, 0, 0, 0, 0)
-            truths = {
-                (r.tile_id, r.id): r.truth for r in conn.execute(select(H.c.id, H.c.tile_id, H.c.truth)).all()
-            }
-            by_tile = {t: truth for (t, _), truth in truths.items() if t is not None}
-            by_honeypot = {h: truth for (_, h), truth in truths.items()}
-            keys = [f"t{r.tile_id}" if r.tile_id is not None else f"h{r.honeypot_id}" for r in rows]
-            answers, task_keys, worker_keys = agg.Answers.from_keys(
-                keys, [r.volunteer_id for r in rows], [1 if r.answer == "person" else 0 for r in rows]
-            )
-            truth_of = {"person": 1, "no_person": 0}
-            known = np.array(
-                [
-                    truth_of.get(
-                        str(by_tile.get(int(k[1:])) if k[0] == "t" else by_honeypot.get(int(k[1:]))), -1
-                    )
-                    for k in task_keys
-                ]
-            )
-            if method == "dawid_skene":
-                model = agg.dawid_skene(answers, known=known)
-                posterior, iterations = model.posterior, model.iterations
-            else:
-                accuracy = quality.accuracies(conn, [int(w) for w in worker_keys])
-                s = self.settings
-                mean_acc = np.array(
-                    [
-                        np.mean(
-                            accuracy.get(int(w), NO_ACCURACY).smoothed(s.prior_accuracy, s.prior_strength)
-                        )
-                        for w in worker_keys
-                    ]
-                )
-                posterior, iterations = agg.majority_vote(answers, agg.accuracy_weights(mean_acc)), 1
-            now = utcnow()
-            tiles = {int(k[1:]): float(p) for k, p in zip(task_keys, posterior, strict=True) if k[0] == "t"}
-            states = dict(
-                conn.execute(select(RT.c.tile_id, RT.c.state).where(RT.c.tile_id.in_(list(tiles)))).all()
-            )
-            added = 0
-            for tile_id, p in tiles.items():
-                if tile_id not in states or states[tile_id] == "decided":
-                    continue
-                conn.execute(update(RT).where(RT.c.tile_id == tile_id).values(posterior=p, updated_at=now))
-                if states[tile_id] != "open" and p >= self.settings.candidate_threshold:
-                    added += candidate(conn, tile_id, p, now)
-            return AggregateReport(method, len(tiles), len(rows), added, int(iterations))
