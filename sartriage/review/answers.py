@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 from sartriage import hits
 from sartriage.review import aggregate as agg
 from sartriage.review import leases, people, quality
+from sartriage.review.tables import ANS, RT, A, E, V
 from sartriage.review.values import (
     ANSWER_VALUES,
     NO_ACCURACY,
@@ -26,11 +27,6 @@ from sartriage.review.values import (
 from sartriage.store import schema
 from sartriage.store.upsert import dialect_insert, insert_if_new
 
-V = schema.volunteers
-RT = schema.review_tiles
-A = schema.assignments
-ANS = schema.answers
-E = schema.escalations
 # A "person" from a volunteer whose smoothed specificity on known tiles reaches the bar surfaces the tile to
 # the coordinator at once, before others agree. In a crew of up to SMALL_CREW (a night search) a newcomer's
 # assumed 0.8 qualifies and only one shown to cry "person" often does not; in a large crowd, where answers

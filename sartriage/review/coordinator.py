@@ -17,6 +17,7 @@ from sartriage.review import quality
 from sartriage.review.answers import candidate
 from sartriage.review.people import ACTIVE_SECONDS
 from sartriage.review.rows import utc
+from sartriage.review.tables import ANS, RT, A, E, H, V
 from sartriage.review.values import (
     NO_ACCURACY,
     Conflict,
@@ -27,13 +28,6 @@ from sartriage.review.values import (
     TileAnswers,
 )
 from sartriage.store import schema, utcnow
-
-V = schema.volunteers
-RT = schema.review_tiles
-A = schema.assignments
-ANS = schema.answers
-H = schema.honeypots
-E = schema.escalations
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from sartriage.review.priorities import area_boost
+from sartriage.review.tables import RT
 from sartriage.review.values import QueueSettings
 from sartriage.store import schema, utcnow
 from sartriage.store.queries import tile_clue_score
 from sartriage.store.upsert import dialect_insert
-
-RT = schema.review_tiles
 
 
 def queue_new_tiles(conn: Connection, settings: QueueSettings) -> int:

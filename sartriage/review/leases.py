@@ -14,14 +14,9 @@ from sqlalchemy import Connection, exists, insert, select, update
 
 from sartriage.review import quality
 from sartriage.review.rows import to_lease
+from sartriage.review.tables import RT, A, E, H
 from sartriage.review.values import Conflict, Forbidden, Lease, NotFound, QueueSettings, new_token
-from sartriage.store import schema
 from sartriage.store.upsert import dialect_insert
-
-RT = schema.review_tiles
-A = schema.assignments
-H = schema.honeypots
-E = schema.escalations
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sartriage.errors import ReviewError
 from sartriage.printable import has_control
 from sartriage.review import leases, quality
 from sartriage.review.rows import to_volunteer
+from sartriage.review.tables import ANS, A, V
 from sartriage.review.values import (
     NO_ACCURACY,
     Accuracy,
@@ -23,11 +24,8 @@ from sartriage.review.values import (
     hash_token,
     new_token,
 )
-from sartriage.store import Store, schema, utcnow
+from sartriage.store import Store, utcnow
 
-V = schema.volunteers
-A = schema.assignments
-ANS = schema.answers
 ACTIVE_SECONDS = 600  # a volunteer seen within this is "active" in the status
 # a token is looked up at most this often; revoking in another process takes effect for reads within it,
 # and at once for every write (each transaction re-checks the volunteer row)

@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import Connection, insert, update
 
 from sartriage.errors import ReviewError
+from sartriage.review.tables import RT
 from sartriage.review.values import NotFound
 from sartriage.store import schema, utcnow
-
-RT = schema.review_tiles
 
 
 def raise_flight(conn: Connection, flight_id: int, amount: int) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, delete, func, or_, select, update
 
+from sartriage.review.tables import ANS, RT, A, H, V
 from sartriage.review.values import (
     NO_ACCURACY,
     Accuracy,
@@ -22,11 +23,6 @@ from sartriage.store.upsert import dialect_insert
 
 log = logging.getLogger(__name__)
 
-V = schema.volunteers
-RT = schema.review_tiles
-A = schema.assignments
-ANS = schema.answers
-H = schema.honeypots
 ACCURACY_BLOCK = 10  # a volunteer's own record moves only in blocks of this many answers
 
 
