@@ -73,9 +73,10 @@ class Hit:
     frame_id: int
     frame_path: str
     frame_size: tuple[int | None, int | None]
-    captured_at: datetime | None
+    captured_at: datetime | None  # UTC, when the photo tells its time zone
     flight_id: int
     flight_name: str
+    captured_local: datetime | None = None  # the camera's clock, when the photo does not tell its zone
 
     @property
     def frame_name(self) -> str:
@@ -87,8 +88,25 @@ class Hit:
 
     @property
     def time(self) -> datetime:
-        """When the person was seen: the capture time, else when the candidate was raised."""
+        """When the person was seen, to sort by: the capture time in UTC, else when the candidate was raised
+        (a camera clock of unknown zone cannot be put on the same line as UTC times)."""
         return self.captured_at or self.created_at
+
+    @property
+    def seen(self) -> str:
+        """When the person was seen, in words that never call a camera's local clock UTC."""
+        if self.captured_at is not None:
+            return f"{self.captured_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+        if self.captured_local is not None:
+            return f"{self.captured_local:%Y-%m-%d %H:%M:%S} camera clock (time zone unknown)"
+        return "capture time unknown"
+
+    @property
+    def seen_iso(self) -> str | None:
+        """ISO 8601: with +00:00 when in UTC; without an offset for a camera clock of unknown zone."""
+        if self.captured_at is not None:
+            return self.captured_at.astimezone(UTC).isoformat()
+        return None if self.captured_local is None else self.captured_local.isoformat()
 
 
 @dataclass(frozen=True)
@@ -134,6 +152,7 @@ def _query() -> Select[Any]:
         f.c.width.label("frame_width"),
         f.c.height.label("frame_height"),
         f.c.captured_at,
+        f.c.captured_local,
         fl.c.id.label("flight_id"),
         fl.c.name.label("flight_name"),
     ).select_from(
@@ -182,6 +201,7 @@ def _hit(row: RowMapping) -> Hit:
         captured_at=_aware(row["captured_at"]),
         flight_id=int(row["flight_id"]),
         flight_name=row["flight_name"],
+        captured_local=row["captured_local"],
     )
 
 
@@ -199,7 +219,7 @@ def _where(query: Select[Any], filt: HitFilter) -> Select[Any]:
         query = query.where(h.c.confidence >= filt.min_score)
     if filt.max_score is not None:
         query = query.where(h.c.confidence <= filt.max_score)
-    seen = f.c.captured_at
+    seen = func.coalesce(f.c.captured_at, f.c.captured_local)  # a camera clock is taken as written
     if filt.since is not None:
         query = query.where(or_(seen >= filt.since, and_(seen.is_(None), h.c.created_at >= filt.since)))
     if filt.until is not None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -42,10 +41,6 @@ class Mission:
 
     def open(self) -> Store:
         return open_store(self.path, create=False)
-
-
-def _captured(meta_time: str | None) -> datetime | None:
-    return datetime.fromisoformat(meta_time).replace(tzinfo=UTC) if meta_time else None
 
 
 def _state(frame_index: int, tile_index: int) -> str:
@@ -81,7 +76,8 @@ def build_mission(xt2_frames: list[Path], path: Path | str) -> Mission:
                 str(path),
                 width=width,
                 height=height,
-                captured_at=_captured(meta.captured_at),
+                captured_at=meta.capture_time()[0],
+                captured_local=meta.capture_time()[1],
                 lon=meta.lon,
                 lat=meta.lat,
                 gsd_m=gsd,

@@ -84,11 +84,19 @@ def hit_record(hit: hits.Hit, also: Sequence[hits.Hit] = ()) -> dict[str, Any]:
         "flight": hit.flight_name,
         "x": hit.x,
         "y": hit.y,
-        "time": hit.time.isoformat(),
+        "time": hit.seen_iso,
+        "time_zone_known": hit.captured_at is not None,
         "decided_at": hit.decided_at.isoformat() if hit.decided_at else None,
         "note": hit.note,
         "same_spot": [v.id for v in also],
     }
+
+
+def _seen(hit: hits.Hit) -> str:
+    """The capture time, marked UTC, or "local" for a camera clock of unknown time zone."""
+    if hit.captured_at is not None:
+        return f"{hit.captured_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    return "unknown" if hit.captured_local is None else f"{hit.captured_local:%Y-%m-%d %H:%M:%S} local"
 
 
 def _line(hit: hits.Hit, also: Sequence[hits.Hit] = ()) -> str:
@@ -101,7 +109,7 @@ def _line(hit: hits.Hit, also: Sequence[hits.Hit] = ()) -> str:
     same = ",".join(str(v.id) for v in also) or "-"
     return (
         f"{hit.id:>6}  {hit.status:<10} {hit.confidence:5.2f}  {hit.source:<10} "
-        f"{hit.time.strftime('%Y-%m-%d %H:%M:%S')}  {printable(hit.frame_name):<24} {where:<36} {same:<10} "
+        f"{_seen(hit):<23}  {printable(hit.frame_name):<24} {where:<36} {same:<10} "
         f"{printable(note)}"
     ).rstrip()
 
@@ -120,7 +128,7 @@ def run_list(args: argparse.Namespace) -> int:
         print("no hits match")
         return 0
     print(
-        f"{'id':>6}  {'status':<10} {'score':>5}  {'source':<10} {'seen (UTC)':<19}  {'frame':<24} "
+        f"{'id':>6}  {'status':<10} {'score':>5}  {'source':<10} {'seen':<23}  {'frame':<24} "
         f"{'where':<36} {'same spot':<10} last note"
     )
     for hit in found:

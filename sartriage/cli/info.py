@@ -140,7 +140,12 @@ def render(info: dict[str, Any]) -> list[str]:
     ).strip() or "unknown camera"
     if camera["drone_model"]:
         name += f" on {camera['drone_model']}"
-    lines.append(f"  camera:      {name}; captured {info['captured_at'] or 'at an unknown time'}")
+    when = info["captured_at"]
+    if when and ("+" in when[10:] or when.endswith("Z")):
+        when = f"{when} (its time zone from the photo: an offset tag or GPS time)"
+    elif when:
+        when = f"{when.replace('T', ' ')} by the camera's clock (time zone unknown)"
+    lines.append(f"  camera:      {name}; captured {when or 'at an unknown time'}")
     if camera["sensor_source"]:
         lines.append(
             f"  sensor:      {camera['sensor_width_mm']} x {camera['sensor_height_mm']} mm, from "

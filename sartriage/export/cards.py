@@ -72,7 +72,7 @@ def _lines(record: HitRecord) -> list[tuple[str, str]]:
     else:
         rows.append(("Position", f"not known: frame {lead.frame_name} is not georeferenced"))
     rows += [
-        ("First seen" if len(g.views) > 1 else "Seen", f"{g.time.strftime('%Y-%m-%d %H:%M:%S')} UTC"),
+        ("First seen" if len(g.views) > 1 else "Seen", g.first.seen),
         ("Frame", f"{lead.frame_name}  (flight {lead.flight_name}, pixel {lead.x:.0f}, {lead.y:.0f})"),
         ("Confidence", f"{g.confidence:.2f}  ({', '.join(sorted({v.source for v in g.views}))})"),
     ]

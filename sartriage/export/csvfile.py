@@ -20,6 +20,7 @@ COLUMNS = (
     "utm_easting",
     "utm_northing",
     "time",
+    "time_zone_known",
     "frame",
     "frames",
     "confidence",

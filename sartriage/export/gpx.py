@@ -35,7 +35,7 @@ def to_gpx(records: Sequence[HitRecord], *, title: str) -> tuple[gpxpy.gpx.GPX, 
             gpxpy.gpx.GPXWaypoint(
                 latitude=round(lat, 7),
                 longitude=round(lon, 7),
-                time=g.time,
+                time=g.first.captured_at,  # GPX times are UTC: a camera clock of unknown zone is left out
                 name=g.name,
                 comment=f"{g.status.replace('_', ' ')} {g.confidence:.2f}{radius}",
                 description=record.description(),

@@ -68,6 +68,11 @@ class HitGroup:
         return min(v.time for v in self.views)
 
     @property
+    def first(self) -> Hit:
+        """The view the person was first seen in."""
+        return min(self.views, key=lambda v: v.time)
+
+    @property
     def located(self) -> bool:
         return self.lon is not None and self.lat is not None
 

@@ -74,7 +74,8 @@ def to_kml(
         placemark = points.newpoint(
             name=g.name, coords=[(lon, lat)], description=_balloon(record, hrefs.get(g.name))
         )
-        placemark.timestamp.when = g.time.isoformat()
+        if g.first.seen_iso is not None:  # a dateTime without an offset is local time, as XML Schema reads it
+            placemark.timestamp.when = g.first.seen_iso
         placemark.style.iconstyle.color = colour
         placemark.style.iconstyle.icon.href = (
             "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"

@@ -60,7 +60,7 @@ class HitRecord:
             parts.append("position not known" if not g.located else "error radius unknown")
         views = ", ".join(g.frame_names)
         parts.append(f"{len(g.views)} view{'s' if len(g.views) != 1 else ''}: {views}")
-        parts.append(f"seen {g.time.strftime('%Y-%m-%d %H:%M:%S')} UTC")
+        parts.append(f"seen {g.first.seen}")
         if self.volunteer_count:
             who = f": {', '.join(self.volunteers)}" if self.volunteers else ""
             parts.append(
@@ -82,7 +82,8 @@ class HitRecord:
             "error_radius_m": None if g.error_radius_m is None else round(g.error_radius_m, 2),
             "lat": None if g.lat is None else round(g.lat, 7),
             "lon": None if g.lon is None else round(g.lon, 7),
-            "time": g.time.isoformat(),
+            "time": g.first.seen_iso,  # UTC (+00:00), or a camera clock of unknown zone (no offset)
+            "time_zone_known": g.first.captured_at is not None,
             "frame": lead.frame_name,
             "frames": ";".join(g.frame_names),
             "views": len(g.views),

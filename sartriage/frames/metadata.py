@@ -22,7 +22,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sartriage.frames import sensors
@@ -102,6 +102,16 @@ class FrameMeta:
     def rtk_fixed(self) -> bool:
         """DJI RtkFlag 50 means a fixed RTK solution (centimetre level)."""
         return self.rtk_flag == 50
+
+    def capture_time(self) -> tuple[datetime | None, datetime | None]:
+        """(UTC time, camera clock): the first when the photo tells its time zone (an offset tag, or the GPS
+        receiver's UTC time), else the second, a local time of unknown zone that must never be called UTC."""
+        if not self.captured_at:
+            return None, None
+        moment = datetime.fromisoformat(self.captured_at)
+        if moment.tzinfo is None:
+            return None, moment
+        return moment.astimezone(UTC), None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: plain numbers, strings, None, lists and dicts."""

@@ -18,7 +18,6 @@ import time
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -145,21 +144,13 @@ class _ReaderCrashed:
 _READER_DONE = object()
 
 
-def _captured_at(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def facts_of(frame: Frame) -> FrameFacts:
     """The frame row's values: size, metadata, the ground centre (or GPS), footprint, georeferencing note."""
     georef = frame.georef
     lon, lat = frame.meta.lon, frame.meta.lat
     footprint = None
     note = "; ".join(frame.warnings) or None
+    captured_at, captured_local = frame.meta.capture_time()
     if isinstance(georef, NotGeoreferenced):
         note = georef.reason
     else:
@@ -172,7 +163,8 @@ def facts_of(frame: Frame) -> FrameFacts:
         width=frame.width,
         height=frame.height,
         meta=frame.meta.to_dict(),
-        captured_at=_captured_at(frame.meta.captured_at),
+        captured_at=captured_at,
+        captured_local=captured_local,
         lon=lon,
         lat=lat,
         gsd_m=frame.gsd_m,

@@ -38,7 +38,7 @@ class FrameFacts:
     width: int
     height: int
     meta: dict[str, Any]
-    captured_at: datetime | None
+    captured_at: datetime | None  # aware: the photo says its time zone (an offset tag, or GPS time in UTC)
     lon: float | None
     lat: float | None
     gsd_m: float | None
@@ -47,6 +47,7 @@ class FrameFacts:
     imagery: str = "rgb"
     triage_note: str | None = None  # why the frame's tiles were triaged otherwise than by score
     georef: dict[str, Any] | None = None  # frames.stored record: every later position comes from it
+    captured_local: datetime | None = None  # the camera's clock when the photo does not say its time zone
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def write_done(
         width=facts.width,
         height=facts.height,
         captured_at=facts.captured_at,
+        captured_local=facts.captured_local,
         meta=facts.meta,
         lon=facts.lon,
         lat=facts.lat,

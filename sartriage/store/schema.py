@@ -27,7 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -85,7 +85,8 @@ frames = Table(
     Column("processed_at", DateTime(timezone=True)),
     Column("width", Integer),
     Column("height", Integer),
-    Column("captured_at", DateTime(timezone=True)),
+    Column("captured_at", DateTime(timezone=True)),  # UTC: the photo's offset tag or its GPS time said so
+    Column("captured_local", DateTime(timezone=False)),  # the camera's clock, time zone unknown (schema 5)
     Column("meta", JSON),
     Column("lon", Float),
     Column("lat", Float),

@@ -36,7 +36,18 @@ def _frame_georef(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE frames ADD COLUMN georef JSON"))
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {2: _frame_imagery, 3: _exam_retries, 4: _frame_georef}
+def _camera_clock(conn: Connection) -> None:
+    """5: a capture time whose time zone the photo does not tell is kept as the camera's clock, not as
+    UTC. Frames scanned before keep what they had (it may be local time stored as UTC)."""
+    conn.execute(text("ALTER TABLE frames ADD COLUMN captured_local TIMESTAMP"))
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {
+    2: _frame_imagery,
+    3: _exam_retries,
+    4: _frame_georef,
+    5: _camera_clock,
+}
 
 
 def stored_version(conn: Connection) -> int | None:

@@ -114,3 +114,25 @@ def test_filters_grouping_and_anonymity_reach_the_file(mission: Mission, tmp_pat
 def test_file_formats_need_out(mission: Mission, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "--db", str(mission.path), "--format", "gpx"]) == 1
     assert "give --out" in capsys.readouterr().err
+
+
+def test_a_camera_clock_of_unknown_time_zone_is_never_called_utc(
+    mission: Mission, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The XT2 photos hold their camera's local clock and neither an offset nor GPS time."""
+    import gpxpy
+
+    argv = ["export", "--db", str(mission.path), "--out"]
+    assert main([*argv, str(tmp_path / "h.gpx"), "--format", "gpx"]) == 0
+    with (tmp_path / "h.gpx").open() as stream:
+        waypoints = gpxpy.parse(stream).waypoints
+    assert waypoints and all(w.time is None for w in waypoints)  # GPX times are UTC: none beats a wrong one
+    assert all("camera clock (time zone unknown)" in w.description for w in waypoints)
+    assert main([*argv, str(tmp_path / "h.geojson"), "--format", "hits-geojson"]) == 0
+    props = [f["properties"] for f in json.loads((tmp_path / "h.geojson").read_text())["features"]]
+    assert all(p["time_zone_known"] is False and p["time"].startswith("2020-02-16T") for p in props)
+    assert all("+" not in p["time"] and not p["time"].endswith("Z") for p in props)  # no offset: local time
+    capsys.readouterr()
+    assert main(["hits", "list", "--db", str(mission.path)]) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert rows and all(" local " in row and " UTC " not in row for row in rows)

@@ -6,6 +6,7 @@ import contextlib
 import shutil
 import warnings
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -307,3 +308,27 @@ def test_clues_send_the_lacmus_people_to_review_with_the_shipped_model(
         ]
         assert seen and all(r.state != "cleared" for r in seen), person
     assert set(hit_detections) <= {r.id for r in rows if not r.clue}  # a clue never makes a hit
+
+
+def test_capture_times_are_utc_only_when_the_photo_says_so(
+    shared_data: Path, tmp_path: Path, detector: Detector, store_target: str
+) -> None:
+    caliterra = sorted((shared_data / "geotagged/odm_caliterra").glob("*.jpg"))[0]
+    folder = tmp_path / "two clocks"
+    copy_frames(shared_data, folder, [str(caliterra.relative_to(shared_data)), LACMUS])
+    with open_store(store_target) as store:
+        run(store, folder, detector)
+        with store.connect() as conn:
+            rows = {
+                Path(r.path).name: r
+                for r in conn.execute(
+                    select(schema.frames.c.path, schema.frames.c.captured_at, schema.frames.c.captured_local)
+                )
+            }
+    gps = rows[caliterra.name]  # the camera said 13:20:51 (local); its GPS receiver 18:20:51 UTC
+    assert (
+        gps.captured_at.replace(tzinfo=None) == datetime(2014, 10, 19, 18, 20, 51)
+        and gps.captured_local is None
+    )
+    lacmus = rows["335.jpg"]  # a DJI clock with neither an offset nor GPS time: kept as the camera's clock
+    assert lacmus.captured_at is None and lacmus.captured_local == datetime(2019, 2, 27, 14, 49, 5)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -103,15 +104,35 @@ def test_processes_creating_one_new_store_at_once_all_succeed(store_target: str)
         assert len(conn.execute(select(schema.missions.c.id)).all()) == 1
 
 
+ADDED_IN = {  # the columns each schema version added: a store of an older version lacks them
+    2: ("frames.imagery", "frames.triage_note"),
+    3: ("volunteers.exam_retries",),
+    4: ("frames.georef",),
+    5: ("frames.captured_local",),
+}
+
+
+def made_at(path: Path, version: int) -> sqlite3.Connection:
+    """A new store taken back to what ``version`` made: the later columns dropped. Returns an open
+    connection (commit by leaving its ``with``) to add rows as that version stored them."""
+    open_store(path).close()
+    raw = sqlite3.connect(path)
+    for later in range(version + 1, max(ADDED_IN) + 1):
+        for column in ADDED_IN[later]:
+            table, name = column.split(".")
+            raw.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
+    raw.execute(f"UPDATE store_info SET value = '{version}' WHERE key = 'schema_version'")
+    return raw
+
+
+def test_every_schema_version_has_its_columns_listed() -> None:
+    assert max(ADDED_IN) == schema.SCHEMA_VERSION
+
+
 def test_a_schema_1_store_gains_the_frames_imagery_columns(tmp_path: Path) -> None:
     path = tmp_path / "v1.sqlite"
-    open_store(path).close()
-    with sqlite3.connect(path) as raw:  # what a store made before schema 2 looks like
-        raw.execute("ALTER TABLE frames DROP COLUMN imagery")
-        raw.execute("ALTER TABLE frames DROP COLUMN triage_note")
-        raw.execute("ALTER TABLE frames DROP COLUMN georef")
-        raw.execute("ALTER TABLE volunteers DROP COLUMN exam_retries")
-        raw.execute("UPDATE store_info SET value = '1' WHERE key = 'schema_version'")
+    with made_at(path, 1):
+        pass
     with open_store(path) as store, store.connect() as conn:
         assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
         columns = {row[1] for row in conn.execute(text("PRAGMA table_info(frames)"))}
@@ -120,15 +141,11 @@ def test_a_schema_1_store_gains_the_frames_imagery_columns(tmp_path: Path) -> No
 
 def test_a_schema_2_store_counts_entry_check_retries(tmp_path: Path) -> None:
     path = tmp_path / "v2.sqlite"
-    open_store(path).close()
-    with sqlite3.connect(path) as raw:  # what a store made before schema 3 looks like, with a volunteer
-        raw.execute("ALTER TABLE volunteers DROP COLUMN exam_retries")
-        raw.execute("ALTER TABLE frames DROP COLUMN georef")
+    with made_at(path, 2) as raw:  # with a volunteer
         raw.execute(
             "INSERT INTO volunteers (name, role, token_hash, created_at, exam_state) "
             "VALUES ('v', 'volunteer', 'h', '2024-01-01 00:00:00', 'failed')"
         )
-        raw.execute("UPDATE store_info SET value = '2' WHERE key = 'schema_version'")
     with open_store(path) as store, store.connect() as conn:
         assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
         assert conn.execute(select(schema.volunteers.c.exam_retries)).scalar_one() == 0
@@ -136,9 +153,7 @@ def test_a_schema_2_store_counts_entry_check_retries(tmp_path: Path) -> None:
 
 def test_a_schema_3_store_keeps_its_frames_and_gains_an_empty_georef(tmp_path: Path) -> None:
     path = tmp_path / "v3.sqlite"
-    open_store(path).close()
-    with sqlite3.connect(path) as raw:  # what a store made before schema 4 looks like, with a scanned frame
-        raw.execute("ALTER TABLE frames DROP COLUMN georef")
+    with made_at(path, 3) as raw:  # with a scanned frame
         raw.execute(
             "INSERT INTO flights (mission_id, name, folder, created_at, priority) "
             "VALUES (1, 'f', 'f', '2024-01-01', 0)"
@@ -147,11 +162,30 @@ def test_a_schema_3_store_keeps_its_frames_and_gains_an_empty_georef(tmp_path: P
             "INSERT INTO frames (flight_id, path, content_hash, size_bytes, status) "
             "VALUES (1, 'a.jpg', 'ab', 1, 'done')"
         )
-        raw.execute("UPDATE store_info SET value = '3' WHERE key = 'schema_version'")
     with open_store(path) as store, store.connect() as conn:
         assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
         row = conn.execute(select(schema.frames.c.path, schema.frames.c.georef)).one()
     assert (row.path, row.georef) == ("a.jpg", None)  # positions of this frame still come from its file
+
+
+def test_a_schema_4_store_keeps_its_capture_times_and_gains_an_empty_camera_clock(tmp_path: Path) -> None:
+    path = tmp_path / "v4.sqlite"
+    with made_at(path, 4) as raw:
+        raw.execute(
+            "INSERT INTO flights (mission_id, name, folder, created_at, priority) "
+            "VALUES (1, 'f', 'f', '2024-01-01', 0)"
+        )
+        raw.execute(
+            "INSERT INTO frames (flight_id, path, content_hash, size_bytes, status, captured_at) "
+            "VALUES (1, 'a.jpg', 'ab', 1, 'done', '2019-02-27 14:49:05')"
+        )
+    with open_store(path) as store, store.connect() as conn:
+        assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
+        row = conn.execute(select(schema.frames.c.captured_at, schema.frames.c.captured_local)).one()
+    assert (
+        row.captured_at.replace(tzinfo=None) == datetime(2019, 2, 27, 14, 49, 5)
+        and row.captured_local is None
+    )
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
