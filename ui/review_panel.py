@@ -29,7 +29,7 @@ from PyQt6.QtWidgets import (
 )
 
 from sartriage.review import Accuracy, Escalation, QueueStatus, ReviewQueue, Volunteer, invite_link
-from sartriage.review.queue import ACTIVE_SECONDS
+from sartriage.review.people import ACTIVE_SECONDS
 from sartriage.store import Store, utcnow
 from ui.mission_reads import volunteers_last_seen
 from ui.review_server import DEFAULT_PORT, ReviewServer, Running

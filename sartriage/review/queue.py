@@ -47,7 +47,6 @@ from sartriage.errors import ReviewError
 from sartriage.review import answers, coordinator, intake, leases, people, priorities, quality
 from sartriage.review.coordinator import AggregateReport
 from sartriage.review.locate import locate_volunteer_hits
-from sartriage.review.people import ACTIVE_SECONDS
 from sartriage.review.values import (
     ANSWER_VALUES,
     Accuracy,
@@ -64,7 +63,7 @@ from sartriage.review.values import (
 )
 from sartriage.store import Store, utcnow
 
-__all__ = ["ACTIVE_SECONDS", "AggregateReport", "ReviewQueue"]  # ui.review_panel reads ACTIVE_SECONDS here
+__all__ = ["AggregateReport", "ReviewQueue"]
 
 log = logging.getLogger(__name__)
 
