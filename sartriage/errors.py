@@ -16,10 +16,6 @@ class FrameError(SartriageError, OSError):
     """A photo or raster cannot be opened or read."""
 
 
-class MetadataError(SartriageError, ValueError):
-    """Metadata is missing or makes no sense."""
-
-
 class ModelError(SartriageError, ValueError):
     """An ONNX model or its card is missing, wrong or does not match."""
 
@@ -30,6 +26,26 @@ class StoreError(SartriageError, OSError):
 
 class ReviewError(SartriageError, ValueError):
     """A review request breaks a rule of the queue."""
+
+
+class NotFound(ReviewError):
+    """The thing asked for does not exist for this caller (never says whether it exists for another)."""
+
+
+class Forbidden(ReviewError):
+    """The caller may not do this (revoked, entry check not passed, not the coordinator)."""
+
+
+class Conflict(ReviewError):
+    """The request clashes with the queue's state (lease expired, already answered differently)."""
+
+
+class LabelError(SartriageError, ValueError):
+    """A label file cannot be read."""
+
+
+class ClaimLost(SartriageError):
+    """Another scan worker took a frame over while this one worked on it: this worker's result is dropped."""
 
 
 class ExportError(SartriageError, OSError):

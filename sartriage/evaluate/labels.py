@@ -19,17 +19,13 @@ import numpy as np
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-from sartriage.errors import SartriageError
+from sartriage.errors import LabelError
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("yolo", "coco", "voc")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 PERSON_NAMES = frozenset({"person", "people", "pedestrian", "human", "persons"})
-
-
-class LabelError(SartriageError, ValueError):
-    """A label file cannot be read."""
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,11 @@ import numpy as np
 from sqlalchemy import Connection, insert, select, update
 
 from sartriage import hits
+from sartriage.errors import Conflict, NotFound
 from sartriage.review import aggregate as agg
 from sartriage.review import leases, people, quality
 from sartriage.review.tables import ANS, RT, A, E, V
-from sartriage.review.values import (
-    ANSWER_VALUES,
-    NO_ACCURACY,
-    AnswerOutcome,
-    Conflict,
-    NotFound,
-    QueueSettings,
-)
+from sartriage.review.values import ANSWER_VALUES, NO_ACCURACY, AnswerOutcome, QueueSettings
 from sartriage.store import schema
 from sartriage.store.upsert import dialect_insert, insert_if_new
 

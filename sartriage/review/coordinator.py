@@ -12,21 +12,14 @@ from pathlib import PurePath
 import numpy as np
 from sqlalchemy import Connection, func, select, update
 
+from sartriage.errors import Conflict, NotFound
 from sartriage.review import aggregate as agg
 from sartriage.review import quality
 from sartriage.review.answers import candidate
 from sartriage.review.people import ACTIVE_SECONDS
 from sartriage.review.rows import utc
 from sartriage.review.tables import ANS, RT, A, E, H, V
-from sartriage.review.values import (
-    NO_ACCURACY,
-    Conflict,
-    Escalation,
-    NotFound,
-    QueueSettings,
-    QueueStatus,
-    TileAnswers,
-)
+from sartriage.review.values import NO_ACCURACY, Escalation, QueueSettings, QueueStatus, TileAnswers
 from sartriage.store import schema, utcnow
 
 

@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, insert, select, update
 
+from sartriage.errors import Conflict, Forbidden, NotFound
 from sartriage.review import quality
 from sartriage.review.rows import to_lease
 from sartriage.review.tables import RT, A, E, H
-from sartriage.review.values import Conflict, Forbidden, Lease, NotFound, QueueSettings, new_token
+from sartriage.review.values import Lease, QueueSettings, new_token
 from sartriage.store.upsert import dialect_insert
 
 

@@ -9,21 +9,12 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from sartriage.errors import ReviewError
+from sartriage.errors import Forbidden, NotFound, ReviewError
 from sartriage.printable import has_control
 from sartriage.review import leases, quality
 from sartriage.review.rows import to_volunteer
 from sartriage.review.tables import ANS, A, V
-from sartriage.review.values import (
-    NO_ACCURACY,
-    Accuracy,
-    Forbidden,
-    NotFound,
-    QueueSettings,
-    Volunteer,
-    hash_token,
-    new_token,
-)
+from sartriage.review.values import NO_ACCURACY, Accuracy, QueueSettings, Volunteer, hash_token, new_token
 from sartriage.store import Store, utcnow
 
 ACTIVE_SECONDS = 600  # a volunteer seen within this is "active" in the status

@@ -7,9 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, update
 
-from sartriage.errors import ReviewError
+from sartriage.errors import NotFound, ReviewError
 from sartriage.review.tables import RT
-from sartriage.review.values import NotFound
 from sartriage.store import schema, utcnow
 
 

@@ -9,15 +9,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, delete, func, or_, select, update
 
+from sartriage.errors import Forbidden
 from sartriage.review.tables import ANS, RT, A, H, V
-from sartriage.review.values import (
-    NO_ACCURACY,
-    Accuracy,
-    Forbidden,
-    Progress,
-    QueueSettings,
-    exam_pass_mark,
-)
+from sartriage.review.values import NO_ACCURACY, Accuracy, Progress, QueueSettings, exam_pass_mark
 from sartriage.store import schema, utcnow
 from sartriage.store.upsert import dialect_insert
 

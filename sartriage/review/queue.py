@@ -43,7 +43,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from sartriage.errors import ReviewError
+from sartriage.errors import Conflict, Forbidden, ReviewError
 from sartriage.review import answers, coordinator, intake, leases, people, priorities, quality
 from sartriage.review.coordinator import AggregateReport
 from sartriage.review.locate import locate_volunteer_hits
@@ -51,9 +51,7 @@ from sartriage.review.values import (
     ANSWER_VALUES,
     Accuracy,
     AnswerOutcome,
-    Conflict,
     Escalation,
-    Forbidden,
     Lease,
     Progress,
     QueueSettings,

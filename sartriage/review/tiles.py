@@ -24,9 +24,8 @@ import cv2
 import numpy as np
 from sqlalchemy import select
 
-from sartriage.errors import FrameError
+from sartriage.errors import FrameError, NotFound
 from sartriage.frames import Frame, Window, open_frame
-from sartriage.review.values import NotFound
 from sartriage.store import Store, schema
 
 log = logging.getLogger(__name__)

@@ -217,15 +217,3 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-class NotFound(ReviewError):
-    """The thing asked for does not exist for this caller (never says whether it exists for another)."""
-
-
-class Forbidden(ReviewError):
-    """The caller may not do this (revoked, entry check not passed, not the coordinator)."""
-
-
-class Conflict(ReviewError):
-    """The request clashes with the queue's state (lease expired, already answered differently)."""

@@ -27,14 +27,14 @@ from sqlalchemy.exc import IntegrityError
 from sartriage.detect import Detector, Tile
 from sartriage.detect.choice import Models
 from sartriage.detect.detections import Detections
-from sartriage.errors import FrameError, StoreError
+from sartriage.errors import ClaimLost, FrameError, StoreError
 from sartriage.frames import Frame, Georef, NotGeoreferenced, georef_record, open_frame
 from sartriage.frames.geotiff import check_dem
 from sartriage.frames.imagery import Imagery
 from sartriage.scan import claims
 from sartriage.scan.claims import Claim, NewFrame
 from sartriage.scan.discover import content_hash, find_frames
-from sartriage.scan.record import ClaimLost, FrameFacts, Ground, write_done, write_failed, write_scan_settings
+from sartriage.scan.record import FrameFacts, Ground, write_done, write_failed, write_scan_settings
 from sartriage.scan.triage import DEFAULT_QUALITY_SHARE, FLAGGED, REVIEW, TriageRules, triage_tiles
 from sartriage.scan.watch import StableFiles
 from sartriage.store import Store

@@ -20,15 +20,12 @@ import numpy as np
 from sqlalchemy import Connection, insert, select, update
 
 from sartriage.detect.detections import FrameDetections
+from sartriage.errors import ClaimLost
 from sartriage.scan.claims import Claim
 from sartriage.scan.triage import FLAGGED, TileTriage, TriageRules
 from sartriage.store import Store, schema, utcnow
 
 log = logging.getLogger(__name__)
-
-
-class ClaimLost(Exception):
-    """The frame's claim moved to another worker (this one was thought dead): its work is dropped."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from sartriage.evaluate.labels import PERSON_NAMES, LabelError, list_images
+from sartriage.errors import LabelError
+from sartriage.evaluate.labels import PERSON_NAMES, list_images
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sartriage.evaluate.labels import LabelError, guess_format, read_labels
+from sartriage.errors import LabelError
+from sartriage.evaluate.labels import guess_format, read_labels
 
 LABELLED = "labelled"
 

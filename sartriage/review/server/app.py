@@ -12,14 +12,13 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from sartriage import __version__
-from sartriage.errors import FrameError, ReviewError, StoreError
+from sartriage.errors import Conflict, Forbidden, FrameError, NotFound, ReviewError, StoreError
 from sartriage.review.queue import ReviewQueue
 from sartriage.review.server.deps import CallerLimits, ReviewContext
 from sartriage.review.server.limits import BodySizeLimit, RateLimit
 from sartriage.review.server.routers import coordinator, pages, volunteer
 from sartriage.review.server.settings import ReviewSettings
 from sartriage.review.tiles import TileImages
-from sartriage.review.values import Conflict, Forbidden, NotFound
 from sartriage.store import Store, open_store
 
 log = logging.getLogger(__name__)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from sartriage.errors import NotFound
 from sartriage.review.server.deps import Context, Coordinator
 from sartriage.review.server.schemas import (
     ERRORS,
@@ -23,7 +24,7 @@ from sartriage.review.server.schemas import (
     RaiseOut,
     VolunteerOut,
 )
-from sartriage.review.values import NO_ACCURACY, NotFound
+from sartriage.review.values import NO_ACCURACY
 
 router = APIRouter(prefix="/api/v1/coordinator", tags=["coordinator"], responses=ERRORS)
 JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}, "description": "the picture"}}
