@@ -29,7 +29,7 @@ class HitImages:
     context: np.ndarray
 
 
-def clamp_window(cx: float, cy: float, w: int, h: int, width: int, height: int) -> Window:
+def window_around(cx: float, cy: float, w: int, h: int, width: int, height: int) -> Window:
     """A ``w`` x ``h`` window centred on (cx, cy), moved (and shrunk only if needed) to fit the frame."""
     w, h = min(w, width), min(h, height)
     x = round(min(max(cx - w / 2, 0), width - w))
@@ -63,7 +63,7 @@ def hit_images(hit: Hit, *, context_factor: float = 4.0, max_side: int = 1200) -
         tile_window = Window(tx, ty, min(tw, frame.width - tx), min(th, frame.height - ty))
         tile = np.ascontiguousarray(frame.read(tile_window))
         cw, ch = int(tw * context_factor), int(th * context_factor)
-        ctx_window = clamp_window(hit.x, hit.y, cw, ch, frame.width, frame.height)
+        ctx_window = window_around(hit.x, hit.y, cw, ch, frame.width, frame.height)
         scale = min(1.0, max_side / max(ctx_window.w, ctx_window.h))
         out_size = (max(1, round(ctx_window.w * scale)), max(1, round(ctx_window.h * scale)))
         context = np.ascontiguousarray(frame.read(ctx_window, out_size=out_size if scale < 1 else None))

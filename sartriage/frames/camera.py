@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sartriage.frames import geodesy, orientation
-from sartriage.frames.error import ErrorBudget
+from sartriage.frames.error_radius import ErrorBudget
 from sartriage.frames.georef import LonLat, as_arrays
 from sartriage.frames.geotiff import TerrainPatch
 from sartriage.frames.metadata import Attitude, FrameMeta

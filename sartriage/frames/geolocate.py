@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import rasterio
 
-from sartriage.frames import error
+from sartriage.frames import error_radius
 from sartriage.frames.camera import (
     MAX_OFF_NADIR_DEG,
     MAX_RANGE_M,
@@ -17,7 +17,7 @@ from sartriage.frames.camera import (
     PositionOnlyGeoref,
     intrinsics_from_meta,
 )
-from sartriage.frames.error import ErrorBudget
+from sartriage.frames.error_radius import ErrorBudget
 from sartriage.frames.georef import Georef, NotGeoreferenced
 from sartriage.frames.geotiff import RasterGeoref, load_terrain
 from sartriage.frames.metadata import FrameMeta
@@ -98,7 +98,7 @@ def georeference(
     warnings: list[str] = []
     intrinsics, intrinsic_warnings = intrinsics_from_meta(meta)
     warnings.extend(intrinsic_warnings)
-    gps = error.gps_error_m(meta)
+    gps = error_radius.gps_error_m(meta)
     relative = meta.relative_altitude_m
     flat_height = relative if relative is not None and relative > MIN_HEIGHT_M else None
     if relative is not None and flat_height is None:
@@ -139,7 +139,7 @@ def georeference(
         problem = f"camera pitch {attitude.pitch_deg:g}° looks at or above the horizon"
     if problem is not None:
         fov = intrinsics.half_diagonal_fov_deg if intrinsics is not None else None
-        radius = error.fallback_radius_m(gps, flat_height, fov)
+        radius = error_radius.fallback_radius_m(gps, flat_height, fov)
         warnings.append(f"{problem}: every pixel is placed at the GPS position, ±{radius:.0f} m")
         gsd = None
         if intrinsics is not None and flat_height is not None:
@@ -150,14 +150,14 @@ def georeference(
     assert intrinsics is not None and attitude is not None and flat_height is not None
     terms = {
         "gps_m": gps,
-        "tilt_deg": error.tilt_error_deg(intrinsics.centre_uncertainty_px, intrinsics.fx),
-        "yaw_deg": error.YAW_95_DEG,
-        "focal_fraction": error.FOCAL_FRACTION.get(intrinsics.source, 0.05),
+        "tilt_deg": error_radius.tilt_error_deg(intrinsics.centre_uncertainty_px, intrinsics.fx),
+        "yaw_deg": error_radius.YAW_95_DEG,
+        "focal_fraction": error_radius.FOCAL_FRACTION.get(intrinsics.source, 0.05),
     }
-    flat_budget = ErrorBudget(height_m=error.flat_height_error_m(flat_height), **terms)
+    flat_budget = ErrorBudget(height_m=error_radius.flat_height_error_m(flat_height), **terms)
     budget = flat_budget
     if terrain is not None:
-        budget = ErrorBudget(height_m=error.dem_height_error_m(meta, flat_height, absolute), **terms)
+        budget = ErrorBudget(height_m=error_radius.dem_height_error_m(meta, flat_height, absolute), **terms)
     georef = CameraGeoref(
         intrinsics=intrinsics,
         lon=meta.lon,

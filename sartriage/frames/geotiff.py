@@ -18,7 +18,7 @@ from rasterio.errors import RasterioIOError
 from rasterio.warp import transform as warp_transform
 
 from sartriage.errors import FrameError
-from sartriage.frames import error, geodesy
+from sartriage.frames import error_radius, geodesy
 from sartriage.frames.georef import LonLat, as_arrays
 
 WGS84 = CRS.from_epsg(4326)
@@ -74,7 +74,7 @@ class RasterGeoref:
 
     def __post_init__(self) -> None:
         px, py = pixel_size_m(self.transform, self.crs, self.width, self.height)
-        object.__setattr__(self, "error_radius_m", error.ORTHO_ABSOLUTE_M + 0.5 * math.hypot(px, py))
+        object.__setattr__(self, "error_radius_m", error_radius.ORTHO_ABSOLUTE_M + 0.5 * math.hypot(px, py))
 
     @property
     def gsd_m(self) -> float:

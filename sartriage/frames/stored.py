@@ -20,7 +20,7 @@ from rasterio.crs import CRS
 
 from sartriage.errors import FrameError, MetadataWarning
 from sartriage.frames.camera import CameraGeoref, Intrinsics, PositionOnlyGeoref
-from sartriage.frames.error import ErrorBudget
+from sartriage.frames.error_radius import ErrorBudget
 from sartriage.frames.frame import open_frame
 from sartriage.frames.georef import Georef, NotGeoreferenced
 from sartriage.frames.geotiff import RasterGeoref, TerrainPatch, load_terrain

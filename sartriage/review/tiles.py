@@ -120,7 +120,7 @@ class TileImages:
         # encoder's bytes: decode and encode it as a mission tile, so nothing tells it apart
         pixels = decode_jpeg(bytes(data))
         longest = self.settings.max_context_px if view == "context" else self.settings.max_tile_px
-        size = fit(pixels.shape[1], pixels.shape[0], longest)
+        size = shrunk_size(pixels.shape[1], pixels.shape[0], longest)
         return encode_jpeg(cv2.resize(pixels, size, interpolation=cv2.INTER_AREA) if size else pixels)
 
     def for_volunteer(self, data: bytes, volunteer_id: int) -> bytes:
@@ -149,9 +149,9 @@ class TileImages:
         if row is None:
             raise NotFound(f"no tile {tile_id}")
         frame = self._frame(Path(row.path))
-        tile = clamp_window(Window(row.x, row.y, row.w, row.h), frame.width, frame.height)
+        tile = inside_frame(Window(row.x, row.y, row.w, row.h), frame.width, frame.height)
         if view == "tile":
-            pixels = frame.read(window=tile, out_size=fit(tile.w, tile.h, self.settings.max_tile_px))
+            pixels = frame.read(window=tile, out_size=shrunk_size(tile.w, tile.h, self.settings.max_tile_px))
             return encode_jpeg(pixels)
         return encode_jpeg(context_view(frame, tile, self.settings.max_context_px))
 
@@ -184,7 +184,7 @@ class TileImages:
             self._frames.clear()
 
 
-def fit(w: int, h: int, longest: int) -> tuple[int, int] | None:
+def shrunk_size(w: int, h: int, longest: int) -> tuple[int, int] | None:
     """An output size no longer than ``longest`` on either side, or None to keep the size."""
     if max(w, h) <= longest:
         return None
@@ -192,7 +192,7 @@ def fit(w: int, h: int, longest: int) -> tuple[int, int] | None:
     return max(1, round(w * scale)), max(1, round(h * scale))
 
 
-def clamp_window(window: Window, width: int, height: int) -> Window:
+def inside_frame(window: Window, width: int, height: int) -> Window:
     """The part of ``window`` inside a ``width`` x ``height`` frame (a scan's edge tile may overhang)."""
     x, y = min(window.x, width - 1), min(window.y, height - 1)
     return Window(x, y, max(1, min(window.w, width - x)), max(1, min(window.h, height - y)))
@@ -205,7 +205,7 @@ def context_view(frame: Frame, tile: Window, longest: int) -> np.ndarray:
     x0 = int(min(max(0, cx - cw / 2), frame.width - cw))
     y0 = int(min(max(0, cy - ch / 2), frame.height - ch))
     around = Window(x0, y0, int(cw), int(ch))
-    size = fit(around.w, around.h, longest)
+    size = shrunk_size(around.w, around.h, longest)
     pixels = np.ascontiguousarray(frame.read(window=around, out_size=size))
     scale = pixels.shape[1] / around.w
     thick = max(2, round(pixels.shape[1] / 300))

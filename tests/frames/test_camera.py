@@ -10,7 +10,7 @@ from shapely.geometry import Polygon
 
 from sartriage.frames import open_frame
 from sartriage.frames.camera import CameraGeoref, Intrinsics, PositionOnlyGeoref, rotation
-from sartriage.frames.error import ErrorBudget
+from sartriage.frames.error_radius import ErrorBudget
 from sartriage.frames.geodesy import distance_m, lonlat_to_enu
 from sartriage.frames.metadata import Attitude
 

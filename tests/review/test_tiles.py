@@ -12,7 +12,7 @@ from review_fixtures import LACMUS, add_flight, add_frame, add_tiles
 from sartriage.errors import FrameError
 from sartriage.frames import Window
 from sartriage.review import tiles as tiles_module
-from sartriage.review.tiles import TileImages, TileImageSettings, clamp_window, fit
+from sartriage.review.tiles import TileImages, TileImageSettings, inside_frame, shrunk_size
 from sartriage.store import Store
 
 
@@ -92,7 +92,7 @@ def test_a_missing_frame_is_one_clear_error(sqlite_store: Store, tmp_path: Path)
     [(640, 640, 1024, None), (2048, 1024, 1024, (1024, 512)), (300, 1200, 600, (150, 600))],
 )
 def test_fit(w: int, h: int, longest: int, expected: tuple[int, int] | None) -> None:
-    assert fit(w, h, longest) == expected
+    assert shrunk_size(w, h, longest) == expected
 
 
 @pytest.mark.parametrize(
@@ -102,8 +102,8 @@ def test_fit(w: int, h: int, longest: int, expected: tuple[int, int] | None) -> 
         (Window(150, 150, 100, 100), (200, 180), Window(150, 150, 50, 30)),
     ],
 )
-def test_clamp_window(window: Window, size: tuple[int, int], expected: Window) -> None:
-    assert clamp_window(window, *size) == expected
+def test_a_window_is_kept_inside_its_frame(window: Window, size: tuple[int, int], expected: Window) -> None:
+    assert inside_frame(window, *size) == expected
 
 
 def _with_exif_and_comment(jpeg: bytes) -> bytes:
