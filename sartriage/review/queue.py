@@ -44,9 +44,9 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from sartriage.errors import Conflict, Forbidden, ReviewError
+from sartriage.hits.locate import locate_volunteer_hits
 from sartriage.review import answers, coordinator, intake, leases, people, priorities, quality
 from sartriage.review.coordinator import AggregateReport
-from sartriage.review.locate import locate_volunteer_hits
 from sartriage.review.values import (
     ANSWER_VALUES,
     Accuracy,
