@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import Any
@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from sartriage.errors import ReviewError, SartriageError
 from sartriage.store import Store, schema, utcnow
 from sartriage.store.queries import flight_is
+from sartriage.store.upsert import insert_if_new
 
 log = logging.getLogger(__name__)
 
@@ -402,6 +403,89 @@ __all__: Sequence[str] = [
     "reject",
     "reopen",
 ]
+
+
+@dataclass(frozen=True)
+class DetectorCandidate:
+    """A person the scan flagged: the detection's centre in frame pixels, its ground position and score."""
+
+    tile_id: int
+    detection_id: int
+    x: float
+    y: float
+    lon: float | None
+    lat: float | None
+    error_radius_m: float | None
+    confidence: float
+
+
+def add_detector_candidates(
+    conn: Connection, found: Sequence[DetectorCandidate], now: datetime, *, if_new: bool = False
+) -> int:
+    """The detector's candidates for the coordinator, one per person the triage flagged; ``if_new`` skips a
+    tile's candidate that exists already (re-triage), else they are written at once (a new frame)."""
+    rows = [
+        {**asdict(c), "source": "detector", "status": "candidate", "note": "", "created_at": now}
+        for c in found
+    ]
+    if if_new:
+        return sum(insert_if_new(conn, schema.hits, **row) for row in rows)
+    if rows:
+        conn.execute(insert(schema.hits), rows)
+    return len(rows)
+
+
+def volunteers_candidate(
+    conn: Connection,
+    tile_id: int,
+    posterior: float,
+    now: datetime,
+    status: str = "candidate",
+) -> bool:
+    """The volunteers' hit on a tile, its confidence their P(person); notes are the coordinator's alone
+    (the answers behind a hit are counted where it is shown and exported)."""
+    tile = conn.execute(select(schema.tiles).where(schema.tiles.c.id == tile_id)).one()
+    spot = best_detection(conn, tile)
+    inserted = insert_if_new(
+        conn,
+        schema.hits,
+        tile_id=tile_id,
+        source="volunteers",
+        status=status,
+        detection_id=spot.id if spot else None,
+        x=float((spot.x1 + spot.x2) / 2) if spot else tile.x + tile.w / 2,
+        y=float((spot.y1 + spot.y2) / 2) if spot else tile.y + tile.h / 2,
+        lon=spot.lon if spot else None,
+        lat=spot.lat if spot else None,
+        error_radius_m=spot.error_radius_m if spot else None,
+        confidence=float(posterior),
+        note="",
+        created_at=now,
+        decided_at=None if status == "candidate" else now,
+    )
+    if not inserted:  # a candidate not decided yet shows the latest state of its answers
+        hits_table = schema.hits
+        conn.execute(
+            update(hits_table)
+            .where(
+                hits_table.c.tile_id == tile_id,
+                hits_table.c.source == "volunteers",
+                hits_table.c.status == "candidate",
+            )
+            .values(confidence=float(posterior))
+        )
+    if inserted or status == "candidate":
+        return inserted
+    # the volunteers' hit exists: only a candidate moves; a later decision on it (confirmed, found,
+    # rejected, not found) stands, and `escalations()` names any conflict
+    hit = conn.execute(
+        select(schema.hits.c.id, schema.hits.c.status).where(
+            schema.hits.c.tile_id == tile_id, schema.hits.c.source == "volunteers"
+        )
+    ).one()
+    if hit.status == "candidate":
+        move_status(conn, hit.id, status, now)
+    return True
 
 
 def mark_person(store: Store, frame_id: int, box: tuple[float, float, float, float], note: str = "") -> Hit:

@@ -18,8 +18,7 @@ from sartriage.review import aggregate as agg
 from sartriage.review import leases, people, quality
 from sartriage.review.tables import ANS, RT, A, E, V
 from sartriage.review.values import ANSWER_VALUES, NO_ACCURACY, AnswerOutcome, QueueSettings
-from sartriage.store import schema
-from sartriage.store.upsert import dialect_insert, insert_if_new
+from sartriage.store.upsert import dialect_insert
 
 # A "person" from a volunteer whose smoothed specificity on known tiles reaches the bar surfaces the tile to
 # the coordinator at once, before others agree. In a crew of up to SMALL_CREW (a night search) a newcomer's
@@ -128,11 +127,11 @@ def _decide_tile(conn: Connection, settings: QueueSettings, tile_id: int, now: d
             .on_conflict_do_nothing()
         )
     if state == "done" and posterior >= s.candidate_threshold:
-        candidate(conn, tile_id, posterior, now)
+        hits.volunteers_candidate(conn, tile_id, posterior, now)
     elif state != "done" and _trusted_person_answer(conn, settings, given, small_crew=crew <= SMALL_CREW):
         # missing a person costs far more than a second look: one trusted "person" reaches the
         # coordinator now (the app shows how many agreed), while the tile goes on collecting answers
-        candidate(conn, tile_id, posterior, now)
+        hits.volunteers_candidate(conn, tile_id, posterior, now)
 
 
 def _trusted_person_answer(
@@ -170,56 +169,3 @@ def _posterior(conn: Connection, settings: QueueSettings, given: Sequence[Any]) 
         labels, np.array([r[0] for r in rates]), np.array([r[1] for r in rates]), s.person_prior
     )
     return p, len(informative), len({a for _, a in informative}) == 1
-
-
-def candidate(
-    conn: Connection,
-    tile_id: int,
-    posterior: float,
-    now: datetime,
-    status: str = "candidate",
-) -> bool:
-    """The volunteers' hit on a tile, its confidence their P(person); notes are the coordinator's alone
-    (the answers behind a hit are counted where it is shown and exported)."""
-    tile = conn.execute(select(schema.tiles).where(schema.tiles.c.id == tile_id)).one()
-    spot = hits.best_detection(conn, tile)
-    inserted = insert_if_new(
-        conn,
-        schema.hits,
-        tile_id=tile_id,
-        source="volunteers",
-        status=status,
-        detection_id=spot.id if spot else None,
-        x=float((spot.x1 + spot.x2) / 2) if spot else tile.x + tile.w / 2,
-        y=float((spot.y1 + spot.y2) / 2) if spot else tile.y + tile.h / 2,
-        lon=spot.lon if spot else None,
-        lat=spot.lat if spot else None,
-        error_radius_m=spot.error_radius_m if spot else None,
-        confidence=float(posterior),
-        note="",
-        created_at=now,
-        decided_at=None if status == "candidate" else now,
-    )
-    if not inserted:  # a candidate not decided yet shows the latest state of its answers
-        hits_table = schema.hits
-        conn.execute(
-            update(hits_table)
-            .where(
-                hits_table.c.tile_id == tile_id,
-                hits_table.c.source == "volunteers",
-                hits_table.c.status == "candidate",
-            )
-            .values(confidence=float(posterior))
-        )
-    if inserted or status == "candidate":
-        return inserted
-    # the volunteers' hit exists: only a candidate moves; a later decision on it (confirmed, found,
-    # rejected, not found) stands, and `escalations()` names any conflict
-    hit = conn.execute(
-        select(schema.hits.c.id, schema.hits.c.status).where(
-            schema.hits.c.tile_id == tile_id, schema.hits.c.source == "volunteers"
-        )
-    ).one()
-    if hit.status == "candidate":
-        hits.move_status(conn, hit.id, status, now)
-    return True

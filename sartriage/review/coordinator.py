@@ -12,10 +12,10 @@ from pathlib import PurePath
 import numpy as np
 from sqlalchemy import Connection, func, select, update
 
+from sartriage import hits
 from sartriage.errors import Conflict, NotFound
 from sartriage.review import aggregate as agg
 from sartriage.review import quality
-from sartriage.review.answers import candidate
 from sartriage.review.people import ACTIVE_SECONDS
 from sartriage.review.rows import utc
 from sartriage.review.tables import ANS, RT, A, E, H, V
@@ -158,7 +158,7 @@ def decide(
         .values(state="decided", posterior=posterior, updated_at=now)
     )
     if decision == "person":
-        candidate(conn, row.tile_id, posterior, now, status="confirmed")
+        hits.volunteers_candidate(conn, row.tile_id, posterior, now, status="confirmed")
     quality.known_tile(conn, row.tile_id, decision, "coordinator")
 
 
@@ -207,5 +207,5 @@ def aggregate(conn: Connection, settings: QueueSettings, method: str) -> Aggrega
             continue
         conn.execute(update(RT).where(RT.c.tile_id == tile_id).values(posterior=p, updated_at=now))
         if states[tile_id] != "open" and p >= settings.candidate_threshold:
-            added += candidate(conn, tile_id, p, now)
+            added += hits.volunteers_candidate(conn, tile_id, p, now)
     return AggregateReport(method, len(tiles), len(rows), added, int(iterations))

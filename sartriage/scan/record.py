@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, insert, select, update
 
+from sartriage import hits
 from sartriage.detect.detections import FrameDetections
 from sartriage.errors import ClaimLost
 from sartriage.scan.claims import Claim
@@ -208,7 +209,6 @@ def _write_hits(
         return
     best = best_in_tiles(found)
     centres = found.detections.centres
-    now = utcnow()
     rows = []
     taken: set[int] = set()
     for j in map(int, flagged):
@@ -220,23 +220,18 @@ def _write_hits(
             continue
         taken.add(i)
         rows.append(
-            {
-                "tile_id": tile_ids[j],
-                "detection_id": detection_ids[i],
-                "source": "detector",
-                "status": "candidate",
-                "x": float(centres[i, 0]),
-                "y": float(centres[i, 1]),
-                "lon": _num(ground.lon[i]),
-                "lat": _num(ground.lat[i]),
-                "error_radius_m": _num(ground.error_radius_m[i]),
-                "confidence": float(found.detections.scores[i]),
-                "note": "",
-                "created_at": now,
-            }
+            hits.DetectorCandidate(
+                tile_id=tile_ids[j],
+                detection_id=detection_ids[i],
+                x=float(centres[i, 0]),
+                y=float(centres[i, 1]),
+                lon=_num(ground.lon[i]),
+                lat=_num(ground.lat[i]),
+                error_radius_m=_num(ground.error_radius_m[i]),
+                confidence=float(found.detections.scores[i]),
+            )
         )
-    if rows:
-        conn.execute(insert(schema.hits), rows)
+    hits.add_detector_candidates(conn, rows, utcnow())
 
 
 def write_scan_settings(store: Store, model: str, rules: TriageRules) -> None:

@@ -25,7 +25,6 @@ from sartriage.scan.record import keep_settings
 from sartriage.scan.triage import CLEARED, FLAGGED, REVIEW, TriageRules, triage_tiles
 from sartriage.store import Store, schema, utcnow
 from sartriage.store.queries import flight_is, tile_clue_score
-from sartriage.store.upsert import insert_if_new
 
 
 @dataclass(frozen=True)
@@ -149,24 +148,17 @@ def _candidate(conn: Connection, tile: Any) -> int:
     spot = hits.best_detection(conn, tile, persons_only=True)
     if spot is None:  # a flagged tile always holds the detection that flagged it
         return 0
-    return int(
-        insert_if_new(
-            conn,
-            schema.hits,
-            tile_id=tile.id,
-            detection_id=spot.id,
-            source="detector",
-            status="candidate",
-            x=float((spot.x1 + spot.x2) / 2),
-            y=float((spot.y1 + spot.y2) / 2),
-            lon=spot.lon,
-            lat=spot.lat,
-            error_radius_m=spot.error_radius_m,
-            confidence=float(spot.score),
-            note="",
-            created_at=utcnow(),
-        )
+    found = hits.DetectorCandidate(
+        tile_id=tile.id,
+        detection_id=spot.id,
+        x=float((spot.x1 + spot.x2) / 2),
+        y=float((spot.y1 + spot.y2) / 2),
+        lon=spot.lon,
+        lat=spot.lat,
+        error_radius_m=spot.error_radius_m,
+        confidence=float(spot.score),
     )
+    return hits.add_detector_candidates(conn, [found], utcnow(), if_new=True)
 
 
 def stored_rules(store: Store) -> TriageRules | None:
