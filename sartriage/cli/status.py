@@ -11,6 +11,7 @@ from sartriage.cli.commands import add_command
 from sartriage.printable import printable
 from sartriage.scan.summary import FlightSummary, summarise
 from sartriage.store import open_store
+from sartriage.store.photos import kept_line
 from sartriage.words import count
 
 DEFAULT_DB = "mission.sqlite"
@@ -94,6 +95,7 @@ def describe(summary: FlightSummary) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     with open_store(args.db, read_only=True) as store:
         summaries = summarise(store, failures=max(0, args.failures))
+        kept = kept_line(store, sum(s.frames_done for s in summaries))
     if args.json:
         print(json.dumps([s.to_json() for s in summaries], indent=2))
         return 0
@@ -102,4 +104,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for summary in summaries:
         print("\n".join(describe(summary)))
+    if kept:
+        print(kept)
     return 0

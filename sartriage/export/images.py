@@ -8,7 +8,6 @@ per hit so one missing file never stops it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -58,7 +57,7 @@ def _mark(image: np.ndarray, hit: Hit, origin: tuple[int, int], scale: float, th
 
 def hit_images(hit: Hit, *, context_factor: float = 4.0, max_side: int = 1200) -> HitImages:
     """Cut the tile and a context crop ``context_factor`` times the tile's size around the hit."""
-    with open_frame(Path(hit.frame_path)) as frame:
+    with open_frame(hit.photo) as frame:
         tx, ty, tw, th = hit.tile
         tile_window = Window(tx, ty, min(tw, frame.width - tx), min(th, frame.height - ty))
         tile = np.ascontiguousarray(frame.read(tile_window))

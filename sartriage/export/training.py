@@ -47,6 +47,7 @@ from sartriage.export.images import jpeg_bytes
 from sartriage.frames import Window, open_frame
 from sartriage.hits import HitFilter, list_hits
 from sartriage.store import Store, schema
+from sartriage.store.photos import photo_to_read
 from sartriage.store.queries import flight_is
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class TrainingTile:
     tile_id: int
     frame_id: int
     frame_path: str
+    photo: str  # where the pixels are read: the photo, or its copy beside the store once the card is gone
     window: tuple[int, int, int, int]  # x, y, w, h in frame pixels
     state: str
     quality_check: bool
@@ -153,7 +155,8 @@ def reviewed_tiles(
                 names[int(tile_id)].append(str(name))
         wanted = set(by_tile) | set(reviewed) | set(escalated)
         query = (
-            select(t.c.id, t.c.frame_id, t.c.x, t.c.y, t.c.w, t.c.h, t.c.state, t.c.quality_check, f.c.path)
+            select(t.c.id, t.c.frame_id, t.c.x, t.c.y, t.c.w, t.c.h, t.c.state, t.c.quality_check)
+            .add_columns(f.c.path, f.c.content_hash)
             .select_from(t.join(f, t.c.frame_id == f.c.id).join(fl, f.c.flight_id == fl.c.id))
             .where(t.c.id.in_(sorted(wanted)))
             .order_by(t.c.frame_id, t.c.id)
@@ -188,6 +191,7 @@ def reviewed_tiles(
                 tile_id=int(row.id),
                 frame_id=int(row.frame_id),
                 frame_path=str(row.path),
+                photo=str(photo_to_read(store, row.path, row.content_hash)),
                 window=window,
                 state=str(row.state),
                 quality_check=bool(row.quality_check),
@@ -239,7 +243,7 @@ def _cut(tiles: Sequence[TrainingTile], folder: Path) -> tuple[set[int], list[st
     done, skipped = set(), []
     by_frame: dict[str, list[TrainingTile]] = defaultdict(list)
     for tile in tiles:
-        by_frame[tile.frame_path].append(tile)
+        by_frame[tile.photo].append(tile)
     for path, group in by_frame.items():
         try:
             with open_frame(Path(path)) as frame:

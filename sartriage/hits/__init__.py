@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from sartriage.errors import ReviewError, SartriageError
 from sartriage.store import Store, schema, utcnow
+from sartriage.store.photos import photo_to_read
 from sartriage.store.queries import flight_is
 from sartriage.store.upsert import insert_if_new
 
@@ -78,10 +79,16 @@ class Hit:
     flight_id: int
     flight_name: str
     captured_local: datetime | None = None  # the camera's clock, when the photo does not tell its zone
+    pixels_path: str = ""  # where its pixels are read: the photo, or its copy beside the store once gone
 
     @property
     def frame_name(self) -> str:
         return PurePath(self.frame_path).name
+
+    @property
+    def photo(self) -> Path:
+        """The file to read the hit's pixels from (the photo, or its copy kept beside the store)."""
+        return Path(self.pixels_path or self.frame_path)
 
     @property
     def located(self) -> bool:
@@ -150,6 +157,7 @@ def _query() -> Select[Any]:
         d.c.score.label("detection_score"),
         f.c.id.label("frame_id"),
         f.c.path.label("frame_path"),
+        f.c.content_hash.label("frame_hash"),
         f.c.width.label("frame_width"),
         f.c.height.label("frame_height"),
         f.c.captured_at,
@@ -236,9 +244,14 @@ def list_hits(
     if limit is not None:
         query = query.limit(limit)
     if conn is not None:
-        return [_hit(r) for r in conn.execute(query).mappings()]
-    with store.connect() as own:
-        return [_hit(r) for r in own.execute(query).mappings()]
+        rows = list(conn.execute(query).mappings())
+    else:
+        with store.connect() as own:
+            rows = list(own.execute(query).mappings())
+    return [
+        replace(_hit(r), pixels_path=str(photo_to_read(store, r["frame_path"], r["frame_hash"])))
+        for r in rows
+    ]
 
 
 def _missing(store: Store, hit_id: int) -> ReviewError:

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sartriage.errors import FrameError, NotFound
 from sartriage.frames import Frame, Window, open_frame
 from sartriage.store import Store, schema
+from sartriage.store.photos import photo_to_read
 
 log = logging.getLogger(__name__)
 
@@ -142,13 +143,13 @@ class TileImages:
         t, f = schema.tiles, schema.frames
         with self.store.connect() as conn:
             row = conn.execute(
-                select(t.c.x, t.c.y, t.c.w, t.c.h, f.c.path)
+                select(t.c.x, t.c.y, t.c.w, t.c.h, f.c.path, f.c.content_hash)
                 .select_from(t.join(f, f.c.id == t.c.frame_id))
                 .where(t.c.id == tile_id)
             ).first()
         if row is None:
             raise NotFound(f"no tile {tile_id}")
-        frame = self._frame(Path(row.path))
+        frame = self._frame(photo_to_read(self.store, row.path, row.content_hash))
         tile = inside_frame(Window(row.x, row.y, row.w, row.h), frame.width, frame.height)
         if view == "tile":
             pixels = frame.read(window=tile, out_size=shrunk_size(tile.w, tile.h, self.settings.max_tile_px))

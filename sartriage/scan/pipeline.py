@@ -35,9 +35,10 @@ from sartriage.scan import claims
 from sartriage.scan.claims import Claim, NewFrame
 from sartriage.scan.discover import content_hash, find_frames
 from sartriage.scan.record import FrameFacts, Ground, write_done, write_failed, write_scan_settings
-from sartriage.scan.triage import DEFAULT_QUALITY_SHARE, FLAGGED, REVIEW, TriageRules, triage_tiles
+from sartriage.scan.triage import CLEARED, DEFAULT_QUALITY_SHARE, FLAGGED, REVIEW, TriageRules, triage_tiles
 from sartriage.scan.watch import StableFiles
 from sartriage.store import Store
+from sartriage.store.photos import keep_photo
 
 log = logging.getLogger(__name__)
 
@@ -468,6 +469,8 @@ class _ScanRun:
         except (ClaimLost, IntegrityError) as exc:
             log.warning("%s: another worker finished this frame first; dropped (%s)", claim.path, exc)
             return self._progress(SCANNING, frame=claim.path)
+        if (triage.states != CLEARED).any():  # volunteers or hit cards will need these pixels
+            keep_photo(self.store, claim.path, claim.content_hash)
         self.frames_finished += 1
         self.pixels += facts.width * facts.height
         self.counts["tiles"] += len(found.tiles)
