@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 
 from sartriage.store import Store
 from sartriage.store import schema as s
+from sartriage.store.photos import photo_to_read
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def map_frames(store: Store) -> MapFrames:
             fr.c.footprint,
             fr.c.captured_at,
             fr.c.path,
+            fr.c.content_hash,
             func.coalesce(per_tile.c.total, 0),
             func.coalesce(per_tile.c.review, 0),
             func.coalesce(per_tile.c.flagged, 0),
@@ -103,18 +105,20 @@ def map_frames(store: Store) -> MapFrames:
         lat=np.array([as_float(r[3]) for r in rows], dtype=np.float64),
         status=np.array([r[4] for r in rows], dtype=object),
         footprints=tuple(r[5] for r in rows),
-        tiles_total=np.array([r[8] for r in rows], dtype=np.int64),
-        tiles_review=np.array([r[9] for r in rows], dtype=np.int64),
-        tiles_flagged=np.array([r[10] for r in rows], dtype=np.int64),
+        tiles_total=np.array([r[9] for r in rows], dtype=np.int64),
+        tiles_review=np.array([r[10] for r in rows], dtype=np.int64),
+        tiles_flagged=np.array([r[11] for r in rows], dtype=np.int64),
         order=np.array(track_key, dtype=np.int64),
-        paths=tuple(r[7] for r in rows),
+        paths=tuple(str(photo_to_read(store, r[7], r[8])) for r in rows),
     )
 
 
 def frame_overlays(store: Store, frame_id: int) -> FrameOverlays:
     fr, t, d = s.frames, s.tiles, s.detections
     with store.connect() as conn:
-        frame = conn.execute(select(fr.c.path, fr.c.width, fr.c.height).where(fr.c.id == frame_id)).one()
+        frame = conn.execute(
+            select(fr.c.path, fr.c.content_hash, fr.c.width, fr.c.height).where(fr.c.id == frame_id)
+        ).one()
         tiles = conn.execute(
             select(t.c.x, t.c.y, t.c.w, t.c.h, t.c.state, t.c.score).where(t.c.frame_id == frame_id)
         ).all()
@@ -122,7 +126,7 @@ def frame_overlays(store: Store, frame_id: int) -> FrameOverlays:
             select(d.c.x1, d.c.y1, d.c.x2, d.c.y2, d.c.score, d.c.clue).where(d.c.frame_id == frame_id)
         ).all()
     return FrameOverlays(
-        path=Path(frame.path),
+        path=photo_to_read(store, frame.path, frame.content_hash),
         width=int(frame.width or 0),
         height=int(frame.height or 0),
         tile_xywh=np.array([r[:4] for r in tiles], dtype=np.int64).reshape(-1, 4),
