@@ -204,7 +204,7 @@ class CandidateList(QListWidget):
 
         run_in_background(
             self,
-            lambda: imagery.read_window(Path(hit.frame_path), rect, longest=THUMB),
+            lambda: imagery.read_window(hit.photo, rect, longest=THUMB),
             ready,
             lambda _msg: None,  # no thumbnail: the caption still says everything
         )

@@ -3,8 +3,6 @@ enlarged by whole pixels only (crisp, never smoothed), with nothing drawn over i
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QPixmap
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -71,7 +69,7 @@ class CloseUp(QWidget):
             return
         w, h = hit.frame_size
         rect = imagery.context_rect(hit.x, hit.y, (w or 0, h or 0), crop_side(hit))
-        path = Path(hit.frame_path)
+        path = hit.photo
         self._request.run(
             self,
             lambda: imagery.read_window(path, rect, longest=max(rect[2], rect[3])),

@@ -12,14 +12,12 @@ import uvicorn
 
 from sartriage.errors import ReviewError
 from sartriage.review import ReviewQueue
-from sartriage.review.links import server_url
+from sartriage.review.links import remember_url, server_url
 from sartriage.review.server import ReviewSettings, create_app
 from sartriage.review.server.protocol import uvicorn_options
 from sartriage.store import Store
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PORT = 8000
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,7 @@ class ReviewServer:
                 raise ReviewError(f"the review server did not start on {host}:{port}; see the log")
             time.sleep(0.05)
         self._server, self._thread = server, thread
+        remember_url(store, url)  # invite links made from the CLI now point here too
         self.running = Running(url, token)
         log.info("review server listening on %s:%d (volunteers: %s)", host, port, url)
         return self.running

@@ -14,18 +14,23 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from sartriage.cli.commands import add_command
 from sartriage.cli.values import four_numbers
 from sartriage.errors import ReviewError, SartriageError
 from sartriage.printable import printable
 from sartriage.review import QueueSettings, ReviewQueue, invite_link
-from sartriage.review.links import WILDCARDS, is_loopback, lan_address, server_url
+from sartriage.review.links import (
+    DEFAULT_PORT,
+    WILDCARDS,
+    is_loopback,
+    known_url,
+    lan_address,
+    remember_url,
+    server_url,
+)
 from sartriage.review.values import Accuracy
-from sartriage.store import Store, open_store, schema
+from sartriage.store import open_store
 from sartriage.store.queries import flight_ids
-from sartriage.store.upsert import dialect_insert
 from sartriage.words import count
 
 if TYPE_CHECKING:
@@ -34,9 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WORKER_APP = "sartriage.review.server.worker:app_from_environment"
-URL_KEY = "review.url"  # where the last review server said volunteers reach it (store_info)
 TOKEN_ENV = "SARTRIAGE_COORDINATOR_TOKEN"
-DEFAULT_PORT = 8000
 AREA = four_numbers("W,S,E,N in degrees", "37.60,55.96,37.70,55.99")
 
 
@@ -156,7 +159,7 @@ def run_server(args: argparse.Namespace) -> int:
     try:
         queue = ReviewQueue(store, queue_settings)
         token = queue.coordinator_token(args.coordinator_token or os.environ.get(TOKEN_ENV) or None)
-        _remember_url(store, public)
+        remember_url(store, public)
         settings = ReviewSettings(
             db=args.db, queue=queue_settings, public_url=public, rate_per_second=args.rate
         )
@@ -229,23 +232,6 @@ def _certificate(args: argparse.Namespace) -> Certificate | None:
     return Certificate(args.tls_cert, args.tls_key)
 
 
-def _remember_url(store: Store, url: str) -> None:
-    table = schema.store_info
-    with store.begin() as conn:  # one statement: several servers starting at once all succeed
-        conn.execute(
-            dialect_insert(conn, table)
-            .values(key=URL_KEY, value=url)
-            .on_conflict_do_update(index_elements=[table.c.key], set_={"value": url})
-        )
-
-
-def _known_url(store: Store) -> str:
-    table = schema.store_info
-    with store.connect() as conn:
-        url = conn.execute(select(table.c.value).where(table.c.key == URL_KEY)).scalar()
-    return url or server_url("0.0.0.0", DEFAULT_PORT)
-
-
 # ── volunteers ─────────────────────────────────────────────────────────────────────────────────
 def _register_volunteers(subparsers: argparse._SubParsersAction) -> None:
     parser = add_command(subparsers, "volunteers")
@@ -267,7 +253,7 @@ def _register_volunteers(subparsers: argparse._SubParsersAction) -> None:
 def run_volunteers_add(args: argparse.Namespace) -> int:
     with open_store(args.db, create=False) as store:
         volunteer, token = ReviewQueue(store).invite(args.name)
-        base = (args.url or _known_url(store)).rstrip("/")
+        base = (args.url or known_url(store)).rstrip("/")
     print(f"volunteer {volunteer.id}: {printable(volunteer.name)}")
     print(f"invite link (send it only to them; it is shown once): {invite_link(base, token)}")
     return 0

@@ -9,6 +9,11 @@ from __future__ import annotations
 import ipaddress
 import socket
 
+from sqlalchemy import select
+
+from sartriage.store import Store, schema
+from sartriage.store.upsert import dialect_insert
+
 WILDCARDS = ("0.0.0.0", "::", "")
 
 
@@ -43,3 +48,27 @@ def server_url(host: str, port: int, tls: bool = False) -> str:
     if ":" in shown:  # an IPv6 address
         shown = f"[{shown}]"
     return f"{'https' if tls else 'http'}://{shown}:{port}"
+
+
+URL_KEY = "review.url"  # where the last review server said volunteers reach it (store_info)
+DEFAULT_PORT = 8000
+
+
+def remember_url(store: Store, url: str) -> None:
+    """Record where volunteers reach the review server now serving this mission (CLI or app), so invite
+    links made later (`sartriage volunteers add`) point there."""
+    table = schema.store_info
+    with store.begin() as conn:  # one statement: several servers starting at once all succeed
+        conn.execute(
+            dialect_insert(conn, table)
+            .values(key=URL_KEY, value=url)
+            .on_conflict_do_update(index_elements=[table.c.key], set_={"value": url})
+        )
+
+
+def known_url(store: Store) -> str:
+    """Where the last review server of this mission said volunteers reach it."""
+    table = schema.store_info
+    with store.connect() as conn:
+        url = conn.execute(select(table.c.value).where(table.c.key == URL_KEY)).scalar()
+    return url or server_url("0.0.0.0", DEFAULT_PORT)

@@ -144,9 +144,9 @@ def test_review_server_prints_the_coordinator_token_and_serves(mission: Path) ->
         proc.terminate()
         proc.wait(timeout=20)
     with open_store(mission) as store:  # volunteers add now uses the address the server announced
-        from sartriage.cli.review import _known_url
+        from sartriage.review.links import known_url
 
-        assert _known_url(store) == f"http://127.0.0.1:{port}"
+        assert known_url(store) == f"http://127.0.0.1:{port}"
 
 
 @pytest.mark.parametrize(
@@ -195,14 +195,14 @@ def test_a_server_starting_while_another_records_its_address_succeeds(pg_url: st
 
     from sqlalchemy import insert, text
 
-    from sartriage.cli.review import URL_KEY, _known_url, _remember_url
+    from sartriage.review.links import URL_KEY, known_url, remember_url
     from sartriage.store import schema
 
     failures: list[BaseException] = []
 
     def second() -> None:
         try:
-            _remember_url(store, "http://10.0.0.2:8765")
+            remember_url(store, "http://10.0.0.2:8765")
         except BaseException as exc:  # handed to the test thread
             failures.append(exc)
 
@@ -222,7 +222,7 @@ def test_a_server_starting_while_another_records_its_address_succeeds(pg_url: st
                 assert probe.execute(waiting).scalar() == 1, "the second write never waited on the first"
         writer.join(30)
         assert not failures, failures
-        assert _known_url(store) == "http://10.0.0.2:8765"
+        assert known_url(store) == "http://10.0.0.2:8765"
 
 
 def _children(pid: int) -> list[str]:
@@ -356,9 +356,9 @@ def test_a_second_server_on_a_busy_port_changes_nothing(
         assert "coordinator token" not in out and "already running" in err
         assert httpx.get(f"http://127.0.0.1:{port}/api/v1/coordinator/queue", headers=head).status_code == 200
         with open_store(mission) as store:
-            from sartriage.cli.review import _known_url
+            from sartriage.review.links import known_url
 
-            assert _known_url(store) == f"http://127.0.0.1:{port}"
+            assert known_url(store) == f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=20)

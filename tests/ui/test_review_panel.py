@@ -14,6 +14,7 @@ from PyQt6.QtWidgets import QAbstractButton, QComboBox, QGroupBox, QLabel, QTabl
 from sqlalchemy import select
 
 from sartriage.review import QueueSettings, ReviewQueue
+from sartriage.review.links import known_url
 from sartriage.store import Store, schema
 from ui.mission import read_snapshot
 from ui.review_panel import ReviewPanel
@@ -65,6 +66,7 @@ def test_server_invite_and_online(qtbot, panel: ReviewPanel) -> None:  # type: i
     qtbot.waitUntil(lambda: panel.server.running is not None, timeout=20_000)
     url = panel.server.running.url
     assert url in panel.server_label.text()
+    assert known_url(panel.store) == url  # `sartriage volunteers add` now makes links to this server
     words = shown_words(panel).replace(panel.server.running.coordinator_token.lower(), "")  # random letters
     assert not [term for term in JARGON if term in words], words
     tips = (
