@@ -38,8 +38,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from sartriage.mission_reads import FrameOverlays
 from ui import imagery, style
-from ui.mission_reads import FrameOverlays
 from ui.pannable_view import PannableView
 from ui.tasks import run_in_background
 

@@ -39,8 +39,10 @@ from sartriage.detect.card import ModelCard, find_card
 from sartriage.detect.inspect import card_or_draft
 from sartriage.detect.session import DEVICES
 from sartriage.export.formats import Exported
+from sartriage.mission_reads import FrameOverlays, TilePlace, frame_overlays, tile_place
 from sartriage.scan import ScanProgress, TriageRules
 from sartriage.scan.retriage import Retriage, retriage
+from sartriage.snapshot import Snapshot
 from sartriage.store import Store
 from ui import basemap
 from ui.about_computer import AboutComputer
@@ -52,9 +54,8 @@ from ui.geo import format_all
 from ui.hit_actions import HitPanel
 from ui.map_layers import LayersButton
 from ui.map_view import MapView
-from ui.mission import Mission, Snapshot
+from ui.mission import Mission
 from ui.mission_panel import MissionPanel
-from ui.mission_reads import FrameOverlays, TilePlace, frame_overlays, tile_place
 from ui.photo_layer import PhotoLoader
 from ui.review_panel import ReviewPanel
 from ui.scan_runner import ScanJob, ScanQueue

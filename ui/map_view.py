@@ -43,6 +43,7 @@ from PyQt6.QtWidgets import (
 from sartriage.export.coords import lat_lon_decimal
 from sartriage.export.grouping import HitGroup
 from sartriage.hits import Hit
+from sartriage.mission_reads import MapFrames
 from ui import style
 from ui.basemap import Basemap
 from ui.geo import LocalProjection, lie_together, nice_step
@@ -55,7 +56,6 @@ from ui.map_furniture import (
     draw_utm_grid,
     mark_path,
 )
-from ui.mission_reads import MapFrames
 from ui.pannable_view import PannableView
 
 HIT_ROLE = 0

@@ -9,48 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
-from sartriage import hits
-from sartriage.export.grouping import ON_THE_GROUND, HitGroup, group_hits, group_of_each
-from sartriage.scan import FlightSummary, summarise
+from sartriage.snapshot import Snapshot, read_snapshot
 from sartriage.store import Store, open_store
-from ui.mission_reads import MapFrames, agreement, map_frames, volunteer_votes
 from ui.tasks import run_in_background
 
 log = logging.getLogger(__name__)
 
-SHOWN_STATUSES = ("candidate", "confirmed", "found", "not_found", "rejected")
 REFRESH_COALESCE_MS = 400
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    flights: list[FlightSummary]
-    frames: MapFrames
-    hits: list[hits.Hit]  # every hit, rejected ones too (the list filters; the map leaves rejected out)
-    hit_counts: dict[str, int]
-    agreement: dict[int, str]  # hit id -> volunteer agreement on its tile, where volunteers answered
-    groups: dict[int, HitGroup]  # hit id -> the views of the same spot among the shown hits
-    ground: list[HitGroup]  # confirmed and found hits, one per person, as the ground exports place them
-
-
-def read_snapshot(store: Store) -> Snapshot:
-    shown = hits.list_hits(store, hits.HitFilter(statuses=SHOWN_STATUSES))
-    votes = volunteer_votes(store, sorted({h.tile_id for h in shown}))
-    return Snapshot(
-        flights=summarise(store),
-        frames=map_frames(store),
-        hits=shown,
-        hit_counts=hits.counts(store),
-        agreement={h.id: agreement(votes[h.tile_id]) for h in shown if h.tile_id in votes},
-        groups=group_of_each([h for h in shown if h.status != "rejected"]),
-        ground=group_hits([h for h in shown if h.status in ON_THE_GROUND]),
-    )
 
 
 class Mission(QObject):

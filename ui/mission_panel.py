@@ -20,7 +20,7 @@ from PyQt6.QtWidgets import (
 )
 
 from sartriage.scan import FlightSummary, ScanProgress
-from ui.mission import Snapshot
+from sartriage.snapshot import Snapshot
 
 COLUMNS = ("Flight", "Frames", "Failed", "Flagged · review · cleared", "State")
 

@@ -17,9 +17,9 @@ import cv2
 import numpy as np
 from PyQt6.QtCore import QObject
 
+from sartriage.mission_reads import MapFrames
 from ui import imagery
 from ui.geo import LocalProjection
-from ui.mission_reads import MapFrames
 from ui.tasks import OncePerKey
 
 PHOTO_LONG_SIDE = 384  # pixels kept per photo at most

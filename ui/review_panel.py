@@ -28,11 +28,11 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from sartriage.mission_reads import volunteers_last_seen
 from sartriage.review import Accuracy, Escalation, QueueStatus, ReviewQueue, Volunteer, invite_link
 from sartriage.review.links import DEFAULT_PORT
 from sartriage.review.people import ACTIVE_SECONDS
 from sartriage.store import Store, utcnow
-from ui.mission_reads import volunteers_last_seen
 from ui.review_server import ReviewServer, Running
 from ui.tasks import run_in_background
 

@@ -9,7 +9,7 @@ from PyQt6.QtCore import QObject
 
 from sartriage.errors import SartriageError
 from sartriage.frames import open_frame
-from ui.mission_reads import MapFrames
+from sartriage.mission_reads import MapFrames
 from ui.tasks import OncePerKey
 
 WAITING = ("pending", "claimed")

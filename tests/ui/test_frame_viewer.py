@@ -12,10 +12,10 @@ from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtWidgets import QGraphicsPixmapItem, QGraphicsSimpleTextItem
 
 from sartriage.frames import Window, open_frame
+from sartriage.mission_reads import frame_overlays
 from sartriage.store import Store
 from ui.frame_viewer import LABEL_MIN_SCORE, LAYERS, FramePanel
 from ui.imagery import PREVIEW_LONG_SIDE, context_rect
-from ui.mission_reads import frame_overlays
 
 
 def _lacmus_id(store: Store) -> int:

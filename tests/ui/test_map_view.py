@@ -20,11 +20,11 @@ from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsPixmapItem, QGraphics
 from sartriage import hits
 from sartriage.export.coords import UtmProjection
 from sartriage.frames import open_frame
+from sartriage.mission_reads import MapFrames, map_frames
 from sartriage.store import Store
 from ui import basemap, map_furniture, style
 from ui.map_furniture import FOOTPRINT_OPACITY, legend_rect
 from ui.map_view import FRAME_ROLE, HIT_ROLE, HitMarker, MapView, footprint_colour
-from ui.mission_reads import MapFrames, map_frames
 
 ORTHO = "geotiff/deepforest_neon/OSBS_029.tif"
 

@@ -12,13 +12,13 @@ from real_frames import flight_folder
 from sartriage.detect import Detector
 from sartriage.export.coords import distance_m
 from sartriage.frames import open_frame
+from sartriage.mission_reads import map_frames
 from sartriage.scan import ScanOptions, scan
 from sartriage.store import Store, open_store
 from ui import style
 from ui.map_furniture import FOOTPRINT_OPACITY
 from ui.map_layers import LayersButton
 from ui.map_view import FRAME_ROLE, LAYERS, MapView
-from ui.mission_reads import map_frames
 from ui.photo_layer import PhotoLoader, photo_corners
 from ui.unscanned import UnscannedLoader
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from sartriage.review import QueueSettings, ReviewQueue
 from sartriage.review.links import known_url
+from sartriage.snapshot import read_snapshot
 from sartriage.store import Store, schema
-from ui.mission import read_snapshot
 from ui.review_panel import ReviewPanel
 
 

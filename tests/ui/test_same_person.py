@@ -11,9 +11,9 @@ from xt2_mission import Mission, build_mission
 
 from sartriage import hits
 from sartriage.export.records import load_records
+from sartriage.snapshot import read_snapshot
 from ui.candidates import CandidateList
 from ui.map_view import MapView
-from ui.mission import read_snapshot
 
 
 @pytest.fixture
