@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import case, func, select
+from sqlalchemy import Connection, case, func, select
 
 from sartriage.store import Store
 from sartriage.store import schema as s
@@ -160,17 +160,16 @@ def volunteers_last_seen(store: Store) -> dict[int, datetime | None]:
     return {int(r[0]): r[1] for r in rows}
 
 
-def volunteer_votes(store: Store, tile_ids: list[int]) -> dict[int, dict[str, int]]:
-    """How volunteers answered each tile: {tile id: {"person": n, "no_person": n, "unsure": n}}."""
-    if not tile_ids:
+def volunteer_votes(conn: Connection, tile_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
+    """How volunteers answered each tile (``tile_ids``, or every answered one when None):
+    {tile id: {"person": n, "no_person": n, "unsure": n}}."""
+    if tile_ids is not None and not tile_ids:
         return {}
     a = s.answers
-    with store.connect() as conn:
-        rows = conn.execute(
-            select(a.c.tile_id, a.c.answer, func.count())
-            .where(a.c.tile_id.in_(tile_ids))
-            .group_by(a.c.tile_id, a.c.answer)
-        ).all()
+    query = select(a.c.tile_id, a.c.answer, func.count()).where(a.c.tile_id.is_not(None))
+    if tile_ids is not None:
+        query = query.where(a.c.tile_id.in_(tile_ids))
+    rows = conn.execute(query.group_by(a.c.tile_id, a.c.answer)).all()
     out: dict[int, dict[str, int]] = {}
     for tile_id, answer, n in rows:
         out.setdefault(int(tile_id), {})[str(answer)] = int(n)

@@ -28,7 +28,8 @@ class Snapshot:
 
 def read_snapshot(store: Store) -> Snapshot:
     shown = hits.list_hits(store, hits.HitFilter(statuses=SHOWN_STATUSES))
-    votes = volunteer_votes(store, sorted({h.tile_id for h in shown}))
+    with store.connect() as conn:
+        votes = volunteer_votes(conn, sorted({h.tile_id for h in shown}))
     return Snapshot(
         flights=summarise(store),
         frames=map_frames(store),

@@ -38,7 +38,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sartriage import __version__
 from sartriage.errors import ExportError, SartriageError
@@ -46,6 +46,7 @@ from sartriage.export.files import prepare, write_bytes, write_text
 from sartriage.export.images import jpeg_bytes
 from sartriage.frames import Window, open_frame
 from sartriage.hits import HitFilter, list_hits
+from sartriage.mission_reads import volunteer_votes
 from sartriage.store import Store, schema
 from sartriage.store.photos import photo_to_read
 from sartriage.store.queries import flight_is
@@ -137,13 +138,7 @@ def reviewed_tiles(
         escalated = dict(
             conn.execute(select(esc.c.tile_id, esc.c.decision).where(esc.c.decision.is_not(None))).all()
         )
-        counts: dict[int, dict[str, int]] = defaultdict(dict)
-        for tile_id, answer, n in conn.execute(
-            select(ans.c.tile_id, ans.c.answer, func.count())
-            .where(ans.c.tile_id.is_not(None))
-            .group_by(ans.c.tile_id, ans.c.answer)
-        ):
-            counts[int(tile_id)][str(answer)] = int(n)
+        counts = volunteer_votes(conn)
         names: dict[int, list[str]] = defaultdict(list)
         if not anonymous:
             for tile_id, name in conn.execute(
