@@ -8,7 +8,7 @@ import numpy as np
 
 from sartriage.detect.boxes import ios, score_order
 from sartriage.detect.detections import Detections, FrameDetections
-from sartriage.detect.tiling import Tile
+from sartriage.detect.tiling import Tile, centred_in
 
 SEAM_IOS = 0.5  # a box this much inside another box from a different tile is the same person
 EDGE_PX = 2.0  # a box this close to an inner tile edge is cut by it
@@ -19,14 +19,7 @@ def tile_scores(detections: Detections, tiles: Sequence[Tile]) -> np.ndarray:
     scores = np.zeros(len(tiles), np.float32)
     if not len(detections) or not tiles:
         return scores
-    c = detections.centres
-    win = np.array([[t.x, t.y, t.x + t.w, t.y + t.h] for t in tiles], np.float32)
-    inside = (
-        (c[None, :, 0] >= win[:, None, 0])
-        & (c[None, :, 0] < win[:, None, 2])
-        & (c[None, :, 1] >= win[:, None, 1])
-        & (c[None, :, 1] < win[:, None, 3])
-    )
+    inside = centred_in(detections.centres, tiles)
     return np.where(inside, detections.scores[None, :], 0.0).max(axis=1).astype(np.float32)
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 # The ground length that the card's person_px is made to span. person_px was measured on HERIDAL as the
 # label box's longer side, which from above is 0.6-1.2 m for a standing or walking person and up to 1.7 m
@@ -51,7 +54,21 @@ class Tile:
         return self.x + self.w <= width and self.y + self.h <= height
 
     def contains(self, x: float, y: float) -> bool:
-        return self.x <= x < self.x + self.w and self.y <= y < self.y + self.h
+        return bool(centred_in(np.array([[x, y]]), [self])[0, 0])
+
+
+def centred_in(centres: np.ndarray, tiles: Sequence[Tile]) -> np.ndarray:
+    """[tile, detection]: whether each detection's centre (x, y) lies in each tile, its left and top edges in,
+    its right and bottom edges out. The one rule for a detection belonging to a tile (the store's form is
+    ``hits.best_detection``)."""
+    win = np.array([[t.x, t.y, t.x + t.w, t.y + t.h] for t in tiles], np.float64).reshape(-1, 4)
+    c = np.asarray(centres, np.float64).reshape(-1, 2)
+    return (
+        (c[None, :, 0] >= win[:, None, 0])
+        & (c[None, :, 0] < win[:, None, 2])
+        & (c[None, :, 1] >= win[:, None, 1])
+        & (c[None, :, 1] < win[:, None, 3])
+    )
 
 
 def scale_for_gsd(gsd_m: float | None, person_px: float, default: float = 1.0) -> float:

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from sartriage import hits
 from sartriage.detect.detections import FrameDetections
+from sartriage.detect.tiling import centred_in
 from sartriage.errors import ClaimLost
 from sartriage.scan.claims import Claim
 from sartriage.scan.triage import FLAGGED, TileTriage, TriageRules
@@ -178,22 +179,12 @@ def _write_detections(
 
 def best_in_tiles(found: FrameDetections) -> np.ndarray:
     """For each tile, the index of the best detection whose centre lies in it (-1 when none)."""
-    best = np.full(len(found.tiles), -1, dtype=np.int64)
     dets = found.detections
     if not len(dets):
-        return best
-    centres = dets.centres
-    for j, tile in enumerate(found.tiles):
-        inside = (
-            (centres[:, 0] >= tile.x)
-            & (centres[:, 0] < tile.x + tile.w)
-            & (centres[:, 1] >= tile.y)
-            & (centres[:, 1] < tile.y + tile.h)
-        )
-        if inside.any():
-            candidates = np.flatnonzero(inside)
-            best[j] = candidates[np.argmax(dets.scores[candidates])]
-    return best
+        return np.full(len(found.tiles), -1, dtype=np.int64)
+    inside = centred_in(dets.centres, found.tiles)
+    best = np.argmax(np.where(inside, dets.scores[None, :], -np.inf), axis=1)
+    return np.where(inside.any(axis=1), best, -1).astype(np.int64)
 
 
 def _write_hits(
