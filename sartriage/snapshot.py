@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sartriage import hits
-from sartriage.export.grouping import ON_THE_GROUND, HitGroup, group_hits, group_of_each
+from sartriage.hits.grouping import ON_THE_GROUND, HitGroup, group_hits, group_of_each
 from sartriage.mission_reads import MapFrames, agreement, map_frames, volunteer_votes
 from sartriage.scan import FlightSummary, summarise
 from sartriage.store import Store

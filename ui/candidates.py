@@ -14,8 +14,8 @@ from PyQt6.QtCore import QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QIcon, QKeyEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PyQt6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
-from sartriage.export.grouping import ON_THE_GROUND, HitGroup, same_spot
 from sartriage.hits import Hit
+from sartriage.hits.grouping import ON_THE_GROUND, HitGroup, same_spot
 from ui import imagery, style
 from ui.tasks import run_in_background
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sartriage.export.coords import lat_lon_decimal, lat_lon_dms, to_mgrs, to_utm
+from sartriage.coords import lat_lon_decimal, lat_lon_dms, to_mgrs, to_utm
 
 EARTH_RADIUS_M = 6_371_008.8
 

@@ -18,7 +18,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from sartriage.export.coords import geo_uri, lat_lon_decimal, lat_lon_dms, to_mgrs, to_utm
+from sartriage.coords import geo_uri, lat_lon_decimal, lat_lon_dms, to_mgrs, to_utm
 from sartriage.hits import TRANSITIONS, Hit
 from ui.candidates import how_sure
 from ui.closeup import CloseUp

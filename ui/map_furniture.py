@@ -9,7 +9,7 @@ import numpy as np
 from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
 
-from sartriage.export.coords import UtmProjection, latitude_band
+from sartriage.coords import UtmProjection, latitude_band
 from ui import style
 from ui.geo import grid_values, nice_step
 

@@ -40,9 +40,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from sartriage.export.coords import lat_lon_decimal
-from sartriage.export.grouping import HitGroup
+from sartriage.coords import lat_lon_decimal
 from sartriage.hits import Hit
+from sartriage.hits.grouping import HitGroup
 from sartriage.mission_reads import MapFrames
 from ui import style
 from ui.basemap import Basemap

@@ -14,7 +14,7 @@ from sartriage.cli.commands import add_command
 from sartriage.cli.status import add_db_argument
 from sartriage.cli.values import four_numbers
 from sartriage.errors import ReviewError
-from sartriage.export.grouping import group_of_each, same_spot
+from sartriage.hits.grouping import group_of_each, same_spot
 from sartriage.printable import printable
 from sartriage.store import open_store
 

@@ -20,8 +20,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from sartriage.coords import geo_uri, lat_lon_decimal, lat_lon_dms, to_mgrs, to_utm
 from sartriage.errors import ExportError, SartriageError
-from sartriage.export.coords import geo_uri, lat_lon_decimal, lat_lon_dms, to_mgrs, to_utm
 from sartriage.export.files import Written, atomic, prepare
 from sartriage.export.images import HitImages, hit_images
 from sartriage.export.records import HitRecord

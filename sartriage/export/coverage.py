@@ -26,8 +26,8 @@ import shapely
 from shapely.geometry import Polygon
 from sqlalchemy import func, select
 
+from sartriage.coords import UtmProjection
 from sartriage.errors import SartriageError
-from sartriage.export.coords import UtmProjection
 from sartriage.export.files import Written, prepare, write_text
 from sartriage.export.geojson import collection, dumps, feature, hit_features
 from sartriage.export.geojson import polygon as geojson_polygon

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sartriage.export.coords import circle
+from sartriage.coords import circle
 from sartriage.export.files import Written, write_text
 from sartriage.export.records import HitRecord, placed
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import simplekml
 
+from sartriage.coords import circle
 from sartriage.errors import SartriageError
-from sartriage.export.coords import circle
 from sartriage.export.files import Written, atomic, prepare, write_text
 from sartriage.export.images import hit_images, jpeg_bytes
 from sartriage.export.records import HitRecord, placed

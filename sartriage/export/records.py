@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sartriage.export.coords import lat_lon_dms, to_mgrs, to_utm
-from sartriage.export.grouping import HitGroup, group_hits, single
+from sartriage.coords import lat_lon_dms, to_mgrs, to_utm
 from sartriage.hits import HitFilter, list_hits
+from sartriage.hits.grouping import HitGroup, group_hits, single
 from sartriage.store import Store, schema
 
 # ground teams are sent to confirmed people; the rest is for analysts who ask for it

@@ -34,7 +34,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
-from sartriage.export.coords import UtmProjection
+from sartriage.coords import UtmProjection
 from sartriage.export.coverage import CLASSES, Coverage, tile_class, to_metric
 from sartriage.export.files import Written, atomic
 from sartriage.export.records import placed

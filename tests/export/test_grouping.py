@@ -10,8 +10,8 @@ import pytest
 from pyproj import Geod
 from xt2_mission import Mission
 
-from sartriage.export.grouping import group_hits
 from sartriage.hits import Hit, HitFilter, list_hits
+from sartriage.hits.grouping import group_hits
 
 GEOD = Geod(ellps="WGS84")
 BASE = Hit(
@@ -113,7 +113,7 @@ def test_real_overlapping_frames_give_one_hit_per_person(mission: Mission) -> No
 
 def test_the_sweep_links_exactly_the_pairs_whose_circles_touch() -> None:
     """Against every pair compared directly: 400 views scattered over a few hundred metres, radii 1-30 m."""
-    from sartriage.export.grouping import _components
+    from sartriage.hits.grouping import _components
 
     rng = np.random.default_rng(3)
     n = 400

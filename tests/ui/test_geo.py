@@ -25,7 +25,7 @@ def test_local_projection_round_trip_and_scale() -> None:
 
 def test_local_projection_agrees_with_utm_over_a_search_area() -> None:
     """Across 2 km the local projection's distances stay within 0.5 % of UTM's (pyproj)."""
-    from sartriage.export.coords import UtmProjection
+    from sartriage.coords import UtmProjection
 
     lon = np.array([37.670, 37.700, 37.685])
     lat = np.array([55.965, 55.980, 55.950])

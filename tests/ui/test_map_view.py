@@ -18,7 +18,7 @@ from PyQt6.QtGui import QWheelEvent
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsPixmapItem, QGraphicsPolygonItem
 
 from sartriage import hits
-from sartriage.export.coords import UtmProjection
+from sartriage.coords import UtmProjection
 from sartriage.frames import open_frame
 from sartriage.mission_reads import MapFrames, map_frames
 from sartriage.store import Store

@@ -9,8 +9,8 @@ import pytest
 from PyQt6.QtCore import QPointF
 from real_frames import flight_folder
 
+from sartriage.coords import distance_m
 from sartriage.detect import Detector
-from sartriage.export.coords import distance_m
 from sartriage.frames import open_frame
 from sartriage.mission_reads import map_frames
 from sartriage.scan import ScanOptions, scan

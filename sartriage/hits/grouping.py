@@ -22,7 +22,7 @@ from datetime import datetime
 
 import numpy as np
 
-from sartriage.export.coords import UtmProjection
+from sartriage.coords import UtmProjection
 from sartriage.hits import Hit
 
 # which status a group shows when its views disagree, most telling first
