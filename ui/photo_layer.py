@@ -10,8 +10,9 @@ at the horizon, a bent DEM footprint, lens distortion past ``BENT``) are left ou
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -64,8 +65,11 @@ def photo_side(frames: int) -> int:
     )
 
 
-class PhotoLoader(QObject):
-    """Reads each placed frame's photo once, small, and hands it to the map."""
+Read = tuple[Callable[[], Any], Callable[[Any], None]]  # what to read off the GUI thread, what to do with it
+
+
+class FrameFileReads(QObject):
+    """Reads something from each frame's file once, one at a time in the background, for the map."""
 
     def __init__(self, view: QObject, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -75,14 +79,22 @@ class PhotoLoader(QObject):
     def show(self, frames: MapFrames) -> None:
         for i, frame_id in enumerate(frames.ids):
             key = int(frame_id)
-            if self.reads.asked(key) or frames.status[i] != "done":
-                continue
-            corners = photo_corners(frames.footprints[i])
-            if corners is None:
-                continue
-            path, side = Path(frames.paths[i]), photo_side(len(frames))
-            self.reads.ask(
-                key,
-                lambda p=path, s=side: imagery.read_preview(p, s),  # type: ignore[misc]
-                lambda picture, k=key, c=corners: self.view.set_photo(k, picture.image, c),  # type: ignore[attr-defined,misc]
-            )
+            if not self.reads.asked(key) and (read := self.read_of(frames, i, key)) is not None:
+                self.reads.ask(key, *read)
+
+    def read_of(self, frames: MapFrames, i: int, key: int) -> Read | None:
+        raise NotImplementedError
+
+
+class PhotoLoader(FrameFileReads):
+    """Each placed frame's photo, small, drawn on its footprint."""
+
+    def read_of(self, frames: MapFrames, i: int, key: int) -> Read | None:
+        corners = photo_corners(frames.footprints[i]) if frames.status[i] == "done" else None
+        if corners is None:
+            return None
+        path, side = Path(frames.paths[i]), photo_side(len(frames))
+        return (
+            lambda: imagery.read_preview(path, side),
+            lambda picture: self.view.set_photo(key, picture.image, corners),  # type: ignore[attr-defined]
+        )

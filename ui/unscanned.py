@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt6.QtCore import QObject
-
 from sartriage.errors import SartriageError
 from sartriage.frames import open_frame
 from sartriage.mission_reads import MapFrames
-from ui.tasks import OncePerKey
+from ui.photo_layer import FrameFileReads, Read
 
 WAITING = ("pending", "claimed")
 
@@ -28,20 +26,14 @@ def ground_ring(path: Path) -> list[list[float]] | None:
     return None if lon is None or lat is None else [[lon, lat]]
 
 
-class UnscannedLoader(QObject):
-    def __init__(self, view: QObject, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.view = view
-        self.reads = OncePerKey(self)
+class UnscannedLoader(FrameFileReads):
+    """Where each frame not scanned yet lies, drawn grey."""
 
-    def show(self, frames: MapFrames) -> None:
-        for i, frame_id in enumerate(frames.ids):
-            key = int(frame_id)
-            if frames.status[i] not in WAITING or frames.footprints[i] or self.reads.asked(key):
-                continue
-            path = Path(frames.paths[i])
-            self.reads.ask(
-                key,
-                lambda p=path: ground_ring(p),  # type: ignore[misc]
-                lambda ring, k=key: self.view.place_unscanned(k, ring),  # type: ignore[attr-defined,misc]
-            )
+    def read_of(self, frames: MapFrames, i: int, key: int) -> Read | None:
+        if frames.status[i] not in WAITING or frames.footprints[i]:
+            return None
+        path = Path(frames.paths[i])
+        return (
+            lambda: ground_ring(path),
+            lambda ring: self.view.place_unscanned(key, ring),  # type: ignore[attr-defined]
+        )
