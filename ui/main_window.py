@@ -39,6 +39,7 @@ from sartriage.detect.card import ModelCard, find_card
 from sartriage.detect.inspect import card_or_draft
 from sartriage.detect.session import DEVICES
 from sartriage.export.formats import Exported
+from sartriage.frames.geotiff import check_dem
 from sartriage.mission_reads import FrameOverlays, TilePlace, frame_overlays, tile_place
 from sartriage.scan import ScanProgress, TriageRules
 from sartriage.scan.retriage import Retriage, retriage
@@ -259,6 +260,8 @@ class MainWindow(QMainWindow):
         self._action(scan, "Choose &model…", self.choose_model)
         self._action(scan, "Use the &default model", lambda: self.use_model(None))
         self._action(scan, "&Thresholds…", self.choose_thresholds)
+        self._action(scan, "Terrain model (&DEM)…", self.choose_dem)
+        self._action(scan, "Flat &ground (no DEM)", lambda: self.use_dem(None))
         devices = scan.addMenu("&Device")
         for device in DEVICES:
             action = QAction(device, self)
@@ -461,6 +464,7 @@ class MainWindow(QMainWindow):
             device=s.device,
             review=s.threshold("review"),
             flag=s.threshold("flag"),
+            dem=s.dem,
         )
         self.scans.add(job)
         self.mission_panel.set_running(self.scans.running, self.scans.paused)
@@ -706,6 +710,33 @@ class MainWindow(QMainWindow):
                 box.open()
 
         run_in_background(self, lambda: card_or_draft(path), chosen, self.show_error)
+
+    def choose_dem(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self,
+            "Terrain model for the next scans",
+            str(self._missions_folder()),
+            "DEM or DSM GeoTIFF (*.tif *.tiff)",
+        )
+        if name:
+            self.use_dem(Path(name))
+
+    def use_dem(self, path: Path | None) -> None:
+        """Place the next scans' photos on this terrain model (None: flat ground), once it opens as one."""
+
+        def chosen(_checked: None) -> None:
+            self.settings.dem = path
+            self.statusBar().showMessage(
+                f"next scans place photos on the terrain of {path.name}"
+                if path
+                else "next scans: flat ground",
+                8000,
+            )
+
+        if path is None:
+            chosen(None)
+            return
+        run_in_background(self, lambda: check_dem(path), chosen, self.show_error)
 
     def choose_thresholds(self) -> None:
         dialog = ThresholdsDialog(self.settings.threshold("review"), self.settings.threshold("flag"), self)

@@ -33,6 +33,7 @@ class ScanJob:
     device: str = "auto"
     review: float | None = None  # triage thresholds; None: the model card's
     flag: float | None = None
+    dem: Path | None = None  # terrain model every photo's rays meet; None: flat ground at take-off height
 
 
 class ScanQueue(QObject):
@@ -89,7 +90,7 @@ class ScanQueue(QObject):
             log.info("scanning %s on %s", job.folder, detector.provider)
             self.opened.emit(detector.card.name or detector.card.file, detector.provider)
             rules = TriageRules.from_card(detector.card, review=job.review, flag=job.flag)
-            return scan(store, job.folder, detector, ScanOptions(watch=job.watch, rules=rules))
+            return scan(store, job.folder, detector, ScanOptions(watch=job.watch, rules=rules, dem=job.dem))
 
         worker = GeneratorWorker(run)
         worker.progressed.connect(self._progress)

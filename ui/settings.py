@@ -57,6 +57,15 @@ class Settings:
         self._set_path("folders/missions", value)
 
     @property
+    def dem(self) -> Path | None:
+        """The terrain model (DEM/DSM GeoTIFF) the next scans place photos on; None: flat ground."""
+        return self._path("scan/dem")
+
+    @dem.setter
+    def dem(self, value: Path | None) -> None:
+        self._set_path("scan/dem", value)
+
+    @property
     def model(self) -> Path | None:
         """The detector model (.onnx with its card, or a card); None: the default model."""
         return self._path("scan/model")

@@ -422,3 +422,24 @@ def test_another_mission_asks_before_stopping_the_review_server_and_shows_nothin
     assert review.link.text() == "" and review.qr.pixmap().isNull() and review.people.rowCount() == 0
     assert window.frame_panel.view.path is None and not window.frame_panel.view.scene().items()
     assert window.hit_panel.heading.text() == "No hit chosen" and window.candidates.count() == 0
+
+
+def test_a_terrain_model_chosen_in_the_app_places_the_next_scan_on_it(
+    qtbot, window: MainWindow, shared_data: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    survey = shared_data / "geotagged/orthority_p4rtk"
+    window.use_dem(tmp_path / "not-a-dem.tif")
+    qtbot.waitUntil(lambda: "not-a-dem.tif" in window.last_error, timeout=10_000)
+    assert window.settings.dem is None  # a file that is not a DEM is not taken
+    window.use_dem(survey / "dsm.tif")
+    qtbot.waitUntil(lambda: window.settings.dem == survey / "dsm.tif", timeout=10_000)
+
+    card = tmp_path / "card"
+    card.mkdir()
+    shutil.copy(sorted(survey.glob("100_*.tif"))[0], card)
+    _open(qtbot, window, tmp_path / "terrain.sqlite")
+    with qtbot.waitSignal(window.scans.idle, timeout=300_000):
+        window.start_scan(card)
+    with open_store(tmp_path / "terrain.sqlite", create=False) as store, store.connect() as conn:
+        (record,) = conn.execute(select(schema.frames.c.georef)).scalars().all()
+    assert record["kind"] == "camera+dem" and Path(record["dem"]["path"]) == (survey / "dsm.tif").resolve()
