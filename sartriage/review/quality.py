@@ -206,6 +206,12 @@ def known_tiles_from_hits(conn: Connection) -> None:
     for tile_id, truth in truths.items():
         source = "confirmed_empty" if truth == "no_person" else "confirmed_hit"
         known_tile(conn, tile_id, truth, source)
+    if truths:  # the coordinator has decided them: volunteers' time goes to tiles nobody has
+        conn.execute(
+            update(RT)
+            .where(RT.c.tile_id.in_(list(truths)), RT.c.state == "open")
+            .values(state="decided", updated_at=utcnow())
+        )
 
 
 def known_tile(conn: Connection, tile_id: int, truth: str, source: str) -> None:

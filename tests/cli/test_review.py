@@ -99,7 +99,7 @@ def test_review_status_and_honeypot_pack_round_trip(
         confirm(store, tiles[0], "confirmed")
         confirm(store, tiles[1], "rejected")
     assert main(["review", "status", "--db", str(mission)]) == 0
-    assert "8 open" in capsys.readouterr().out
+    assert "6 open, 0 done, 0 escalated, 2 decided by you" in capsys.readouterr().out
     pack = tmp_path / "known.zip"
     assert main(["review", "export-honeypots", str(pack), "--db", str(mission)]) == 0
     assert "2 known tiles" in capsys.readouterr().out

@@ -540,7 +540,9 @@ def test_two_processes_on_one_sqlite_store_never_over_assign(tmp_path: Path, her
         for t in threads:
             t.join()
         assert not errors
-        assert answers_per_tile(first_store) == {t: 2 for t in mission.tile_ids}
+        # the two tiles the coordinator decided are known tiles now, off the review queue
+        decided = set(mission.tile_ids[:2])
+        assert answers_per_tile(first_store) == {t: 2 for t in mission.tile_ids if t not in decided}
 
 
 def test_an_area_raise_also_lifts_tiles_scanned_later(store: Store, heridal_image: Path) -> None:
@@ -752,3 +754,20 @@ def test_a_volunteer_waived_for_want_of_known_tiles_gets_a_late_entry_check(
         assert lease.kind == "exam" and queue.progress(v).exam_state == "pending"
         queue.answer(v, lease.public_id, "no_person")
     assert queue.progress(v).exam_state == "passed" and queue.next_lease(v).kind == "review"
+
+
+def test_a_tile_the_coordinator_decided_is_not_served_for_review_again(
+    store: Store, heridal_image: Path
+) -> None:
+    mission = grid_mission(store, heridal_image, 1)
+    queue = make_queue(store, overlap=3, max_overlap=3)
+    first, second = (queue.invite(n)[0].id for n in ("first", "second"))
+    lease = queue.next_lease(first)
+    queue.answer(first, lease.public_id, "no_person")
+    confirm(store, lease.tile_id, "rejected")  # the coordinator decides it before the others answer
+    queue.sync()
+    served = []
+    while (next_lease := queue.next_lease(second)) is not None:
+        served.append(next_lease.tile_id)
+        queue.answer(second, next_lease.public_id, "no_person")
+    assert lease.tile_id not in served and sorted(served) == sorted(set(mission.tile_ids) - {lease.tile_id})
