@@ -57,6 +57,23 @@ def test_claims_come_in_order_once_each_then_none(store: Store) -> None:
     assert claims.claimed_by_others(store, flight, "w1") == 0
 
 
+def test_two_workers_asking_in_turn_split_the_flight_frame_by_frame(store: Store) -> None:
+    """What two scan processes on one mission do, without their timing: whoever asks next gets the next
+    pending frame, so both work and no frame is given twice."""
+    flight = claims.ensure_flight(store, "north", Path("/card/north"))
+    claims.register(store, flight, _frames(6))
+    got: dict[str, list[str]] = {"laptop-a": [], "laptop-b": []}
+    for worker in ["laptop-a", "laptop-b"] * 4:
+        claim = claims.claim_next(store, flight, worker)
+        if claim is not None:
+            got[worker].append(claim.path.name)
+    assert got == {
+        "laptop-a": ["f000.jpg", "f002.jpg", "f004.jpg"],
+        "laptop-b": ["f001.jpg", "f003.jpg", "f005.jpg"],
+    }
+    assert claims.claimed_by_others(store, flight, "laptop-a") == 3
+
+
 def test_a_dead_workers_claims_go_back_after_the_timeout(store: Store) -> None:
     flight = claims.ensure_flight(store, "north", Path("/card/north"))
     claims.register(store, flight, _frames(2))
