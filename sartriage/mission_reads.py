@@ -33,6 +33,7 @@ class MapFrames:
     footprints: tuple[list[list[float]] | None, ...]
     order: np.ndarray  # flight track order (capture time, then path)
     paths: tuple[str, ...] = ()  # the photo files
+    hashes: tuple[str, ...] = ()  # their content hashes: the name of a copy kept beside the store
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -109,7 +110,8 @@ def map_frames(store: Store) -> MapFrames:
         tiles_review=np.array([r[10] for r in rows], dtype=np.int64),
         tiles_flagged=np.array([r[11] for r in rows], dtype=np.int64),
         order=np.array(track_key, dtype=np.int64),
-        paths=tuple(str(photo_to_read(store, r[7], r[8])) for r in rows),
+        paths=tuple(r[7] for r in rows),
+        hashes=tuple(r[8] for r in rows),
     )
 
 

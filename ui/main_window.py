@@ -414,8 +414,8 @@ class MainWindow(QMainWindow):
             self.map.set_hits([h for h in snapshot.hits if h.status != "rejected"], snapshot.ground)
         if previous is None or not previous.frames.same_as(snapshot.frames):
             self.map.set_frames(snapshot.frames)
-            self.photos.show(snapshot.frames)
-            self.unscanned.show(snapshot.frames)
+            for reads in (self.photos, self.unscanned):
+                reads.show(snapshot.frames, self.mission.store)
         c = snapshot.hit_counts
         self.counts.setText(
             f"{c['candidate']} to decide · {c['confirmed']} confirmed · {c['found']} found · "

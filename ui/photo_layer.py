@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import cv2
@@ -19,6 +18,8 @@ import numpy as np
 from PyQt6.QtCore import QObject
 
 from sartriage.mission_reads import MapFrames
+from sartriage.store import Store
+from sartriage.store.photos import photo_to_read
 from ui import imagery
 from ui.geo import LocalProjection
 from ui.tasks import OncePerKey
@@ -76,25 +77,26 @@ class FrameFileReads(QObject):
         self.view = view
         self.reads = OncePerKey(self)
 
-    def show(self, frames: MapFrames) -> None:
+    def show(self, frames: MapFrames, store: Store) -> None:
         for i, frame_id in enumerate(frames.ids):
             key = int(frame_id)
-            if not self.reads.asked(key) and (read := self.read_of(frames, i, key)) is not None:
+            if not self.reads.asked(key) and (read := self.read_of(frames, i, key, store)) is not None:
                 self.reads.ask(key, *read)
 
-    def read_of(self, frames: MapFrames, i: int, key: int) -> Read | None:
+    def read_of(self, frames: MapFrames, i: int, key: int, store: Store) -> Read | None:
         raise NotImplementedError
 
 
 class PhotoLoader(FrameFileReads):
     """Each placed frame's photo, small, drawn on its footprint."""
 
-    def read_of(self, frames: MapFrames, i: int, key: int) -> Read | None:
+    def read_of(self, frames: MapFrames, i: int, key: int, store: Store) -> Read | None:
         corners = photo_corners(frames.footprints[i]) if frames.status[i] == "done" else None
         if corners is None:
             return None
-        path, side = Path(frames.paths[i]), photo_side(len(frames))
+        path, content_hash, side = frames.paths[i], frames.hashes[i], photo_side(len(frames))
         return (
-            lambda: imagery.read_preview(path, side),
+            # which file holds the photo (it, or its copy once the card is gone) is asked once, off the GUI
+            lambda: imagery.read_preview(photo_to_read(store, path, content_hash), side),
             lambda picture: self.view.set_photo(key, picture.image, corners),  # type: ignore[attr-defined]
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 from sartriage.errors import SartriageError
 from sartriage.frames import open_frame
 from sartriage.mission_reads import MapFrames
+from sartriage.store import Store
 from ui.photo_layer import FrameFileReads, Read
 
 WAITING = ("pending", "claimed")
@@ -29,7 +30,7 @@ def ground_ring(path: Path) -> list[list[float]] | None:
 class UnscannedLoader(FrameFileReads):
     """Where each frame not scanned yet lies, drawn grey."""
 
-    def read_of(self, frames: MapFrames, i: int, key: int) -> Read | None:
+    def read_of(self, frames: MapFrames, i: int, key: int, store: Store) -> Read | None:
         if frames.status[i] not in WAITING or frames.footprints[i]:
             return None
         path = Path(frames.paths[i])

@@ -248,10 +248,11 @@ def list_hits(
     else:
         with store.connect() as own:
             rows = list(own.execute(query).mappings())
-    return [
-        replace(_hit(r), pixels_path=str(photo_to_read(store, r["frame_path"], r["frame_hash"])))
-        for r in rows
-    ]
+    photos: dict[str, str] = {}  # one look on disk per frame, however many hits it holds
+    for r in rows:
+        if r["frame_path"] not in photos:
+            photos[r["frame_path"]] = str(photo_to_read(store, r["frame_path"], r["frame_hash"]))
+    return [replace(_hit(r), pixels_path=photos[r["frame_path"]]) for r in rows]
 
 
 def _missing(store: Store, hit_id: int) -> ReviewError:

@@ -31,7 +31,7 @@ def test_each_photo_lies_on_its_footprint_where_the_camera_model_puts_its_pixels
     frames = map_frames(store)
     view.set_frames(frames)
     loader = PhotoLoader(view)
-    loader.show(frames)
+    loader.show(frames, store)
     placed = [
         int(i) for i, fp in zip(frames.ids, frames.footprints, strict=True) if photo_corners(fp) is not None
     ]
@@ -100,7 +100,8 @@ def test_frames_a_stopped_scan_left_show_grey_where_their_files_put_them(
     qtbot.addWidget(view)
     view.set_frames(frames)
     loader = UnscannedLoader(view)
-    loader.show(frames)
+    with open_store(tmp_path / "m.sqlite", read_only=True) as store:
+        loader.show(frames, store)
     qtbot.waitUntil(lambda: set(view._unscanned) == set(waiting), timeout=30_000)
     grey = {
         int(item.data(FRAME_ROLE)): item
