@@ -70,14 +70,15 @@ def build_mission(xt2_frames: list[Path], path: Path | str) -> Mission:
             )
         )
         for i, (path, width, height, gsd, meta, georef) in enumerate(opened):
+            captured_at, captured_local = meta.capture_time()
             frame_id = add_frame(
                 conn,
                 flight,
                 str(path),
                 width=width,
                 height=height,
-                captured_at=meta.capture_time()[0],
-                captured_local=meta.capture_time()[1],
+                captured_at=captured_at,
+                captured_local=captured_local,
                 lon=meta.lon,
                 lat=meta.lat,
                 gsd_m=gsd,

@@ -94,9 +94,8 @@ def hit_record(hit: hits.Hit, also: Sequence[hits.Hit] = ()) -> dict[str, Any]:
 
 def _seen(hit: hits.Hit) -> str:
     """The capture time, marked UTC, or "local" for a camera clock of unknown time zone."""
-    if hit.captured_at is not None:
-        return f"{hit.captured_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
-    return "unknown" if hit.captured_local is None else f"{hit.captured_local:%Y-%m-%d %H:%M:%S} local"
+    t = hit.seen_time
+    return "unknown" if t is None else f"{t:%Y-%m-%d %H:%M:%S} {'UTC' if t.tzinfo else 'local'}"
 
 
 def _line(hit: hits.Hit, also: Sequence[hits.Hit] = ()) -> str:

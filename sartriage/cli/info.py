@@ -75,6 +75,7 @@ def describe(frame: Frame, pixel: tuple[float, float]) -> dict[str, Any]:
         "georef": georef.kind,
         "not_georeferenced_reason": georef.reason if isinstance(georef, NotGeoreferenced) else None,
         "captured_at": meta.captured_at,
+        "time_zone_known": meta.capture_time()[0] is not None,
         "camera": {
             "make": meta.make,
             "model": meta.model,
@@ -141,7 +142,7 @@ def render(info: dict[str, Any]) -> list[str]:
     if camera["drone_model"]:
         name += f" on {camera['drone_model']}"
     when = info["captured_at"]
-    if when and ("+" in when[10:] or when.endswith("Z")):
+    if when and info["time_zone_known"]:
         when = f"{when} (its time zone from the photo: an offset tag or GPS time)"
     elif when:
         when = f"{when.replace('T', ' ')} by the camera's clock (time zone unknown)"

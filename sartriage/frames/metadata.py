@@ -167,8 +167,9 @@ def _gps_time(date: str | None, time: str | None) -> str | None:
     return (day + timedelta(hours=hms[0], minutes=hms[1], seconds=int(hms[2]))).isoformat() + "+00:00"
 
 
-def _has_offset(stamp: str) -> bool:
-    return stamp.endswith("Z") or re.search(r"[+-]\d\d:\d\d$", stamp) is not None
+def _offset(text: str | None) -> str | None:
+    """An EXIF OffsetTime value ("+02:00") when it is one."""
+    return text.strip() if text and re.fullmatch(r"[+-]\d\d:\d\d", text.strip()) else None
 
 
 def _timestamp(text: str | None, offset: str | None) -> str | None:
@@ -178,10 +179,7 @@ def _timestamp(text: str | None, offset: str | None) -> str | None:
         moment = datetime.strptime(text.strip()[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
-    stamp = moment.isoformat()
-    if offset and re.fullmatch(r"[+-]\d\d:\d\d", offset.strip()):
-        stamp += offset.strip()
-    return stamp
+    return moment.isoformat() + (offset or "")
 
 
 def _in(value: float | None, low: float, high: float) -> float | None:
@@ -326,13 +324,12 @@ def read_meta(
         warnings.append(f"EXIF orientation {orientation_value:g} is not a valid value; shown as stored")
 
     # the camera's clock is local time; only an offset tag or the GPS receiver's UTC time pins it down
-    captured_at = _timestamp(
-        tags.get("EXIF_DateTimeOriginal") or tags.get("EXIF_DateTime"), tags.get("EXIF_OffsetTimeOriginal")
-    )
+    offset = _offset(tags.get("EXIF_OffsetTimeOriginal"))
+    captured_at = _timestamp(tags.get("EXIF_DateTimeOriginal") or tags.get("EXIF_DateTime"), offset)
     if captured_at is None and (tags.get("EXIF_DateTimeOriginal") or tags.get("EXIF_DateTime")):
         warnings.append("capture time in EXIF is not a valid date; ignored")
     gps_time = _gps_time(tags.get("EXIF_GPSDateStamp"), tags.get("EXIF_GPSTimeStamp"))
-    if gps_time is not None and (captured_at is None or not _has_offset(captured_at)):
+    if gps_time is not None and (captured_at is None or offset is None):
         captured_at = gps_time
 
     lat = _dms(tags.get("EXIF_GPSLatitude"), tags.get("EXIF_GPSLatitudeRef"), "N", "S")

@@ -101,20 +101,22 @@ class Hit:
         return self.captured_at or self.created_at
 
     @property
+    def seen_time(self) -> datetime | None:
+        """The capture time: in UTC when the photo told its zone, else the camera's clock (naive)."""
+        return self.captured_at.astimezone(UTC) if self.captured_at is not None else self.captured_local
+
+    @property
     def seen(self) -> str:
         """When the person was seen, in words that never call a camera's local clock UTC."""
-        if self.captured_at is not None:
-            return f"{self.captured_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
-        if self.captured_local is not None:
-            return f"{self.captured_local:%Y-%m-%d %H:%M:%S} camera clock (time zone unknown)"
-        return "capture time unknown"
+        t = self.seen_time
+        if t is None:
+            return "capture time unknown"
+        return f"{t:%Y-%m-%d %H:%M:%S} " + ("UTC" if t.tzinfo else "camera clock (time zone unknown)")
 
     @property
     def seen_iso(self) -> str | None:
         """ISO 8601: with +00:00 when in UTC; without an offset for a camera clock of unknown zone."""
-        if self.captured_at is not None:
-            return self.captured_at.astimezone(UTC).isoformat()
-        return None if self.captured_local is None else self.captured_local.isoformat()
+        return None if self.seen_time is None else self.seen_time.isoformat()
 
 
 @dataclass(frozen=True)
