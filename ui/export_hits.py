@@ -12,16 +12,13 @@ from sartriage.export.records import ExportOptions
 from sartriage.hits import HitFilter
 from sartriage.store import Store
 
-
-def _pattern(name: str) -> str:
-    fmt = FORMATS[name]
-    ending = fmt.suffix or Path(fmt.example).suffix
-    return f"*{ending}" if ending else "*"
-
-
-DIALOG_FILTER = ";;".join(f"{fmt.label} ({_pattern(name)})" for name, fmt in FORMATS.items())
-# a name typed with one of these endings says the format, whatever type the dialog shows
-BY_ENDING = {".gpx": "gpx", ".kmz": "kmz", ".kml": "kml", ".geojson": "hits-geojson", ".csv": "hits-csv"}
+DIALOG_FILTER = ";;".join(f"{fmt.label} (*{fmt.ending})" for fmt in FORMATS.values())
+# a name typed with an ending only one format writes says the format, whatever type the dialog shows
+# (.pdf is cards or the report: the dialog's choice decides)
+_ENDINGS = [fmt.ending for fmt in FORMATS.values() if fmt.ending]
+BY_ENDING = {
+    fmt.ending: name for name, fmt in FORMATS.items() if fmt.ending and _ENDINGS.count(fmt.ending) == 1
+}
 
 
 def format_for(path: Path, chosen_filter: str = "") -> str:

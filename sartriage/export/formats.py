@@ -49,6 +49,11 @@ class ExportFormat:
     suffix: str  # the ending a path is given when it lacks one ("" to take the path as it is: a folder)
     example: str = ""
 
+    @property
+    def ending(self) -> str:
+        """The ending of the file it writes (".gpx", ".pdf"); empty for a folder."""
+        return self.suffix or Path(self.example).suffix
+
     def path(self, out: Path) -> Path:
         """Where ``out`` writes: inside it when it is a folder, as given when it has an ending, else with
         this format's ending added."""
