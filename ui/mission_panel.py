@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import (
 
 from sartriage.scan import FlightSummary, ScanProgress
 from sartriage.snapshot import Snapshot
+from sartriage.words import count
 
 COLUMNS = ("Flight", "Frames", "Failed", "Flagged · review · cleared", "State")
 
@@ -223,7 +224,7 @@ class MissionPanel(QWidget):
         if 0 <= row < len(self._flights):
             flight = self._flights[row]
             for note, frames in flight.triage_notes:
-                self.failures.addItem(f"{frames} frame{'s' if frames != 1 else ''} of {note}")
+                self.failures.addItem(f"{count(frames, 'frame')} of {note}")
             for path, reason in flight.failures:
                 # the core's reasons start with the file's path; the name is enough here
                 short = reason.split(": ", 1)[1] if reason.startswith(path) else reason
@@ -244,7 +245,7 @@ class MissionPanel(QWidget):
         self.carry_on_button.setVisible(bool(left))
         if left:
             n = sum(f.frames_pending for f in self._flights if f.folder in left)
-            self.carry_on_button.setText(f"Carry on scanning ({n} frame{'s' if n != 1 else ''} left)")
+            self.carry_on_button.setText(f"Carry on scanning ({count(n, 'frame')} left)")
 
     def _pause_clicked(self) -> None:
         (self.resume if self._paused else self.pause).emit()

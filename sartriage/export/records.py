@@ -18,6 +18,7 @@ from sartriage.coords import lat_lon_dms, to_mgrs, to_utm
 from sartriage.hits import HitFilter, list_hits
 from sartriage.hits.grouping import HitGroup, group_hits, single
 from sartriage.store import Store, schema
+from sartriage.words import count
 
 # ground teams are sent to confirmed people; the rest is for analysts who ask for it
 DEFAULT_STATUSES = ("confirmed",)
@@ -59,13 +60,11 @@ class HitRecord:
         else:
             parts.append("position not known" if not g.located else "error radius unknown")
         views = ", ".join(g.frame_names)
-        parts.append(f"{len(g.views)} view{'s' if len(g.views) != 1 else ''}: {views}")
+        parts.append(f"{count(len(g.views), 'view')}: {views}")
         parts.append(f"seen {g.first.seen}")
         if self.volunteer_count:
             who = f": {', '.join(self.volunteers)}" if self.volunteers else ""
-            parts.append(
-                f"confirmed by {self.volunteer_count} volunteer{'s' * (self.volunteer_count > 1)}{who}"
-            )
+            parts.append(f"confirmed by {count(self.volunteer_count, 'volunteer')}{who}")
         if g.note:
             parts.append("note: " + " / ".join(g.note.splitlines()))
         return "; ".join(parts)

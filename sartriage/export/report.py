@@ -106,7 +106,7 @@ class MissionSummary:
             + (", ".join(f"{n} {s.replace('_', ' ')}" for s, n in self.hits.items() if n) or "none")
             + f"; {self.persons} on this map (one per person)",
             f"Model: {', '.join(self.models) or 'unknown'}",
-            *(f"Not cleared: {n} frame{'s' if n != 1 else ''} of {note}" for note, n in self.triage_notes),
+            *(f"Not cleared: {count(n, 'frame')} of {note}" for note, n in self.triage_notes),
         ]
         if self.thresholds:
             values = ", ".join(f"{k} {v}" for k, v in self.thresholds.items())
