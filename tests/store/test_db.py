@@ -125,6 +125,19 @@ def made_at(path: Path, version: int) -> sqlite3.Connection:
     return raw
 
 
+def a_scanned_frame(raw: sqlite3.Connection, **columns: str) -> None:
+    """A flight and one done frame 'a.jpg', as an older store held them, with ``columns`` set too."""
+    raw.execute(
+        "INSERT INTO flights (mission_id, name, folder, created_at, priority) "
+        "VALUES (1, 'f', 'f', '2024-01-01', 0)"
+    )
+    names = ", ".join(["flight_id", "path", "content_hash", "size_bytes", "status", *columns])
+    marks = ", ".join("?" * (5 + len(columns)))
+    raw.execute(
+        f"INSERT INTO frames ({names}) VALUES ({marks})", (1, "a.jpg", "ab", 1, "done", *columns.values())
+    )
+
+
 def test_every_schema_version_has_its_columns_listed() -> None:
     assert max(ADDED_IN) == schema.SCHEMA_VERSION
 
@@ -153,15 +166,8 @@ def test_a_schema_2_store_counts_entry_check_retries(tmp_path: Path) -> None:
 
 def test_a_schema_3_store_keeps_its_frames_and_gains_an_empty_georef(tmp_path: Path) -> None:
     path = tmp_path / "v3.sqlite"
-    with made_at(path, 3) as raw:  # with a scanned frame
-        raw.execute(
-            "INSERT INTO flights (mission_id, name, folder, created_at, priority) "
-            "VALUES (1, 'f', 'f', '2024-01-01', 0)"
-        )
-        raw.execute(
-            "INSERT INTO frames (flight_id, path, content_hash, size_bytes, status) "
-            "VALUES (1, 'a.jpg', 'ab', 1, 'done')"
-        )
+    with made_at(path, 3) as raw:
+        a_scanned_frame(raw)
     with open_store(path) as store, store.connect() as conn:
         assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
         row = conn.execute(select(schema.frames.c.path, schema.frames.c.georef)).one()
@@ -171,14 +177,7 @@ def test_a_schema_3_store_keeps_its_frames_and_gains_an_empty_georef(tmp_path: P
 def test_a_schema_4_store_keeps_its_capture_times_and_gains_an_empty_camera_clock(tmp_path: Path) -> None:
     path = tmp_path / "v4.sqlite"
     with made_at(path, 4) as raw:
-        raw.execute(
-            "INSERT INTO flights (mission_id, name, folder, created_at, priority) "
-            "VALUES (1, 'f', 'f', '2024-01-01', 0)"
-        )
-        raw.execute(
-            "INSERT INTO frames (flight_id, path, content_hash, size_bytes, status, captured_at) "
-            "VALUES (1, 'a.jpg', 'ab', 1, 'done', '2019-02-27 14:49:05')"
-        )
+        a_scanned_frame(raw, captured_at="2019-02-27 14:49:05")
     with open_store(path) as store, store.connect() as conn:
         assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
         row = conn.execute(select(schema.frames.c.captured_at, schema.frames.c.captured_local)).one()
