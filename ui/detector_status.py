@@ -19,16 +19,19 @@ class DetectorStatus(QLabel):
         self.model = "the default model"
         self.where = ""  # known once a scan opened the model
         self.speed = ""
-        self.set_model(None)
+        self._show()
 
     def set_model(self, path: Path | None) -> None:
-        """The chosen model (None: the default); where it runs is told again by the next scan."""
+        """The model at ``path`` (None: the default), named by its card."""
         try:
             card = find_card(path)
-            self.model = card.name or card.file
+            self.chosen(card.name or card.file)
         except SartriageError:
-            self.model = f"{path.name if path else 'the default model'} (cannot be used yet)"
-        self.where = self.speed = ""
+            self.chosen(f"{path.name if path else 'the default model'} (cannot be used yet)")
+
+    def chosen(self, name: str) -> None:
+        """The model the next scans use; where it runs is told again when a scan opens it."""
+        self.model, self.where, self.speed = name, "", ""
         self._show()
 
     def opened(self, name: str, provider: str) -> None:

@@ -701,7 +701,7 @@ class MainWindow(QMainWindow):
         def chosen(result: tuple[ModelCard, str]) -> None:
             card, drafted = result
             self.settings.model = path
-            self.detector_status.set_model(path)
+            self.detector_status.chosen(card.name or card.file)  # its card was read and checked just now
             self.model_note = drafted
             self.statusBar().showMessage(f"next scans use {card.name or card.file}", 8000)
             if drafted:
