@@ -70,7 +70,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--flag-threshold",
         type=share,
-        help="tiles scoring at least this go to the coordinator (default: card)",
+        help="tiles scoring at least this go to the coordinator (default: card; given alone, also the "
+        "lowest review threshold)",
     )
     parser.add_argument(
         "--quality-share",

@@ -50,12 +50,18 @@ class TriageRules:
         flag: float | None = None,
         quality_share: float = DEFAULT_QUALITY_SHARE,
     ) -> TriageRules:
-        """The card's thresholds, each overridden where a value is given."""
-        return cls(
-            review=card.thresholds.review if review is None else review,
-            flag=card.thresholds.flag if flag is None else flag,
-            quality_share=quality_share,
-        )
+        """The card's thresholds, each overridden where a value is given.
+
+        One threshold given alone carries the card's other one along where they would cross: a flag
+        threshold under the card's review threshold also sends to review from there. Each model has its
+        own card, so one override must hold for every model a scan uses."""
+        chosen_review = card.thresholds.review if review is None else review
+        chosen_flag = card.thresholds.flag if flag is None else flag
+        if review is None:
+            chosen_review = min(chosen_review, chosen_flag)
+        if flag is None:
+            chosen_flag = max(chosen_flag, chosen_review)
+        return cls(review=chosen_review, flag=chosen_flag, quality_share=quality_share)
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def test_thresholds_given_on_the_command_line_win(folder: Path, card: Path, tmp_
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["--flag-threshold", "0.05"], "must not be below the review threshold"),
+        (["--review-threshold", "0.5", "--flag-threshold", "0.2"], "must not be below the review threshold"),
         (["--model", "/nowhere/model.onnx"], "model file not found"),
         (["--dem", "/nowhere/dsm.tif"], "dsm.tif: the DEM cannot be opened"),
     ],

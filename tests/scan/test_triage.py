@@ -77,6 +77,11 @@ def test_thresholds_come_from_the_card_unless_overridden(shared_models: Path, tm
     assert TriageRules.from_card(card, review=0.2, quality_share=0.1) == TriageRules(
         0.2, card.thresholds.flag, 0.1
     )
+    # one threshold alone carries the card's other along where they would cross
+    assert TriageRules.from_card(card, flag=card.thresholds.review / 2) == TriageRules(
+        card.thresholds.review / 2, card.thresholds.review / 2, 0.02
+    )
+    assert TriageRules.from_card(card, review=0.99).flag == 0.99
 
 
 @pytest.mark.parametrize(
