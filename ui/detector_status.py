@@ -7,6 +7,7 @@ from pathlib import Path
 from PyQt6.QtWidgets import QLabel, QWidget
 
 from sartriage.detect.card import find_card
+from sartriage.detect.choice import shipped_label
 from sartriage.errors import SartriageError
 from sartriage.scan import ScanProgress
 
@@ -16,18 +17,21 @@ WHERE = {"CPU": "on the CPU", "CUDA": "on the GPU (CUDA)", "TensorRT": "on the G
 class DetectorStatus(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = "the default model"
+        self.model = shipped_label()
         self.where = ""  # known once a scan opened the model
         self.speed = ""
         self._show()
 
     def set_model(self, path: Path | None) -> None:
-        """The model at ``path`` (None: the default), named by its card."""
+        """The model at ``path`` (None: the shipped model of each kind of imagery), named by its card."""
+        if path is None:
+            self.chosen(shipped_label())
+            return
         try:
             card = find_card(path)
             self.chosen(card.name or card.file)
         except SartriageError:
-            self.chosen(f"{path.name if path else 'the default model'} (cannot be used yet)")
+            self.chosen(f"{path.name} (cannot be used yet)")
 
     def chosen(self, name: str) -> None:
         """The model the next scans use; where it runs is told again when a scan opens it."""

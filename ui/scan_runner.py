@@ -1,6 +1,6 @@
 """Scans run one at a time on a worker thread, each a pull of the core's scan generator.
 
-Several flights can be queued (one detector, one GPU). Pause stops pulling (the
+Several flights can be queued (one set of detectors, one GPU). Pause stops pulling (the
 core's readers then wait on their full queue), resume pulls again, cancel
 closes the generator (the core gives its unfinished claims back). Each frame is
 committed by the core as it finishes, so a crash or a cancel loses nothing and
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from sartriage.detect import Detector
-from sartriage.scan import ScanOptions, ScanProgress, TriageRules, scan
+from sartriage.detect.choice import Models
+from sartriage.scan import ScanOptions, ScanProgress, scan
 from sartriage.store import Store
 from ui.tasks import GeneratorWorker
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class ScanJob:
     folder: Path
     watch: bool = False  # a card still being copied: keep taking new files until stopped
-    model: Path | None = None  # None: the default model
+    model: Path | None = None  # None: the shipped model of each kind of imagery (RGB, thermal)
     device: str = "auto"
     review: float | None = None  # triage thresholds; None: the model card's
     flag: float | None = None
@@ -43,7 +43,7 @@ class ScanQueue(QObject):
     )  # folder, "queued" | "opening model" | "scanning" | "paused" | "watching" | ...
     failed = pyqtSignal(str)
     idle = pyqtSignal()
-    opened = pyqtSignal(str, str)  # the model's name, the ONNX Runtime provider it runs on ("CPU", "CUDA")
+    opened = pyqtSignal(str, str)  # the models' names, the ONNX Runtime provider they run on ("CPU", "CUDA")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -86,11 +86,11 @@ class ScanQueue(QObject):
         store = self.store
 
         def run() -> Iterator[ScanProgress]:
-            detector = Detector.open(job.model, device=job.device)
-            log.info("scanning %s on %s", job.folder, detector.provider)
-            self.opened.emit(detector.card.name or detector.card.file, detector.provider)
-            rules = TriageRules.from_card(detector.card, review=job.review, flag=job.flag)
-            return scan(store, job.folder, detector, ScanOptions(watch=job.watch, rules=rules, dem=job.dem))
+            models = Models.open(job.model, device=job.device)
+            log.info("scanning %s with %s", job.folder, models.describe())
+            self.opened.emit(models.label(), models.fallback.provider)
+            options = ScanOptions(watch=job.watch, review=job.review, flag=job.flag, dem=job.dem)
+            return scan(store, job.folder, models, options)
 
         worker = GeneratorWorker(run)
         worker.progressed.connect(self._progress)

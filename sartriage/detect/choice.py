@@ -7,7 +7,7 @@ kind of imagery its card is not fit for then never has a tile cleared (see ``sar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,14 @@ from sartriage.models import THERMAL_PERSON, shipped
 
 DEFAULT_THERMAL_MODEL = shipped(THERMAL_PERSON)
 DEFAULT_MODELS: Mapping[str, Path] = {"rgb": DEFAULT_MODEL, "thermal": DEFAULT_THERMAL_MODEL}
+KIND_WORDS = {"rgb": "RGB", "thermal": "thermal"}
+
+
+def shipped_label(kinds: Iterable[str] | None = None) -> str:
+    """ "the shipped RGB and thermal models": what scans without ``--model`` (default: what is installed)."""
+    kinds = [k for k, path in DEFAULT_MODELS.items() if path.exists()] if kinds is None else list(kinds)
+    words = " and ".join(KIND_WORDS.get(k, k) for k in kinds)
+    return f"the shipped {words} model{'s' if len(kinds) > 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,12 @@ class Models:
             if all(detector is not d for d in seen):
                 seen.append(detector)
         return seen
+
+    def label(self) -> str:
+        """A few words for a status line: the one model's name, or which kinds the shipped models scan."""
+        if len(self.detectors) == 1:
+            return self.fallback.card.name or self.fallback.card.file
+        return shipped_label(self.by_kind)
 
     def describe(self) -> str:
         """One line naming each model, what it scans, and where it runs."""

@@ -10,6 +10,8 @@ from PyQt6.QtCore import QTimer
 from real_frames import FLAG_THRESHOLD, LACMUS, XT2, flight_folder
 from sqlalchemy import func, select
 
+from sartriage.detect.card import find_card
+from sartriage.detect.choice import DEFAULT_MODELS
 from sartriage.store import open_store, schema
 from ui.main_window import MainWindow
 from ui.mission_panel import COLUMNS
@@ -125,3 +127,22 @@ def test_watching_a_card_being_copied(
     with open_store(tmp_path / "m.sqlite", create=False) as store, store.connect() as conn:
         rows = conn.execute(select(schema.frames.c.status, schema.frames.c.size_bytes)).all()
     assert [tuple(r) for r in rows] == [("done", len(data))]  # the whole file, scanned once
+
+
+def test_without_a_chosen_model_thermal_frames_get_the_thermal_model(
+    qtbot, shared_data: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """As `sartriage scan` without --model: each kind of imagery is scanned by its shipped model."""
+    store = open_store(tmp_path / "m.sqlite")
+    scans = ScanQueue()
+    scans.store = store
+    opened: list[tuple[str, str]] = []
+    scans.opened.connect(lambda name, provider: opened.append((name, provider)))
+    with qtbot.waitSignal(scans.idle, timeout=300_000):
+        scans.add(ScanJob(flight_folder(shared_data, tmp_path / "night", XT2[:1]), device="cpu"))
+    thermal = find_card(DEFAULT_MODELS["thermal"]).name
+    with store.connect() as conn:
+        rows = conn.execute(select(schema.frames.c.imagery, schema.frames.c.model)).all()
+    store.close()
+    assert [tuple(r) for r in rows] == [("thermal", thermal)]
+    assert opened == [("the shipped RGB and thermal models", "CPU")]
