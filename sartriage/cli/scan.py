@@ -26,6 +26,7 @@ from sartriage.scan.pipeline import FINDING, WATCHING, default_worker_id
 from sartriage.scan.summary import summarise
 from sartriage.scan.triage import DEFAULT_QUALITY_SHARE
 from sartriage.store import Store, open_store
+from sartriage.store.photos import kept_folder
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="DSM.tif",
         help="terrain GeoTIFF (DSM/DTM) that every photo's camera rays meet, instead of flat ground at "
         "the take-off height; recorded with each frame (as in `sartriage info --dem`)",
+    )
+    parser.add_argument(
+        "--keep-photos",
+        type=Path,
+        metavar="DIR",
+        help="keep copies of the photos volunteers and hit cards need in DIR (default: beside a SQLite "
+        "store; a PostgreSQL mission keeps none without it); recorded in the store for every later command",
     )
     parser.add_argument(
         "--watch", action="store_true", help="keep scanning new files as they appear (Ctrl-C ends)"
@@ -181,6 +189,7 @@ def _run(store: Store, args: argparse.Namespace) -> int:
         retry_failed=args.retry_failed,
         follow_links=args.follow_links,
         dem=args.dem,
+        keep_photos=args.keep_photos,
     )
     for detector in models.detectors:
         try:
@@ -190,6 +199,12 @@ def _run(store: Store, args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise SartriageError(f"{exc}; adjust --review-threshold / --flag-threshold") from None
     print(models.describe(), file=sys.stderr)
+    if args.keep_photos is None and kept_folder(store) is None:
+        print(
+            "photos are not copied for review (this mission has no folder for them): keep the photo folder "
+            "in place until review is done, or scan with --keep-photos DIR",
+            file=sys.stderr,
+        )
     interrupted, last = _scan(store, args, models, options)
     if last is not None:
         _report(store, args, last)

@@ -9,10 +9,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 
-from sqlalchemy import select
-
-from sartriage.store import Store, schema
-from sartriage.store.upsert import dialect_insert
+from sartriage.store import Store
+from sartriage.store.info import get_info, put_info
 
 WILDCARDS = ("0.0.0.0", "::", "")
 
@@ -57,18 +55,10 @@ DEFAULT_PORT = 8000
 def remember_url(store: Store, url: str) -> None:
     """Record where volunteers reach the review server now serving this mission (CLI or app), so invite
     links made later (`sartriage volunteers add`) point there."""
-    table = schema.store_info
-    with store.begin() as conn:  # one statement: several servers starting at once all succeed
-        conn.execute(
-            dialect_insert(conn, table)
-            .values(key=URL_KEY, value=url)
-            .on_conflict_do_update(index_elements=[table.c.key], set_={"value": url})
-        )
+    put_info(store, URL_KEY, url)
 
 
 def known_url(store: Store) -> str:
     """Where the last review server of this mission said volunteers reach it."""
-    table = schema.store_info
-    with store.connect() as conn:
-        url = conn.execute(select(table.c.value).where(table.c.key == URL_KEY)).scalar()
+    url = get_info(store, URL_KEY)
     return url or server_url("0.0.0.0", DEFAULT_PORT)

@@ -38,7 +38,7 @@ from sartriage.scan.record import FrameFacts, Ground, write_done, write_failed, 
 from sartriage.scan.triage import CLEARED, DEFAULT_QUALITY_SHARE, FLAGGED, REVIEW, TriageRules, triage_tiles
 from sartriage.scan.watch import StableFiles
 from sartriage.store import Store
-from sartriage.store.photos import keep_photo
+from sartriage.store.photos import keep_photo, keep_photos_in
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ class ScanOptions:
     retry_failed: bool = False  # put the flight's failed frames back in the queue first
     follow_links: bool = False  # take frames behind links that lead outside the folder
     dem: Path | None = None  # terrain GeoTIFF every photo's rays meet; each frame's record names it
+    keep_photos: Path | None = None  # the mission keeps its photo copies here from now on (store.photos)
 
     def __post_init__(self) -> None:
         if self.readers < 1 or self.queue_chunks < 1:
@@ -205,6 +206,8 @@ class _ScanRun:
         if options.dem is not None:
             check_dem(options.dem)
             options = replace(options, dem=Path(options.dem).resolve())
+        if options.keep_photos is not None:
+            keep_photos_in(store, options.keep_photos)
         self.store = store
         self.folder = folder.resolve()
         self.models = models

@@ -355,3 +355,18 @@ def test_a_scan_with_a_dem_places_every_frame_as_info_does(
 def _info(capsys: pytest.CaptureFixture[str], *argv: object) -> str:
     assert main(["info", *map(str, argv), "--json"]) == 0
     return capsys.readouterr().out
+
+
+def test_a_postgresql_scan_says_it_keeps_no_photos_unless_told_where(
+    shared_data: Path, card: Path, tmp_path: Path, pg_url: str
+) -> None:
+    one = tmp_path / "card"
+    copy_frames(shared_data, one, heridal(shared_data, 1))
+    plain = run_scan(one, pg_url, card)
+    assert plain.returncode == 0, plain.stderr
+    assert "photos are not copied for review" in plain.stderr and "--keep-photos DIR" in plain.stderr
+    told = run_scan(one, pg_url, card, "--keep-photos", str(tmp_path / "photos"))
+    assert told.returncode == 0, told.stderr
+    assert "photos are not copied" not in told.stderr
+    sqlite = run_scan(one, str(tmp_path / "m.sqlite"), card)  # a SQLite store keeps them beside itself
+    assert "photos are not copied" not in sqlite.stderr
