@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sartriage import hits
+from sartriage import hits, words
 from sartriage.cli.commands import add_command
 from sartriage.cli.status import add_db_argument, describe
 from sartriage.cli.stop import stop_on_signals
@@ -260,6 +260,9 @@ def _report(store: Store, args: argparse.Namespace, last: ScanProgress) -> None:
     if last.not_read:
         files = ", ".join(f"{n} {ending}" for ending, n in last.not_read)
         print(f"  not read: {files} files (the scan reads JPEG and TIFF photos; convert others to JPEG)")
+    if last.tiles_resumed:
+        resumed = words.count(last.tiles_resumed, "tile")
+        print(f"  {resumed} of big rasters carried over from the interrupted scan")
     best = hits.list_hits(
         store, hits.HitFilter(statuses=("candidate",), flights=(str(flight_id),)), limit=BEST
     )

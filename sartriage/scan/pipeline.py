@@ -34,6 +34,7 @@ from sartriage.frames.imagery import Imagery
 from sartriage.scan import claims
 from sartriage.scan.claims import Claim, NewFrame
 from sartriage.scan.discover import content_hash, find_frames
+from sartriage.scan.parts import PART_MIN_CHUNKS, load_part, plan_key, save_part, stored_parts
 from sartriage.scan.record import FrameFacts, Ground, write_done, write_failed, write_scan_settings
 from sartriage.scan.triage import CLEARED, DEFAULT_QUALITY_SHARE, FLAGGED, REVIEW, TriageRules, triage_tiles
 from sartriage.scan.watch import StableFiles
@@ -97,6 +98,7 @@ class ScanProgress:
     tiles_flagged: int = 0
     tiles_review: int = 0
     detections: int = 0
+    tiles_resumed: int = 0  # tiles of big frames whose detections an interrupted scan had stored
     tiles_per_s: float = 0.0
     megapixels_per_s: float = 0.0
     eta_s: float | None = None
@@ -116,12 +118,14 @@ class _Cut:
 
     claim: Claim
     tiles: tuple[Tile, ...]
-    batch: np.ndarray
+    batch: np.ndarray | None  # None: the detector's output for these tiles is stored (scan.parts)
     last: bool
     detector: Detector
     imagery: Imagery
     facts: FrameFacts | None = None
     georef: Georef | NotGeoreferenced | None = None
+    start: int = 0  # the chunk's first tile in the frame's plan
+    key: str | None = None  # set where the chunk's output is to be stored (a frame of many chunks)
 
 
 @dataclass
@@ -226,6 +230,7 @@ class _ScanRun:
             "tiles_flagged": 0,
             "tiles_review": 0,
             "detections": 0,
+            "tiles_resumed": 0,
         }
         self.not_read: Counter[str] = Counter()
         self.partial: dict[int, _Partial] = {}  # frame id -> chunks detected so far
@@ -381,14 +386,19 @@ class _ScanRun:
                 imagery = frame.imagery
                 detector = self.models.for_kind(imagery.kind)
                 tiles = tuple(detector.plan(frame))
-                for start in range(0, len(tiles), CHUNK_TILES):
+                starts = range(0, len(tiles), CHUNK_TILES)
+                in_parts = len(starts) >= PART_MIN_CHUNKS
+                stored = stored_parts(self.store, claim.frame_id) if in_parts else {}
+                for start in starts:
                     part = tiles[start : start + CHUNK_TILES]
-                    batch = detector.cut(frame, part)
                     if start + CHUNK_TILES < len(tiles):
-                        chunk = _Cut(claim, part, batch, False, detector, imagery)
+                        key = plan_key(self.name_of(detector), part) if in_parts else None
+                        done = key is not None and stored.get(start) == key
+                        batch = None if done else detector.cut(frame, part)
+                        chunk = _Cut(claim, part, batch, False, detector, imagery, start=start, key=key)
                     else:
-                        facts = facts_of(frame)
-                        chunk = _Cut(claim, part, batch, True, detector, imagery, facts, frame.georef)
+                        batch, facts = detector.cut(frame, part), facts_of(frame)
+                        chunk = _Cut(claim, part, batch, True, detector, imagery, facts, frame.georef, start)
                     if not self._put(chunk):
                         return False
             return True
@@ -438,8 +448,15 @@ class _ScanRun:
     def _detect(self, chunk: _Cut) -> ScanProgress:
         partial = self.partial.setdefault(chunk.claim.frame_id, _Partial())
         partial.tiles.extend(chunk.tiles)
-        partial.found.extend(chunk.detector.infer(chunk.batch))
-        self.inferred += len(chunk.tiles)
+        if chunk.batch is None:
+            partial.found.extend(load_part(self.store, chunk.claim.frame_id, chunk.start))
+            self.counts["tiles_resumed"] += len(chunk.tiles)
+        else:
+            found = chunk.detector.infer(chunk.batch)
+            partial.found.extend(found)
+            self.inferred += len(chunk.tiles)
+            if chunk.key is not None:
+                save_part(self.store, chunk.claim.frame_id, chunk.start, chunk.key, found)
         if not chunk.last:
             return self._progress(SCANNING)
         del self.partial[chunk.claim.frame_id]

@@ -24,6 +24,7 @@ from sartriage.detect.detections import FrameDetections
 from sartriage.detect.tiling import centred_in
 from sartriage.errors import ClaimLost
 from sartriage.scan.claims import Claim
+from sartriage.scan.parts import drop_parts
 from sartriage.scan.triage import FLAGGED, TileTriage, TriageRules
 from sartriage.store import Store, schema, utcnow
 
@@ -68,6 +69,7 @@ def _num(value: float) -> float | None:
 
 
 def _take_claim(conn: Connection, claim: Claim, worker_id: str, **values: Any) -> None:
+    """End the claim with the frame's result; the chunks stored while scanning it are no longer needed."""
     frames = schema.frames
     done = conn.execute(
         update(frames)
@@ -76,6 +78,7 @@ def _take_claim(conn: Connection, claim: Claim, worker_id: str, **values: Any) -
     ).rowcount
     if done != 1:
         raise ClaimLost(f"{claim.path}: another worker took this frame over; its result here is dropped")
+    drop_parts(conn, claim.frame_id)
 
 
 def write_failed(conn: Connection, claim: Claim, worker_id: str, reason: str) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = MetaData()
 
@@ -102,6 +102,17 @@ frames = Table(
     UniqueConstraint("content_hash", name="uq_frames_hash"),
     Index("ix_frames_status", "status"),
     Index("ix_frames_flight", "flight_id"),
+)
+
+# A frame of many tiles (an orthomosaic) keeps the detector's output chunk by chunk while it is scanned,
+# so an interrupted scan carries on from the last chunk; the rows go when the frame is done or failed.
+frame_parts = Table(
+    "frame_parts",
+    metadata,
+    Column("frame_id", Integer, ForeignKey("frames.id", ondelete="CASCADE"), primary_key=True),
+    Column("start", Integer, primary_key=True),  # the chunk's first tile in the frame's tile plan
+    Column("plan_key", String(64), nullable=False),  # the model and tile windows the detections belong to
+    Column("detections", LargeBinary, nullable=False),  # scan.parts: one Detections per tile
 )
 
 tiles = Table(

@@ -42,11 +42,17 @@ def _camera_clock(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE frames ADD COLUMN captured_local TIMESTAMP"))
 
 
+def _frame_parts(conn: Connection) -> None:
+    """6: a frame of many tiles keeps the detector's output chunk by chunk until it is done."""
+    schema.frame_parts.create(conn)
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     2: _frame_imagery,
     3: _exam_retries,
     4: _frame_georef,
     5: _camera_clock,
+    6: _frame_parts,
 }
 
 

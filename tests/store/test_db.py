@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from sartriage.errors import StoreError
@@ -104,11 +104,12 @@ def test_processes_creating_one_new_store_at_once_all_succeed(store_target: str)
         assert len(conn.execute(select(schema.missions.c.id)).all()) == 1
 
 
-ADDED_IN = {  # the columns each schema version added: a store of an older version lacks them
+ADDED_IN = {  # the columns (or whole tables) each schema version added: older stores lack them
     2: ("frames.imagery", "frames.triage_note"),
     3: ("volunteers.exam_retries",),
     4: ("frames.georef",),
     5: ("frames.captured_local",),
+    6: ("frame_parts",),
 }
 
 
@@ -119,6 +120,9 @@ def made_at(path: Path, version: int) -> sqlite3.Connection:
     raw = sqlite3.connect(path)
     for later in range(version + 1, max(ADDED_IN) + 1):
         for column in ADDED_IN[later]:
+            if "." not in column:
+                raw.execute(f"DROP TABLE {column}")
+                continue
             table, name = column.split(".")
             raw.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
     raw.execute(f"UPDATE store_info SET value = '{version}' WHERE key = 'schema_version'")
@@ -185,6 +189,16 @@ def test_a_schema_4_store_keeps_its_capture_times_and_gains_an_empty_camera_cloc
         row.captured_at.replace(tzinfo=None) == datetime(2019, 2, 27, 14, 49, 5)
         and row.captured_local is None
     )
+
+
+def test_a_schema_5_store_gains_the_table_big_frames_are_kept_in_while_scanned(tmp_path: Path) -> None:
+    path = tmp_path / "v5.sqlite"
+    with made_at(path, 5) as raw:
+        a_scanned_frame(raw)
+    with open_store(path) as store, store.connect() as conn:
+        assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
+        assert conn.execute(select(func.count()).select_from(schema.frame_parts)).scalar() == 0
+        assert conn.execute(select(schema.frames.c.path)).scalars().all() == ["a.jpg"]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
