@@ -38,7 +38,7 @@ from sartriage.coords import UtmProjection
 from sartriage.export.coverage import CLASSES, Coverage, tile_class, to_metric
 from sartriage.export.files import Written, atomic
 from sartriage.export.records import placed
-from sartriage.store import Store, schema
+from sartriage.store import Store, schema, stored_utc
 from sartriage.words import count
 
 A4_LANDSCAPE_IN = (11.69, 8.27)
@@ -143,10 +143,6 @@ class MissionSummary:
         }
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def summarise_mission(store: Store, coverage: Coverage) -> MissionSummary:
     m, fl, f, t, a, h = (
         schema.missions,
@@ -200,8 +196,8 @@ def summarise_mission(store: Store, coverage: Coverage) -> MissionSummary:
         tiles[tile_class(state, bool(quality_check))] += int(n)
     return MissionSummary(
         mission=mission.name if mission else "mission",
-        first_seen=_aware(first),
-        last_seen=_aware(last),
+        first_seen=stored_utc(first),
+        last_seen=stored_utc(last),
         flights=int(flights),
         frames={k: int(v) for k, v in frames.items()},
         frames_located=sum(1 for fr in coverage.frames if fr.footprint is not None),

@@ -23,7 +23,7 @@ from sqlalchemy import Select, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from sartriage.errors import ReviewError, SartriageError
-from sartriage.store import Store, schema, utcnow
+from sartriage.store import Store, schema, stored_utc, utcnow
 from sartriage.store.photos import photo_to_read
 from sartriage.store.queries import flight_is
 from sartriage.store.upsert import insert_if_new
@@ -174,18 +174,11 @@ def _query() -> Select[Any]:
     )
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; the store writes UTC everywhere
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def _hit(row: RowMapping) -> Hit:
     box = None
     if row["x1"] is not None:
         box = (float(row["x1"]), float(row["y1"]), float(row["x2"]), float(row["y2"]))
-    created = _aware(row["created_at"])
+    created = stored_utc(row["created_at"])
     assert created is not None
     return Hit(
         id=int(row["id"]),
@@ -199,7 +192,7 @@ def _hit(row: RowMapping) -> Hit:
         error_radius_m=row["error_radius_m"],
         note=row["note"] or "",
         created_at=created,
-        decided_at=_aware(row["decided_at"]),
+        decided_at=stored_utc(row["decided_at"]),
         tile_id=int(row["tile_id"]),
         tile=(int(row["tile_x"]), int(row["tile_y"]), int(row["tile_w"]), int(row["tile_h"])),
         tile_state=row["tile_state"],
@@ -209,7 +202,7 @@ def _hit(row: RowMapping) -> Hit:
         frame_id=int(row["frame_id"]),
         frame_path=row["frame_path"],
         frame_size=(row["frame_width"], row["frame_height"]),
-        captured_at=_aware(row["captured_at"]),
+        captured_at=stored_utc(row["captured_at"]),
         flight_id=int(row["flight_id"]),
         flight_name=row["flight_name"],
         captured_local=row["captured_local"],

@@ -17,10 +17,9 @@ from sartriage.errors import Conflict, NotFound
 from sartriage.review import aggregate as agg
 from sartriage.review import quality
 from sartriage.review.people import ACTIVE_SECONDS
-from sartriage.review.rows import utc
 from sartriage.review.tables import ANS, RT, A, E, H, V
 from sartriage.review.values import NO_ACCURACY, Escalation, QueueSettings, QueueStatus, TileAnswers
-from sartriage.store import schema, utcnow
+from sartriage.store import schema, stored_utc, utcnow
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ def escalations(conn: Connection, *, open_only: bool) -> list[Escalation]:
         Escalation(
             r.id,
             r.tile_id,
-            utc(r.created_at),
+            stored_utc(r.created_at),
             r.posterior,
             r.reason,
             dict(votes[r.tile_id]),

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import overload
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
@@ -31,6 +32,17 @@ log = logging.getLogger(__name__)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def stored_utc(value: datetime) -> datetime: ...
+@overload
+def stored_utc(value: None) -> None: ...
+def stored_utc(value: datetime | None) -> datetime | None:
+    """A time read back from the store: every time in it is UTC, and SQLite hands them back without a zone."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
