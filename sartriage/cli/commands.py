@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "model": ("model", "inspect ONNX detectors and draft their model cards"),
     "eval": ("evaluate", "score a detector against labelled images (recall, precision, AP, review load)"),
     "train": ("train", "fine-tune the shipped detector on YOLO/COCO folders into a new ONNX model and card"),
+    "learn": ("learn", "train a mission model from the mission's decisions; score its waiting tiles with it"),
     "doctor": (
         "doctor",
         "what this computer can do for a search (GPU, libraries, app, disk, speed) and fixes",

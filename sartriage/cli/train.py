@@ -62,14 +62,46 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+class Bars:
+    """A progress bar per training stage (cells, each epoch, validation), one on screen at a time."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, tqdm] = {}
+
+    def progress(self, stage: str, done: int, total: int, note: str) -> None:
+        bar = self.bars.get(stage)
+        if bar is None:
+            self.close()
+            unit = "cell" if "epoch" in stage else "image"
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit=unit)
+        bar.update(done - bar.n)
+        if note:
+            bar.set_postfix_str(note, refresh=False)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+        self.bars.clear()
+
+    def __enter__(self) -> Bars:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def needs_training_extra(command: str, exc: ImportError) -> SartriageError:
+    return SartriageError(
+        f"`sartriage {command}` needs the training extra ({exc.name} is missing): "
+        "pip install -e '.[train]' in a checkout, or pip install 'sartriage[train]'"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     try:  # a field install leaves the training extra out; `sartriage --help` must still work there
         from sartriage.train.run import TrainOptions, train
     except ImportError as exc:
-        raise SartriageError(
-            f"`sartriage train` needs the training extra ({exc.name} is missing): "
-            "pip install -e '.[train]' in a checkout, or pip install 'sartriage[train]'"
-        ) from None
+        raise needs_training_extra("train", exc) from None
     if args.epochs < 1:
         raise SartriageError("--epochs must be at least 1")
     if (args.eval is None) != (args.labels is None):
@@ -92,22 +124,8 @@ def run(args: argparse.Namespace) -> int:
         exclude=tuple(args.exclude),
         threads=args.threads,
     )
-    bars: dict[str, tqdm] = {}
-
-    def progress(stage: str, done: int, total: int, note: str) -> None:
-        bar = bars.get(stage)
-        if bar is None:
-            for old in bars.values():
-                old.close()
-            bars.clear()
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="cell" if "epoch" in stage else "image")
-        bar.update(done - bar.n)
-        if note:
-            bar.set_postfix_str(note, refresh=False)
-
-    result = train(options, progress)
-    for bar in bars.values():
-        bar.close()
+    with Bars() as bars:
+        result = train(options, bars.progress)
     print(f"{result.cells} training cells, {result.seconds_per_epoch:.1f} s per epoch")
     if result.validation:
         v = result.validation

@@ -87,7 +87,7 @@ class ModelCard:
     thresholds: Thresholds = field(default_factory=Thresholds)
     scale: ScaleSpec = field(default_factory=ScaleSpec)
     weaknesses: str = ""
-    # the kinds of imagery the model is fit to clear tiles of; tiles of any other kind always reach review
+    # the kinds of imagery the model may clear tiles of (maybe none); tiles of others always reach review
     imagery: tuple[str, ...] = ("rgb",)
     training: dict[str, Any] = field(
         default_factory=dict
@@ -303,9 +303,10 @@ def _from_dict(path: Path, data: Mapping[str, Any]) -> ModelCard:
     )
     notes = _section(path, data, "notes", None)
     fit = _section(path, data, "imagery", None).get("fit", ["rgb"])
-    if not isinstance(fit, list) or not fit or any(kind not in IMAGERY for kind in fit):
+    if not isinstance(fit, list) or any(kind not in IMAGERY for kind in fit):
         raise ModelError(
-            f"{path}: [imagery] fit = {fit!r}; list what the model may clear: {', '.join(IMAGERY)}"
+            f"{path}: [imagery] fit = {fit!r}; list what the model may clear: {', '.join(IMAGERY)} "
+            "(or [] for none)"
         )
     return ModelCard(
         path=path.resolve(),

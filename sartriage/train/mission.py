@@ -1,0 +1,263 @@
+"""A mission model: the detector trained on one mission's decisions, then set to the tiles still waiting.
+
+The coordinator's and volunteers' decisions on a mission's tiles (``export.training``: person boxes from
+confirmed hits, empty tiles from rejections and finished reviews) train a head on the shipped model's
+features, as ``sartriage train`` does. Whole frames are held out, so the figures before and after are
+on tiles of frames the new model never saw. The model then scores again the tiles still waiting for
+volunteers (their pixels read once more, from the photo or its kept copy), and the result says how
+many it would clear or flag and which to look at first. Nothing in the mission changes: the model is
+used for the next flights with ``--model`` like any other, after the coordinator has read its figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import statistics
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePath
+from typing import Any
+
+from sqlalchemy import select
+
+from sartriage.detect import Detector, Tile
+from sartriage.detect.card import ModelCard, find_card
+from sartriage.detect.choice import DEFAULT_MODELS
+from sartriage.errors import FrameError, SartriageError, SartriageWarning
+from sartriage.export.training import TrainingSet, reviewed_tiles, write_training
+from sartriage.frames import open_frame
+from sartriage.store import Store, schema
+from sartriage.store.photos import photo_to_read
+from sartriage.train.data import TRAIN, VAL
+from sartriage.train.run import Progress, TrainOptions, load_samples, tally, train
+
+log = logging.getLogger(__name__)
+
+HELD_OUT = 0.2  # share of the reviewed frames kept out of training, to score before and after on
+BEST = 10  # waiting tiles listed, highest new score first
+# Thresholds chosen on fewer held-out people than this are chance: the model may flag and order tiles,
+# but its card does not let it clear any (every tile it scans reaches review).
+MIN_PEOPLE_TO_CLEAR = 30
+
+
+@dataclass(frozen=True)
+class Rescored:
+    """The tiles still waiting for volunteers, scored by the mission model."""
+
+    tiles: int
+    would_clear: int  # under the mission model's review threshold (0 when its card may not clear)
+    would_flag: int  # at or over its flag threshold
+    unread: int  # tiles whose photo (and kept copy) is gone
+    best: tuple[tuple[int, str, float], ...]  # tile id, frame file name, new score; highest first
+
+
+@dataclass(frozen=True)
+class Learned:
+    model: Path
+    card: ModelCard
+    data: TrainingSet
+    imagery: str
+    frames_trained: int
+    frames_held_out: int
+    base: ModelCard  # the shipped model of that imagery, scored on the same held-out tiles
+    before: dict[str, float]  # empty when no person was held out
+    after: dict[str, float]
+    rescored: Rescored
+
+    def describe(self) -> list[str]:
+        d = self.data
+        lines = [
+            f"reviewed tiles: {d.positives} with people ({d.boxes} boxes), {d.negatives} without"
+            + (f", {d.needs_boxes} with a person but no box (left out)" if d.needs_boxes else ""),
+            f"{self.imagery} model trained on {self.frames_trained} frames; {self.frames_held_out} held out",
+        ]
+        if self.before and self.after:
+            for label, card, figures in (
+                ("before", self.base, self.before),
+                ("after", self.card, self.after),
+            ):
+                lines.append(
+                    f"  {label}: ap={figures['ap']:.3f} recall={figures['recall']:.3f} "
+                    f"precision={figures['precision']:.3f} at review >= {figures['review']:.2f} "
+                    f"({card.name or card.file}; {figures['persons']:.0f} people on held-out tiles)"
+                )
+        else:
+            lines.append(
+                "  no person on the held-out frames: no figures before and after (review more tiles)"
+            )
+        r = self.rescored
+        if not self.card.imagery:
+            lines.append(
+                f"  fewer than {MIN_PEOPLE_TO_CLEAR} held-out people: the model may flag and order tiles "
+                "but clears none"
+            )
+        lines.append(
+            f"tiles waiting for volunteers: {r.tiles}; the mission model would clear {r.would_clear} "
+            f"and flag {r.would_flag}" + (f" ({r.unread} could not be read)" if r.unread else "")
+        )
+        lines.extend(f"  tile {tile} ({frame}): {score:.2f}" for tile, frame, score in r.best)
+        return lines
+
+
+def held_out_frames(hashes: dict[int, str], share: float) -> set[int]:
+    """Frames kept out of training: a fixed share of them, chosen by content hash (the same every run)."""
+    if len(hashes) < 2 or share <= 0:
+        return set()
+    ordered = sorted(hashes, key=lambda f: hashlib.sha256(hashes[f].encode()).hexdigest())
+    return set(ordered[: max(1, round(len(ordered) * share))])
+
+
+def _frames(store: Store, frame_ids: set[int]) -> dict[int, Any]:
+    f = schema.frames
+    with store.connect() as conn:
+        rows = conn.execute(select(f.c.id, f.c.content_hash, f.c.imagery).where(f.c.id.in_(frame_ids)))
+        return {int(r.id): r for r in rows}
+
+
+def _scale(store: Store, tile_ids: Sequence[int]) -> float:
+    """Model pixels per frame pixel the mission's tiles were seen at: the tiles' images carry no GSD."""
+    t = schema.tiles
+    with store.connect() as conn:
+        scales = conn.execute(select(t.c.scale).where(t.c.id.in_(tile_ids))).scalars().all()
+    return float(statistics.median(scales)) if scales else 1.0
+
+
+def _write_split(folder: Path, stems: dict[str, int], held: set[int]) -> None:
+    lines = [f"images/{stem}.jpg {VAL if frame in held else TRAIN}" for stem, frame in sorted(stems.items())]
+    (folder / "split.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _figures(scores: Any, review: float) -> dict[str, float]:
+    at = scores.at(review)
+    return {
+        "ap": scores.average_precision(),
+        "recall": at.recall,
+        "precision": at.precision,
+        "review": review,
+        "persons": scores.labels,
+    }
+
+
+def learn(
+    store: Store,
+    out: Path,
+    run_dir: Path,
+    *,
+    epochs: int = 8,
+    seed: int = 0,
+    held_out: float = HELD_OUT,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> Learned:
+    """Train the mission model into ``out`` (card beside it) and score the waiting tiles (module doc)."""
+    tiles = [t for t in reviewed_tiles(store) if not t.needs_boxes]
+    if not any(t.label == "person" for t in tiles):
+        raise SartriageError(
+            "no reviewed tile with a person box in this mission yet; confirm the people the detector found "
+            "(hits confirm) before training a mission model"
+        )
+    data_dir = run_dir / "reviewed"
+    shutil.rmtree(data_dir, ignore_errors=True)  # the mission's decisions as they stand now
+    data = write_training(store, data_dir)
+    frames = _frames(store, {t.frame_id for t in tiles})
+    held = held_out_frames({i: r.content_hash for i, r in frames.items()}, held_out)
+    _write_split(data_dir, {t.stem: t.frame_id for t in tiles}, held)
+    kinds = Counter(str(frames[t.frame_id].imagery or "rgb") for t in tiles)
+    imagery = kinds.most_common(1)[0][0]
+    base = find_card(None)
+    options = TrainOptions(
+        data=(data_dir,),
+        out=out,
+        run_dir=run_dir / "train",
+        epochs=epochs,
+        seed=seed,
+        imagery=imagery,
+        scale=_scale(store, [t.tile_id for t in tiles]),
+        person_px=base.scale.person_px,
+        threads=threads,
+        name=f"{base.name or base.file} + mission head ({out.stem})",
+        command=f"sartriage learn --db {store.location} --out {out}",
+    )
+    manifest = run_dir / "train" / "manifest.json"
+    if manifest.exists() and json.loads(manifest.read_text(encoding="utf-8")) != options.manifest(
+        load_samples(options)
+    ):
+        shutil.rmtree(run_dir / "train")  # new decisions since the last run: train afresh
+    result = train(options, progress or (lambda stage, done, total, note: None))
+    card = result.card
+    val = [s for s in load_samples(options) if s.split == VAL]
+    people = int(sum(len(s.persons) for s in val))
+    if people < MIN_PEOPLE_TO_CLEAR:
+        card = replace(
+            card,
+            imagery=(),
+            weaknesses=f"Checked on {people} held-out people only, so it clears no tile (every tile it scans "
+            f"goes to review) until `sartriage learn` holds out at least {MIN_PEOPLE_TO_CLEAR}. "
+            + card.weaknesses,
+        )
+        card.write()
+    shipped = find_card(DEFAULT_MODELS.get(imagery))
+    before, after = {}, {}
+    if people:
+        before_scores = tally(Detector.open(shipped, device="auto", threads=threads), val)
+        before = _figures(before_scores, shipped.thresholds.review)
+        after_scores = tally(Detector.open(card, device="auto", threads=threads), val)
+        after = _figures(after_scores, card.thresholds.review)
+    done = {t.tile_id for t in reviewed_tiles(store)}
+    rescored = rescore(store, Detector.open(card, device="auto", threads=threads), done)
+    trained_frames = len({t.frame_id for t in tiles} - held)
+    return Learned(
+        result.model, card, data, imagery, trained_frames, len(held), shipped, before, after, rescored
+    )
+
+
+def rescore(store: Store, detector: Detector, decided: set[int]) -> Rescored:
+    """Score again, with ``detector``, the review tiles that have no decision yet, frame by frame."""
+    t, f = schema.tiles, schema.frames
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(t.c.id, t.c.x, t.c.y, t.c.w, t.c.h, t.c.scale, f.c.id.label("frame_id"), f.c.path,
+                   f.c.content_hash)
+            .select_from(t.join(f, t.c.frame_id == f.c.id))
+            .where(t.c.state == "review")
+            .order_by(f.c.id, t.c.id)
+        ).all()  # fmt: skip
+    by_frame: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        if row.id not in decided:
+            by_frame[row.frame_id].append(row)
+    scores: list[tuple[int, str, float]] = []
+    cleared = 0
+    unread = 0
+    for waiting in by_frame.values():
+        first = waiting[0]
+        windows = [Tile(r.x, r.y, r.w, r.h, r.scale) for r in waiting]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SartriageWarning)
+                with open_frame(photo_to_read(store, first.path, first.content_hash)) as frame:
+                    found = detector.merge(detector.infer(detector.cut(frame, windows)), windows)
+                    may_clear = detector.card.fit_for(frame.imagery.kind)
+        except FrameError as exc:
+            log.warning("%s; its %d waiting tiles are not scored again", exc, len(waiting))
+            unread += len(waiting)
+            continue
+        name = PurePath(first.path).name
+        new = [(int(r.id), name, float(s)) for r, s in zip(waiting, found.tile_scores, strict=True)]
+        if may_clear:
+            cleared += sum(s < detector.card.thresholds.review for _, _, s in new)
+        scores.extend(new)
+    flag = detector.card.thresholds.flag
+    scores.sort(key=lambda item: -item[2])
+    return Rescored(
+        tiles=len(scores) + unread,
+        would_clear=cleared,
+        would_flag=sum(s >= flag for _, _, s in scores),
+        unread=unread,
+        best=tuple(scores[:BEST]),
+    )
