@@ -26,7 +26,7 @@ import numpy as np
 from sartriage import hits
 from sartriage.detect import Detector, find_card
 from sartriage.detect.choice import Models
-from sartriage.errors import SartriageWarning
+from sartriage.errors import ReviewError, SartriageWarning
 from sartriage.evaluate import Tally, evaluate, read_labels
 from sartriage.evaluate.labels import ImageLabels
 from sartriage.frames import open_frame
@@ -42,8 +42,8 @@ def by_time(path: Path) -> int:
     return int(path.stem.rsplit("_", 1)[1])
 
 
-def decide_as_a_coordinator(store: Store, boxes: dict[str, np.ndarray]) -> tuple[int, int, int]:
-    confirmed = rejected = marked = 0
+def decide_as_a_coordinator(store: Store, boxes: dict[str, np.ndarray]) -> tuple[int, int, int, int]:
+    confirmed = rejected = marked = unmarked = 0
     for hit in hits.list_hits(store):
         people = boxes[Path(hit.frame_path).name]
         under = (
@@ -70,9 +70,12 @@ def decide_as_a_coordinator(store: Store, boxes: dict[str, np.ndarray]) -> tuple
             looked_at = any(x <= cx < x + w and y <= cy < y + h for x, y, w, h in windows)
             found = any(x1 <= hx <= x2 and y1 <= hy <= y2 for hx, hy in kept)
             if looked_at and not found:
-                hits.mark_person(store, frame.id, (x1, y1, x2, y2))
-                marked += 1
-    return confirmed, rejected, marked
+                try:
+                    hits.mark_person(store, frame.id, (x1, y1, x2, y2))
+                    marked += 1
+                except ReviewError:  # one mark per tile: a group gets one mark and a note
+                    unmarked += 1
+    return confirmed, rejected, marked, unmarked
 
 
 def scored(detector: Detector, labelled: list[ImageLabels]) -> tuple[float, float, float, float]:
@@ -107,13 +110,14 @@ def main() -> None:
             warnings.simplefilter("ignore", SartriageWarning)
             list(scan(store, card, Models.open(None, device="cpu"), ScanOptions(quality_share=0)))
             scanned = time.perf_counter() - started
-            confirmed, rejected, marked = decide_as_a_coordinator(store, boxes)
+            confirmed, rejected, marked, unmarked = decide_as_a_coordinator(store, boxes)
             started = time.perf_counter()
             learned = learn(store, tmp / "mission.onnx", tmp / "run", epochs=args.epochs)
             trained = time.perf_counter() - started
         print(
             f"mission: {len(mission_part)} frames scanned in {scanned:.0f} s; coordinator confirmed "
-            f"{confirmed} hits, rejected {rejected}, marked {marked} missed people by hand; "
+            f"{confirmed} hits, rejected {rejected}, marked {marked} missed people by hand ({unmarked} more "
+            "in tiles that already held a mark); "
             f"learn took {trained:.0f} s"
         )
         print("\n".join(learned.describe()))

@@ -56,6 +56,7 @@ from ui.hit_actions import HitPanel
 from ui.map_layers import LayersButton
 from ui.map_view import MapView
 from ui.mission import Mission
+from ui.mission_model import MissionModelDialog
 from ui.mission_panel import MissionPanel
 from ui.photo_layer import PhotoLoader
 from ui.review_panel import ReviewPanel
@@ -262,6 +263,8 @@ class MainWindow(QMainWindow):
         self._action(scan, "&Thresholds…", self.choose_thresholds)
         self._action(scan, "Terrain model (&DEM)…", self.choose_dem)
         self._action(scan, "Flat &ground (no DEM)", lambda: self.use_dem(None))
+        scan.addSeparator()
+        self._action(scan, "&Learn from this mission's decisions…", self.learn_from_mission)
         devices = scan.addMenu("&Device")
         for device in DEVICES:
             action = QAction(device, self)
@@ -273,6 +276,21 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "About this &computer…", self.about_computer)
+
+    def learn_from_mission(self) -> MissionModelDialog | None:
+        """Train a mission model on the decided tiles (`sartriage learn`), beside the mission file."""
+        store = self.mission.store
+        if store is None:
+            self.show_error("open a mission first: the model learns from its decided tiles")
+            return None
+        path = self.mission.path
+        stem = path.stem if path is not None else "mission"
+        folder = path.parent if path is not None else self.settings.missions_folder
+        dialog = MissionModelDialog(
+            store.location, folder / f"{stem}-model.onnx", folder / f"{stem}-model.runs", self.use_model, self
+        )
+        dialog.open()
+        return dialog
 
     def set_map_grid(self, grid: str) -> None:
         self.settings.map_grid = grid

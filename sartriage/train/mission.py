@@ -23,8 +23,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from sartriage import words
 from sartriage.detect import Detector, Tile
 from sartriage.detect.card import ModelCard, find_card
 from sartriage.detect.choice import DEFAULT_MODELS
@@ -74,7 +75,8 @@ class Learned:
         lines = [
             f"reviewed tiles: {d.positives} with people ({d.boxes} boxes), {d.negatives} without"
             + (f", {d.needs_boxes} with a person but no box (left out)" if d.needs_boxes else ""),
-            f"{self.imagery} model trained on {self.frames_trained} frames; {self.frames_held_out} held out",
+            f"{self.imagery} model trained on {words.count(self.frames_trained, 'frame')}; "
+            f"{self.frames_held_out} held out",
         ]
         if self.before and self.after:
             for label, card, figures in (
@@ -88,7 +90,7 @@ class Learned:
                 )
         else:
             lines.append(
-                "  no person on the held-out frames: no figures before and after (review more tiles)"
+                "  no person on the held-out frames, so no figures before and after: review more tiles"
             )
         r = self.rescored
         if not self.card.imagery:
@@ -96,9 +98,10 @@ class Learned:
                 f"  fewer than {MIN_PEOPLE_TO_CLEAR} held-out people: the model may flag and order tiles "
                 "but clears none"
             )
+        unread = f" ({r.unread} could not be read)" if r.unread else ""
         lines.append(
-            f"tiles waiting for volunteers: {r.tiles}; the mission model would clear {r.would_clear} "
-            f"and flag {r.would_flag}" + (f" ({r.unread} could not be read)" if r.unread else "")
+            f"{self.imagery} tiles waiting for volunteers: {r.tiles}; the mission model would clear "
+            f"{r.would_clear} and flag {r.would_flag}{unread}"
         )
         lines.extend(f"  tile {tile} ({frame}): {score:.2f}" for tile, frame, score in r.best)
         return lines
@@ -209,22 +212,23 @@ def learn(
         after_scores = tally(Detector.open(card, device="auto", threads=threads), val)
         after = _figures(after_scores, card.thresholds.review)
     done = {t.tile_id for t in reviewed_tiles(store)}
-    rescored = rescore(store, Detector.open(card, device="auto", threads=threads), done)
+    rescored = rescore(store, Detector.open(card, device="auto", threads=threads), imagery, done)
     trained_frames = len({t.frame_id for t in tiles} - held)
     return Learned(
         result.model, card, data, imagery, trained_frames, len(held), shipped, before, after, rescored
     )
 
 
-def rescore(store: Store, detector: Detector, decided: set[int]) -> Rescored:
-    """Score again, with ``detector``, the review tiles that have no decision yet, frame by frame."""
+def rescore(store: Store, detector: Detector, imagery: str, decided: set[int]) -> Rescored:
+    """Score again, with ``detector``, the review tiles of ``imagery`` frames that have no decision yet,
+    frame by frame (a model trained on one kind of imagery says nothing about the other)."""
     t, f = schema.tiles, schema.frames
     with store.connect() as conn:
         rows = conn.execute(
             select(t.c.id, t.c.x, t.c.y, t.c.w, t.c.h, t.c.scale, f.c.id.label("frame_id"), f.c.path,
                    f.c.content_hash)
             .select_from(t.join(f, t.c.frame_id == f.c.id))
-            .where(t.c.state == "review")
+            .where(t.c.state == "review", func.coalesce(f.c.imagery, "rgb") == imagery)
             .order_by(f.c.id, t.c.id)
         ).all()  # fmt: skip
     by_frame: dict[int, list[Any]] = defaultdict(list)
