@@ -57,7 +57,7 @@ MAX_NOTES = 3  # on the page; the rest are counted
 @dataclass(frozen=True)
 class MissionSummary:
     mission: str
-    first_seen: datetime | None
+    first_seen: datetime | None  # UTC; naive when only the camera's clock is known (``camera_clock``)
     last_seen: datetime | None
     flights: int
     frames: dict[str, int]  # frame status -> count
@@ -76,6 +76,7 @@ class MissionSummary:
     thresholds_observed: bool = False  # True: not recorded by the scan, read off the tiles' scores
     notes: tuple[str, ...] = ()
     triage_notes: tuple[tuple[str, int], ...] = ()  # (why tiles were not triaged by score, frames)
+    camera_clock: bool = False  # no photo told its time zone: the times are the camera's clock
 
     def lines(self) -> list[str]:
         """The summary as short lines for print and the terminal."""
@@ -83,7 +84,8 @@ class MissionSummary:
         if self.first_seen and self.last_seen:
             same_day = self.first_seen.date() == self.last_seen.date()
             end = f"{self.last_seen:%H:%M}" if same_day else f"{self.last_seen:%Y-%m-%d %H:%M}"
-            when = f"{self.first_seen:%Y-%m-%d %H:%M} – {end} UTC"
+            zone = "camera clock, time zone unknown" if self.camera_clock else "UTC"
+            when = f"{self.first_seen:%Y-%m-%d %H:%M} – {end} {zone}"
         done = self.frames.get("done", 0)
         out = [
             f"Mission: {self.mission}",
@@ -123,6 +125,7 @@ class MissionSummary:
             "mission": self.mission,
             "first_seen": self.first_seen.isoformat() if self.first_seen else None,
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            "camera_clock": self.camera_clock,
             "flights": self.flights,
             "frames": self.frames,
             "frames_located": self.frames_located,
@@ -159,6 +162,11 @@ def summarise_mission(store: Store, coverage: Coverage) -> MissionSummary:
             conn.execute(select(f.c.status, func.count()).group_by(f.c.status)).all()
         )
         first, last = conn.execute(select(func.min(f.c.captured_at), func.max(f.c.captured_at))).one()
+        camera_clock = first is None
+        if camera_clock:
+            first, last = conn.execute(
+                select(func.min(f.c.captured_local), func.max(f.c.captured_local))
+            ).one()
         reviewed, answers, volunteers = conn.execute(
             select(func.count(a.c.tile_id.distinct()), func.count(), func.count(a.c.volunteer_id.distinct()))
             .select_from(a)
@@ -196,8 +204,9 @@ def summarise_mission(store: Store, coverage: Coverage) -> MissionSummary:
         tiles[tile_class(state, bool(quality_check))] += int(n)
     return MissionSummary(
         mission=mission.name if mission else "mission",
-        first_seen=stored_utc(first),
-        last_seen=stored_utc(last),
+        first_seen=first if camera_clock else stored_utc(first),
+        last_seen=last if camera_clock else stored_utc(last),
+        camera_clock=camera_clock and first is not None,
         flights=int(flights),
         frames={k: int(v) for k, v in frames.items()},
         frames_located=sum(1 for fr in coverage.frames if fr.footprint is not None),

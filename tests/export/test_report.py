@@ -101,3 +101,16 @@ def test_the_flown_line_names_both_dates_when_they_differ(first, last, shown) ->
         answers=0, volunteers=0, hits={}, persons=0, area_m2=1.0, area_by_class_m2={}, models=("m",),
     )  # fmt: skip
     assert shown in summary.lines()
+
+
+def test_photos_that_tell_no_time_zone_are_flown_by_the_camera_clock(
+    mission: Mission, written: tuple[Path, MissionSummary]
+) -> None:
+    """The XT2 photos carry their camera's clock only: the report says when, and that the zone is unknown."""
+    _, summary = written
+    f = schema.frames
+    with mission.open() as store, store.connect() as conn:
+        first, last = conn.execute(select(func.min(f.c.captured_local), func.max(f.c.captured_local))).one()
+    assert summary.camera_clock and (summary.first_seen, summary.last_seen) == (first, last)
+    assert f"Flown: {first:%Y-%m-%d %H:%M} – {last:%H:%M} camera clock, time zone unknown" in summary.lines()
+    assert summary.to_json()["camera_clock"] is True
