@@ -60,6 +60,8 @@ def describe(progress: ScanProgress) -> str:
         lines.append(f"{progress.tiles_per_s:.1f} tiles/s · {pixels} million pixels/s{left}")
     if progress.error:
         lines.append(f"failed: {progress.error}")
+    if progress.note:
+        lines.append(f"note: {progress.note}")
     return "\n".join(lines)
 
 

@@ -260,6 +260,8 @@ def _report(store: Store, args: argparse.Namespace, last: ScanProgress) -> None:
     if last.not_read:
         files = ", ".join(f"{n} {ending}" for ending, n in last.not_read)
         print(f"  not read: {files} files (the scan reads JPEG and TIFF photos; convert others to JPEG)")
+    if last.note:
+        print(f"  note: {last.note}")
     if last.tiles_resumed:
         resumed = words.count(last.tiles_resumed, "tile")
         print(f"  {resumed} of big rasters carried over from the interrupted scan")

@@ -246,3 +246,30 @@ def status_counts(store: Store, flight_id: int) -> dict[str, int]:
         counts = dict.fromkeys(schema.FRAME_STATES, 0)
         counts.update({status: int(n) for status, n in rows})
     return counts
+
+
+def resumed_differently(store: Store, flight_id: int, models: set[str], dem: Path | None) -> str | None:
+    """One line when the flight's frames done so far were scanned with other models or another terrain
+    model than this run will use: the flight would mix them. None when nothing differs."""
+    f = schema.frames
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(f.c.model, f.c.georef).where(f.c.flight_id == flight_id, f.c.status == "done")
+        ).all()
+    if not rows:
+        return None
+    earlier_models = {str(r.model) for r in rows if r.model} - models
+    earlier_dems = {((r.georef or {}).get("dem") or {}).get("path") for r in rows if r.georef}
+    wanted_dem = str(Path(dem).resolve()) if dem is not None else None
+    changes = []
+    if earlier_models:
+        changes.append(f"model {', '.join(sorted(earlier_models))} (now {', '.join(sorted(models))})")
+    if earlier_dems - {wanted_dem}:
+        before = ", ".join(sorted(d or "flat ground" for d in earlier_dems))
+        changes.append(f"terrain {before} (now {wanted_dem or 'flat ground'})")
+    if not changes:
+        return None
+    return (
+        f"this flight's {len(rows)} frames done so far were scanned with another {' and '.join(changes)}: "
+        "the flight mixes them; scan with the same settings to keep it one"
+    )

@@ -105,6 +105,7 @@ class ScanProgress:
     frame: Path | None = None  # the frame this update is about
     error: str | None = None  # why that frame failed
     not_read: tuple[tuple[str, int], ...] = ()  # other photos and videos in the folder, by file ending
+    note: str | None = None  # the flight was begun with other models or DEM (claims.resumed_differently)
 
     @property
     def frames_pending(self) -> int:
@@ -235,6 +236,7 @@ class _ScanRun:
         self.not_read: Counter[str] = Counter()
         self.partial: dict[int, _Partial] = {}  # frame id -> chunks detected so far
         self.frames_finished = 0
+        self.note: str | None = None
         self.inferred = 0  # tiles through the detector in this run
         self.pixels = 0
         self.started = 0.0
@@ -268,12 +270,17 @@ class _ScanRun:
             frame=frame,
             error=error,
             not_read=tuple(sorted(self.not_read.items())),
+            note=self.note,
             **self.counts,
         )
 
     def progress(self) -> Generator[ScanProgress, None, None]:
         self.flight_id = claims.ensure_flight(self.store, self.flight, self.folder)
         write_scan_settings(self.store, self.model, self.rules)
+        names = {self.name_of(d) for d in self.models.detectors}
+        self.note = claims.resumed_differently(self.store, self.flight_id, names, self.options.dem)
+        if self.note:
+            log.warning("%s: %s", self.flight, self.note)
         if self.store.is_sqlite:
             claims.release_all(self.store, self.flight_id)  # one worker per SQLite store: old claims are dead
         else:

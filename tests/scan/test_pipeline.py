@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sartriage.detect import Detector
 from sartriage.frames import georef_from_record, open_frame
 from sartriage.scan import ScanOptions, ScanProgress, scan
-from sartriage.scan.claims import status_counts
+from sartriage.scan.claims import resumed_differently, status_counts
 from sartriage.store import Store, open_store, schema
 
 pytestmark = pytest.mark.filterwarnings("ignore::sartriage.errors.SartriageWarning")
@@ -332,3 +332,29 @@ def test_capture_times_are_utc_only_when_the_photo_says_so(
     )
     lacmus = rows["335.jpg"]  # a DJI clock with neither an offset nor GPS time: kept as the camera's clock
     assert lacmus.captured_at is None and lacmus.captured_local == datetime(2019, 2, 27, 14, 49, 5)
+
+
+def test_a_flight_resumed_with_other_settings_says_it_mixes_them(
+    shared_data: Path, detector: Detector, tmp_path: Path
+) -> None:
+    folder = tmp_path / "card"
+    copy_frames(shared_data, folder, deervision(shared_data, 3))
+    with open_store(tmp_path / "m.sqlite") as store:
+        with contextlib.closing(scan(store, folder, detector, ScanOptions(readers=1))) as steps:
+            for step in steps:
+                if step.frames_done >= 1:
+                    break
+        same = list(scan(store, folder, detector, ScanOptions()))[-1]
+        assert same.note is None  # carried on as it began
+        other = Detector.open(replace(detector.card, name="another model"), device="cpu")
+        flight = same.flight_id
+        names = {"another model"}
+        said = resumed_differently(store, flight, names, None)
+        assert said is not None and "scanned with another model " in said and "(now another model)" in said
+        dem = shared_data / "geotagged/orthority_p4rtk/dsm.tif"
+        terrain = resumed_differently(store, flight, {detector.card.name}, dem)
+        assert terrain is not None and f"terrain flat ground (now {dem.resolve()})" in terrain
+        assert resumed_differently(store, flight, {detector.card.name}, None) is None
+        copy_frames(shared_data, folder, deervision(shared_data, 4)[3:])  # one more photo, another model
+        last = list(scan(store, folder, other, ScanOptions()))[-1]
+    assert last.note == said
