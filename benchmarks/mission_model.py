@@ -29,6 +29,7 @@ from sartriage.detect.choice import Models
 from sartriage.errors import ReviewError, SartriageWarning
 from sartriage.evaluate import Tally, evaluate, read_labels
 from sartriage.evaluate.labels import ImageLabels
+from sartriage.evaluate.matching import points_inside
 from sartriage.frames import open_frame
 from sartriage.scan import ScanOptions, scan
 from sartriage.store import Store, open_store, schema
@@ -46,12 +47,7 @@ def decide_as_a_coordinator(store: Store, boxes: dict[str, np.ndarray]) -> tuple
     confirmed = rejected = marked = unmarked = 0
     for hit in hits.list_hits(store):
         people = boxes[Path(hit.frame_path).name]
-        under = (
-            (people[:, 0] <= hit.x)
-            & (hit.x <= people[:, 2])
-            & (people[:, 1] <= hit.y)
-            & (hit.y <= people[:, 3])
-        )
+        under = points_inside(np.array(hit.x), np.array(hit.y), people)
         if under.any():
             hits.confirm(store, hit.id)
             confirmed += 1

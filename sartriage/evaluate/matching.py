@@ -12,6 +12,17 @@ from sartriage.detect.boxes import iou, score_order
 MATCH_IOU = 0.3
 
 
+def points_inside(x: np.ndarray, y: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """(N, M) True where point n lies inside label box m (edges included)."""
+    x, y = np.atleast_1d(x)[:, None], np.atleast_1d(y)[:, None]
+    return (
+        (x >= labels[None, :, 0])
+        & (x <= labels[None, :, 2])
+        & (y >= labels[None, :, 1])
+        & (y <= labels[None, :, 3])
+    )
+
+
 def match(
     pred_xyxy: np.ndarray, pred_scores: np.ndarray, labels: np.ndarray, min_iou: float = MATCH_IOU
 ) -> np.ndarray:
@@ -25,12 +36,7 @@ def match(
     overlap = iou(pred_xyxy, labels)
     cx = (pred_xyxy[:, 0] + pred_xyxy[:, 2]) / 2
     cy = (pred_xyxy[:, 1] + pred_xyxy[:, 3]) / 2
-    inside = (
-        (cx[:, None] >= labels[None, :, 0])
-        & (cx[:, None] <= labels[None, :, 2])
-        & (cy[:, None] >= labels[None, :, 1])
-        & (cy[:, None] <= labels[None, :, 3])
-    )
+    inside = points_inside(cx, cy, labels)
     quality = np.where((overlap >= min_iou) | inside, overlap, -np.inf)  # the best-overlapping candidate
     taken = np.zeros(len(labels), bool)
     for i in score_order(pred_xyxy, pred_scores):

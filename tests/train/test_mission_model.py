@@ -15,6 +15,7 @@ from sartriage import hits
 from sartriage.cli import main
 from sartriage.detect import Detector, find_card
 from sartriage.evaluate import read_labels
+from sartriage.evaluate.matching import points_inside
 from sartriage.scan import ScanOptions, scan
 from sartriage.store import open_store
 from sartriage.train.mission import held_out_frames, learn
@@ -45,12 +46,7 @@ def decided(shared_data: Path, shared_models: Path, tmp_path_factory: pytest.Tem
         list(scan(store, card, detector, ScanOptions(review=0.05, flag=0.3, quality_share=0)))
         for hit in hits.list_hits(store):
             boxes = labels[Path(hit.frame_path).name]
-            under = (
-                (boxes[:, 0] <= hit.x)
-                & (hit.x <= boxes[:, 2])
-                & (boxes[:, 1] <= hit.y)
-                & (hit.y <= boxes[:, 3])
-            )
+            under = points_inside(np.array(hit.x), np.array(hit.y), boxes)
             (hits.confirm if under.any() else hits.reject)(store, hit.id)
     return db
 
