@@ -41,6 +41,7 @@ import numpy as np
 from sqlalchemy import select
 
 from sartriage import __version__
+from sartriage.detect.tiling import Tile
 from sartriage.errors import ExportError, SartriageError
 from sartriage.export.files import prepare, write_bytes, write_text
 from sartriage.export.images import jpeg_bytes
@@ -118,14 +119,21 @@ def _clip(box: Box, window: tuple[int, int, int, int]) -> Box | None:
     return (x1, y1, x2, y2) if x2 - x1 >= MIN_BOX_PX and y2 - y1 >= MIN_BOX_PX else None
 
 
+def _centred(box: Box | None, window: tuple[int, int, int, int]) -> bool:
+    return box is not None and Tile(*window).contains((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
 def reviewed_tiles(
     store: Store, *, flights: Sequence[str] = (), anonymous: bool = False
 ) -> list[TrainingTile]:
     """Every tile with a decided label, ordered by frame and tile id."""
     hits = list_hits(store, HitFilter(flights=tuple(flights)))
     by_tile: dict[int, list[Any]] = defaultdict(list)
+    people: dict[int, list[Any]] = defaultdict(list)  # frame id -> its decided people with a box
     for hit in hits:
         by_tile[hit.tile_id].append(hit)
+        if hit.status in PERSON_STATUSES and hit.box is not None:
+            people[hit.frame_id].append(hit)
     t, f, fl = schema.tiles, schema.frames, schema.flights
     rt, esc, ans, vol = schema.review_tiles, schema.escalations, schema.answers, schema.volunteers
     with store.connect() as conn:
@@ -164,7 +172,10 @@ def reviewed_tiles(
         window = (int(row.x), int(row.y), int(row.w), int(row.h))
         tile_hits = by_tile.get(row.id, [])
         decided = [h for h in tile_hits if h.status in PERSON_STATUSES]
-        if decided:
+        # every decided person of the frame whose box centre the tile holds, whichever overlapping tile
+        # their hit is on: left out, they would teach a detector that a person is background
+        seen = [h for h in people.get(int(row.frame_id), []) if _centred(h.box, window)]
+        if decided or seen:
             label, source = "person", "coordinator"
         elif tile_hits and all(h.status == "rejected" for h in tile_hits):
             label, source = "no_person", "coordinator"
@@ -176,7 +187,7 @@ def reviewed_tiles(
             continue  # still undecided
         boxes: list[Box] = []
         box_hits: list[int] = []
-        for hit in decided:
+        for hit in sorted({h.id: h for h in [*decided, *seen]}.values(), key=lambda h: h.id):
             clipped = _clip(hit.box, window) if hit.box is not None else None
             if clipped is not None:
                 boxes.append(clipped)

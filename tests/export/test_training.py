@@ -6,12 +6,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hit_rows import add_detection, add_flight, add_frame, add_hit, add_tile
 from pycocotools.coco import COCO
 from sqlalchemy import select
 from xt2_mission import Mission
 
 from sartriage.errors import ExportError
-from sartriage.export.training import TrainingSet, write_training
+from sartriage.export.training import TrainingSet, reviewed_tiles, write_training
 from sartriage.frames import Window, open_frame
 from sartriage.store import open_store, schema
 
@@ -126,3 +127,21 @@ def test_nothing_reviewed_is_a_clear_error(tmp_path: Path) -> None:
         pytest.raises(ExportError, match="no reviewed tiles"),
     ):
         write_training(store, tmp_path / "out")
+
+
+def test_a_person_in_the_overlap_of_two_tiles_is_boxed_in_both(tmp_path: Path) -> None:
+    """Tiles overlap: a person confirmed through one tile is in its neighbour's picture too, and must be
+    boxed there as well; left unboxed, the neighbour would teach a detector that a person is background,
+    even when the hit on the neighbour itself was a rejected false alarm."""
+    with open_store(tmp_path / "m.sqlite") as store, store.begin() as conn:
+        frame = add_frame(conn, add_flight(conn, store), "/card/DJI_0001.JPG", width=640, height=512)
+        left, right = add_tile(conn, frame, 0, 0, 384, 512), add_tile(conn, frame, 256, 0, 384, 512)
+        person = add_detection(conn, frame, left, (300, 200, 320, 240), 0.8)  # in both tiles, left's hit
+        add_hit(conn, left, x=310, y=220, confidence=0.8, status="confirmed", detection_id=person)
+        rock = add_detection(conn, frame, right, (500, 400, 520, 420), 0.4)
+        add_hit(conn, right, x=510, y=410, confidence=0.4, status="rejected", detection_id=rock)
+    with open_store(tmp_path / "m.sqlite") as store:
+        tiles = {t.tile_id: t for t in reviewed_tiles(store)}
+    assert tiles[left].label == tiles[right].label == "person"
+    assert tiles[left].boxes == ((300.0, 200.0, 320.0, 240.0),)
+    assert tiles[right].boxes == ((44.0, 200.0, 64.0, 240.0),)  # the same person, in the right tile's pixels
