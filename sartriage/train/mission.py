@@ -170,6 +170,11 @@ def learn(
     frames = _frames(store, {t.frame_id for t in tiles})
     held = held_out_frames({i: r.content_hash for i, r in frames.items()}, held_out)
     _write_split(data_dir, {t.stem: t.frame_id for t in tiles}, held)
+    if not any(t.label == "person" and t.frame_id not in held for t in tiles):
+        raise SartriageError(
+            "every reviewed person is on a frame held out to check the model; decide more frames, or give "
+            "--held-out 0 to train on all of them (and get no figures before and after)"
+        )
     kinds = Counter(str(frames[t.frame_id].imagery or "rgb") for t in tiles)
     imagery = kinds.most_common(1)[0][0]
     base = find_card(None)

@@ -14,6 +14,7 @@ from scan_support import make_card
 from sartriage import hits
 from sartriage.cli import main
 from sartriage.detect import Detector, find_card
+from sartriage.errors import SartriageError
 from sartriage.evaluate import read_labels
 from sartriage.evaluate.matching import points_inside
 from sartriage.scan import ScanOptions, scan
@@ -110,3 +111,11 @@ def test_a_mission_with_no_decision_yet_is_one_clear_line(
     open_store(db).close()
     assert main(["learn", "--db", str(db), "--out", str(tmp_path / "m.onnx")]) == 1
     assert "no reviewed tile with a person box in this mission yet" in capsys.readouterr().err
+
+
+def test_holding_every_decided_frame_out_is_one_clear_line(decided: Path, tmp_path: Path) -> None:
+    with (
+        open_store(decided) as store,
+        pytest.raises(SartriageError, match="every reviewed person is on a frame held"),
+    ):
+        learn(store, tmp_path / "m.onnx", tmp_path / "run", held_out=0.99)
