@@ -53,6 +53,7 @@ def _keep_only(graph: onnx.GraphProto, outputs: Iterable[str]) -> None:
 
 
 CELL_CHANNELS = 128 + 192 + 80
+PERSON_LOGIT = 128 + 192  # among a cell's features: the base model's own person logit (COCO class 0)
 
 
 def _cell_nodes(graph: onnx.GraphProto) -> None:

@@ -37,7 +37,11 @@ class Head:
     std: np.ndarray
 
     @classmethod
-    def initial(cls, cells: Cells, seed: int, hidden: int = HIDDEN) -> Head:
+    def initial(cls, cells: Cells, seed: int, hidden: int = HIDDEN, keep: int | None = None) -> Head:
+        """A fresh head. With ``keep``, the index of the base model's own person logit among the features,
+        the head starts as that logit (two hidden units pass it through: relu(l) - relu(-l)) and training
+        learns corrections to it: where a mission gives few examples, the model stays close to what the
+        base model already knows instead of starting from nothing."""
         rng = np.random.default_rng([seed, 0])
         rows = rng.choice(len(cells.y), size=min(len(cells.y), 100_000), replace=False)
         sample = cells.x[np.sort(rows)].astype(np.float32)
@@ -46,7 +50,7 @@ class Head:
         positive = cells.y == 1
         prior = float(np.clip(positive.mean(), 1e-4, 0.5))
         sizes = np.nanmean(cells.size[positive], axis=0) if positive.any() else np.log([16.0, 32.0])
-        return cls(
+        head = cls(
             w1=(rng.standard_normal((hidden, channels)) * np.sqrt(2.0 / channels)).astype(np.float32),
             b1=np.zeros(hidden, np.float32),
             w2=(rng.standard_normal((3, hidden)) * 0.01).astype(np.float32),
@@ -54,6 +58,21 @@ class Head:
             mean=mean.astype(np.float32),
             std=std.astype(np.float32),
         )
+        if keep is not None:
+            for unit, sign in ((0, 1.0), (1, -1.0)):  # standardised features: undo it for the raw logit
+                head.w1[unit] = 0.0
+                head.w1[unit, keep] = sign * head.std[keep]
+                head.b1[unit] = sign * head.mean[keep]
+                head.w2[0, unit] = sign
+            head.w2[0, 2:] = 0.0  # the other units start silent on the logit; training wakes them
+            head.b2[0] = 0.0
+        return head
+
+    @classmethod
+    def load(cls, checkpoint: Path) -> Head:
+        """The head as a ``Trainer`` checkpoint (``epoch_NNN.npz``) holds it."""
+        with np.load(checkpoint) as data:
+            return cls(**{k: data[k] for k in (*PARAMS, "mean", "std")})
 
     def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pre-activation, hidden, outputs) for standardised float32 features ``x``."""
@@ -127,9 +146,10 @@ class Trainer:
         found = sorted(self.folder.glob("epoch_*.npz"))
         if not found:
             return False
+        loaded = Head.load(found[-1])
+        for k in (*PARAMS, "mean", "std"):
+            setattr(self.head, k, getattr(loaded, k))
         with np.load(found[-1]) as data:
-            for k in (*PARAMS, "mean", "std"):
-                setattr(self.head, k, data[k])
             for k in PARAMS:
                 self.m[k], self.v[k] = data[f"m_{k}"], data[f"v_{k}"]
             self.step = int(data["step"])

@@ -2,11 +2,14 @@
 
 The coordinator's and volunteers' decisions on a mission's tiles (``export.training``: person boxes from
 confirmed hits, empty tiles from rejections and finished reviews) train a head on the shipped model's
-features, as ``sartriage train`` does. Whole frames are held out, so the figures before and after are
-on tiles of frames the new model never saw. The model then scores again the tiles still waiting for
-volunteers (their pixels read once more, from the photo or its kept copy), and the result says how
-many it would clear or flag and which to look at first. Nothing in the mission changes: the model is
-used for the next flights with ``--model`` like any other, after the coordinator has read its figures.
+features, as ``sartriage train`` does, but starting from the shipped model's own person logit
+(``Head.initial(keep=...)``): a mission gives tens of people, enough to correct the base model, not to
+replace it. Whole frames are held out; the epoch that scores best on them is kept, and the figures
+before and after are on tiles of frames the new model never saw. The model then scores again the tiles
+still waiting for volunteers (their pixels read once more, from the photo or its kept copy), and the
+result says how many it would clear or flag and which to look at first. Nothing in the mission
+changes: the model is used for the next flights with ``--model`` like any other, after the coordinator
+has read its figures.
 """
 
 from __future__ import annotations
@@ -23,19 +26,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 from typing import Any
 
+import onnx
 from sqlalchemy import func, select
 
 from sartriage import words
 from sartriage.detect import Detector, Tile
-from sartriage.detect.card import ModelCard, find_card
+from sartriage.detect.card import ModelCard, card_path_for, find_card, sha256_of
 from sartriage.detect.choice import DEFAULT_MODELS
 from sartriage.errors import FrameError, SartriageError, SartriageWarning
 from sartriage.export.training import TrainingSet, reviewed_tiles, write_training
 from sartriage.frames import open_frame
 from sartriage.store import Store, schema
 from sartriage.store.photos import photo_to_read
-from sartriage.train.data import TRAIN, VAL
-from sartriage.train.run import Progress, TrainOptions, load_samples, tally, train
+from sartriage.train.data import TRAIN, VAL, Sample
+from sartriage.train.graph import detector_model
+from sartriage.train.head import Head
+from sartriage.train.run import Progress, TrainOptions, choose_thresholds, load_samples, tally, train
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +93,11 @@ class Learned:
                     f"  {label}: ap={figures['ap']:.3f} recall={figures['recall']:.3f} "
                     f"precision={figures['precision']:.3f} at review >= {figures['review']:.2f} "
                     f"({card.name or card.file}; {figures['persons']:.0f} people on held-out tiles)"
+                )
+            if self.after["ap"] <= self.before["ap"]:
+                lines.append(
+                    "  the shipped model ranks the held-out people at least as well: keep scanning with it, "
+                    "and learn again after more decisions"
                 )
         else:
             lines.append(
@@ -185,6 +196,7 @@ def learn(
         epochs=epochs,
         seed=seed,
         imagery=imagery,
+        from_base=True,
         scale=_scale(store, [t.tile_id for t in tiles]),
         person_px=base.scale.person_px,
         threads=threads,
@@ -200,6 +212,8 @@ def learn(
     card = result.card
     val = [s for s in load_samples(options) if s.split == VAL]
     people = int(sum(len(s.persons) for s in val))
+    if people:
+        card = _best_epoch(options, card, val)
     if people < MIN_PEOPLE_TO_CLEAR:
         card = replace(
             card,
@@ -222,6 +236,46 @@ def learn(
     return Learned(
         result.model, card, data, imagery, trained_frames, len(held), shipped, before, after, rescored
     )
+
+
+def _best_epoch(options: TrainOptions, trained: ModelCard, val: Sequence[Sample]) -> ModelCard:
+    """Keep the epoch whose head scores best (AP) on the held-out tiles, and its thresholds.
+
+    A mission gives tens of people, not thousands: a head trained to the last epoch learns the mission's
+    frames by heart and drifts from what the base model knew. Each epoch's checkpoint is scored on the
+    held-out frames, which training never saw, and the best one becomes the model."""
+    base = find_card(options.base)
+    best: tuple[float, Path, Any] | None = None
+    trial = options.out.with_name(options.out.stem + ".trial.onnx")
+    for checkpoint in sorted(options.run_dir.glob("head*/epoch_*.npz")):
+        onnx.save(detector_model(base.model_path, *Head.load(checkpoint).folded()), str(trial))
+        candidate = replace(trained, path=card_path_for(trial), file=trial.name, sha256=sha256_of(trial))
+        scores = tally(Detector.open(candidate, device="auto", threads=options.threads), val)
+        if best is None or scores.average_precision() > best[0]:
+            best = (scores.average_precision(), checkpoint, scores)
+    trial.unlink(missing_ok=True)
+    if best is None:
+        return trained
+    ap, checkpoint, scores = best
+    onnx.save(detector_model(base.model_path, *Head.load(checkpoint).folded()), str(options.out))
+    thresholds = choose_thresholds(scores)
+    at_review = scores.at(thresholds.review)
+    validation = {
+        "images": len(val),
+        "persons": scores.labels,
+        "ap": round(ap, 4),
+        "recall_at_review": round(at_review.recall, 4),
+        "precision_at_review": round(at_review.precision, 4),
+        "checkpoint": f"{checkpoint.parent.name}/{checkpoint.stem}",  # the epoch kept
+    }
+    card = replace(
+        trained,
+        sha256=sha256_of(options.out),
+        thresholds=thresholds,
+        training={**trained.training, "validation": validation},
+    )
+    card.write()
+    return card
 
 
 def rescore(store: Store, detector: Detector, imagery: str, decided: set[int]) -> Rescored:

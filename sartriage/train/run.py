@@ -30,7 +30,7 @@ from sartriage.evaluate.labels import ImageLabels
 from sartriage.frames import open_frame
 from sartriage.train.cells import Cells, FeatureRunner, extract
 from sartriage.train.data import TRAIN, VAL, Sample, read_dataset
-from sartriage.train.graph import PEAK, detector_model
+from sartriage.train.graph import PEAK, PERSON_LOGIT, detector_model
 from sartriage.train.head import Head, Trainer
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class TrainOptions:
     epochs: int = 8
     seed: int = 0
     hard_negative_rounds: int = 1  # rounds of adding the head's own false alarms and training on
+    from_base: bool = False  # start from the base model's person logit and learn corrections (Head.initial)
     imagery: str = "thermal"
     scale: float = 2.0  # model pixels per frame pixel without a GSD, as the card's [scale] default
     person_px: float = 44.0
@@ -68,6 +69,7 @@ class TrainOptions:
             "seed": self.seed,
             "epochs": self.epochs,  # mined cells depend on the head before them
             "hard_negative_rounds": self.hard_negative_rounds,
+            **({"from_base": True} if self.from_base else {}),  # run folders made before it stay resumable
             "scale": self.scale,
             "person_px": self.person_px,
             "images": [f"{s.source}/{s.image.name}:{s.split}" for s in samples],
@@ -210,7 +212,7 @@ def train(options: TrainOptions, progress: Progress = _quiet) -> TrainResult:
     cells = Cells.concat([c for c in (Cells.load(p) for p in shards) if len(c.y)])
     log.info("%d cells (%d person) from %d training images", len(cells.y), int(cells.y.sum()), len(train_set))
 
-    head = Head.initial(cells, options.seed)
+    head = Head.initial(cells, options.seed, keep=PERSON_LOGIT if options.from_base else None)
     per_epoch = _fit(head, cells, options.run_dir / "head", options, "", progress)
     for round_ in range(1, options.hard_negative_rounds + 1):
         mined_done = 0
@@ -316,6 +318,11 @@ def _card(options: TrainOptions, base: ModelCard, samples: Sequence[Sample], per
             "the base model frozen; a head (1x1 convolutions, 64 hidden units) trained on its stride-4 and "
             "stride-8 features and class logits, with 5x5 and 11x11 cell context, predicting a person heat "
             f"map and box size; peaks over {PEAK}x{PEAK} cells, then box NMS at IoU {NMS_IOU}"
+            + (
+                "; the head starts as the base model's own person logit and learns corrections to it"
+                if options.from_base
+                else ""
+            )
         ),
     }
     return ModelCard(

@@ -19,6 +19,9 @@ from sartriage.evaluate import read_labels
 from sartriage.evaluate.matching import points_inside
 from sartriage.scan import ScanOptions, scan
 from sartriage.store import open_store
+from sartriage.train.cells import Cells
+from sartriage.train.graph import CELL_CHANNELS, PERSON_LOGIT
+from sartriage.train.head import Head
 from sartriage.train.mission import held_out_frames, learn
 
 pytestmark = pytest.mark.filterwarnings("ignore::sartriage.errors.SartriageWarning")
@@ -67,6 +70,9 @@ def test_a_mission_model_is_trained_on_the_decisions_and_scores_the_waiting_tile
     # two held-out people cannot vouch for a threshold: the model may flag and order tiles, never clear
     assert card.imagery == () and "clears no tile" in card.weaknesses
     assert learned.before and learned.after  # held-out people scored by the shipped model and the new one
+    # the epoch kept is the one that scored best on the held-out frames, and the card says which
+    assert card.training["validation"]["checkpoint"].startswith("head")
+    assert card.training["validation"]["ap"] == pytest.approx(learned.after["ap"], abs=1e-4)
     assert 0 <= learned.after["ap"] <= 1 and learned.after["persons"] == learned.before["persons"] > 0
     waiting = learned.rescored
     assert waiting.tiles > 0 and not waiting.unread
@@ -119,3 +125,15 @@ def test_holding_every_decided_frame_out_is_one_clear_line(decided: Path, tmp_pa
         pytest.raises(SartriageError, match="every reviewed person is on a frame held"),
     ):
         learn(store, tmp_path / "m.onnx", tmp_path / "run", held_out=0.99)
+
+
+def test_a_head_started_from_the_base_scores_as_the_base_model_does() -> None:
+    """Before any training, a mission head is the base model's own person logit, exactly."""
+    rng = np.random.default_rng(3)
+    features = rng.normal(0, 2, (500, CELL_CHANNELS * 3)).astype(np.float16)
+    cells = Cells(features, (rng.random(500) < 0.2).astype(np.int8), np.full((500, 2), 3.0), np.zeros(500))
+    head = Head.initial(cells, seed=1, keep=PERSON_LOGIT)
+    scores = head.score_features(features.astype(np.float32).T)
+    base = 1 / (1 + np.exp(-features[:, PERSON_LOGIT].astype(np.float32)))
+    np.testing.assert_allclose(scores, base, atol=2e-3)
+    assert not np.allclose(Head.initial(cells, seed=1).score_features(features.astype(np.float32).T), base)
