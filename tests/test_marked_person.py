@@ -61,13 +61,18 @@ def test_a_marked_person_is_a_confirmed_hit_on_the_ground(store: Store, tmp_path
     assert tile.label == "person" and hit.id in tile.box_hits
 
 
-def test_marks_share_no_tile_and_run_out_with_a_clear_error(store: Store) -> None:
+def test_every_person_of_a_group_is_marked_and_one_person_only_once(store: Store) -> None:
+    """A family of four stands within one tile: the coordinator marks each of them; marking the same
+    person a second time is refused with the hit that already holds them."""
     frame = hits.frame_named(store, "335.jpg")
-    placed = []
-    with pytest.raises(ReviewError, match=r"its tiles hold a mark of yours; add a note"):
-        for _ in range(10):  # at most four overlapping tiles hold one point
-            placed.append(hits.mark_person(store, frame, BOX).tile_id)
-    assert 1 <= len(placed) <= 4 and len(set(placed)) == len(placed)
+    group = [(1500.0 + 40 * i, 1400.0, 1530.0 + 40 * i, 1450.0) for i in range(4)]
+    marked = [hits.mark_person(store, frame, box) for box in group]
+    assert len({m.id for m in marked}) == 4 and len({m.tile_id for m in marked}) < 4  # they share tiles
+    assert all(m.status == "confirmed" and m.box == box for m, box in zip(marked, group, strict=True))
+    with pytest.raises(ReviewError, match=rf"already marked at \(1515, 1425\) \(hit {marked[0].id}\)"):
+        hits.mark_person(store, frame, (1505.0, 1405.0, 1525.0, 1445.0))
+    [tile] = [t for t in reviewed_tiles(store) if t.tile_id == marked[0].tile_id]
+    assert {m.id for m in marked if m.tile_id == tile.tile_id} <= set(tile.box_hits)  # each a training box
 
 
 def test_bad_marks_are_refused(store: Store, capsys: pytest.CaptureFixture[str]) -> None:

@@ -562,28 +562,33 @@ def frame_named(store: Store, frame: str | int) -> int:
 
 
 def _tile_for_mark(conn: Connection, frame_id: int, x: float, y: float) -> int:
-    """The frame's tile holding (x, y) nearest its centre that holds no other coordinator mark."""
-    t, h = schema.tiles, schema.hits
+    """The frame's tile holding (x, y) nearest its centre. A point inside a box the coordinator already
+    marked on this frame is that person again: refused, so one person is not sent out twice."""
+    t, h, d = schema.tiles, schema.hits, schema.detections
     tiles = conn.execute(
         select(t.c.id, t.c.x, t.c.y, t.c.w, t.c.h).where(
             t.c.frame_id == frame_id, t.c.x <= x, x < t.c.x + t.c.w, t.c.y <= y, y < t.c.y + t.c.h
         )
     ).all()
-    marked = set(
-        conn.execute(
-            select(h.c.tile_id).where(h.c.source == "coordinator", h.c.tile_id.in_([r.id for r in tiles]))
-        ).scalars()
-    )
-    free = sorted(
-        (r for r in tiles if r.id not in marked),
-        key=lambda r: (x - (r.x + r.w / 2)) ** 2 + (y - (r.y + r.h / 2)) ** 2,
-    )
-    if not free:
-        held = "no tile of this frame holds that point" if not tiles else "its tiles hold a mark of yours"
+    if not tiles:
         raise ReviewError(
-            f"cannot mark a person at ({x:.0f}, {y:.0f}): {held}; add a note to the hit already there"
+            f"cannot mark a person at ({x:.0f}, {y:.0f}): no tile of this frame holds that point"
         )
-    return int(free[0].id)
+    again = conn.execute(
+        select(h.c.id)
+        .select_from(h.join(d, h.c.detection_id == d.c.id))
+        .where(
+            h.c.source == "coordinator", d.c.frame_id == frame_id,
+            d.c.x1 <= x, x <= d.c.x2, d.c.y1 <= y, y <= d.c.y2,
+        )
+        .limit(1)
+    ).scalar()  # fmt: skip
+    if again is not None:
+        raise ReviewError(
+            f"a person is already marked at ({x:.0f}, {y:.0f}) (hit {again}); add a note to that hit instead"
+        )
+    nearest = min(tiles, key=lambda r: (x - (r.x + r.w / 2)) ** 2 + (y - (r.y + r.h / 2)) ** 2)
+    return int(nearest.id)
 
 
 def _ground(

@@ -25,9 +25,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 metadata = MetaData()
 
@@ -176,7 +177,16 @@ hits = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("decided_at", DateTime(timezone=True)),
     _states("status", HIT_STATES),
-    UniqueConstraint("tile_id", "source", name="uq_hits_tile_source"),
+    # one hit per tile from the detector and one from the volunteers; the coordinator marks every person
+    # of a group, so their marks may share a tile (schema 7)
+    Index(
+        "uq_hits_tile_source",
+        "tile_id",
+        "source",
+        unique=True,
+        sqlite_where=text("source != 'coordinator'"),
+        postgresql_where=text("source != 'coordinator'"),
+    ),
     Index("ix_hits_status", "status"),
 )
 

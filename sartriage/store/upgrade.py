@@ -47,12 +47,31 @@ def _frame_parts(conn: Connection) -> None:
     schema.frame_parts.create(conn)
 
 
+def _group_marks(conn: Connection) -> None:
+    """7: the coordinator's marks may share a tile (every person of a group); the detector's and the
+    volunteers' hits stay one per tile. SQLite keeps a table's constraints in its definition, so the table
+    is built again and its rows copied; no other table refers to it."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(text("ALTER TABLE hits DROP CONSTRAINT uq_hits_tile_source"))
+        next(i for i in schema.hits.indexes if i.name == "uq_hits_tile_source").create(conn)
+        return
+    conn.execute(text("ALTER TABLE hits RENAME TO hits_before_7"))
+    for index in inspect(conn).get_indexes("hits_before_7"):
+        if index["name"] and not index["name"].startswith("sqlite_autoindex"):
+            conn.execute(text(f'DROP INDEX "{index["name"]}"'))
+    schema.hits.create(conn)
+    columns = ", ".join(c.name for c in schema.hits.columns)
+    conn.execute(text(f"INSERT INTO hits ({columns}) SELECT {columns} FROM hits_before_7"))
+    conn.execute(text("DROP TABLE hits_before_7"))
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     2: _frame_imagery,
     3: _exam_retries,
     4: _frame_georef,
     5: _camera_clock,
     6: _frame_parts,
+    7: _group_marks,
 }
 
 

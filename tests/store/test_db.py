@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hit_rows import add_flight, add_frame, add_tile
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -110,7 +111,20 @@ ADDED_IN = {  # the columns (or whole tables) each schema version added: older s
     4: ("frames.georef",),
     5: ("frames.captured_local",),
     6: ("frame_parts",),
+    7: (),  # hits: one coordinator mark per tile no more (made_at puts the old rule back)
 }
+
+
+def _one_hit_per_tile_and_source(raw: sqlite3.Connection) -> None:
+    """The hits table as stores before schema 7 made it: unique (tile_id, source) for every source."""
+    ddl = raw.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'hits'").fetchone()[0]
+    for index in ("uq_hits_tile_source", "ix_hits_status"):
+        raw.execute(f"DROP INDEX {index}")
+    raw.execute("DROP TABLE hits")
+    raw.execute(
+        ddl.rstrip()[:-1].rstrip() + ",\n\tCONSTRAINT uq_hits_tile_source UNIQUE (tile_id, source)\n)"
+    )
+    raw.execute("CREATE INDEX ix_hits_status ON hits (status)")
 
 
 def made_at(path: Path, version: int) -> sqlite3.Connection:
@@ -125,6 +139,8 @@ def made_at(path: Path, version: int) -> sqlite3.Connection:
                 continue
             table, name = column.split(".")
             raw.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
+    if version < 7:
+        _one_hit_per_tile_and_source(raw)
     raw.execute(f"UPDATE store_info SET value = '{version}' WHERE key = 'schema_version'")
     return raw
 
@@ -201,6 +217,25 @@ def test_a_schema_5_store_gains_the_table_big_frames_are_kept_in_while_scanned(t
         assert conn.execute(select(schema.frames.c.path)).scalars().all() == ["a.jpg"]
 
 
+def test_a_schema_6_store_keeps_its_hits_and_lets_the_coordinator_mark_a_group(tmp_path: Path) -> None:
+    path = tmp_path / "v6.sqlite"
+    with made_at(path, 6) as raw:
+        a_scanned_frame(raw)
+        raw.execute("INSERT INTO tiles (frame_id, x, y, w, h, scale, score, state, quality_check) "
+                    "VALUES (1, 0, 0, 512, 512, 1.0, 0.9, 'flagged', 0)")  # fmt: skip
+        raw.execute("INSERT INTO hits (tile_id, source, status, x, y, confidence, note, created_at) "
+                    "VALUES (1, 'coordinator', 'confirmed', 10, 10, 1.0, 'first', '2024-01-01')")  # fmt: skip
+    hit = dict(tile_id=1, status="confirmed", y=10.0, confidence=1.0, created_at=datetime(2024, 1, 1))
+    with open_store(path) as store:
+        with store.begin() as conn:
+            assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
+            assert conn.execute(select(schema.hits.c.note)).scalars().all() == ["first"]  # kept
+            conn.execute(insert(schema.hits).values(source="coordinator", x=40.0, **hit))  # a second person
+            conn.execute(insert(schema.hits).values(source="detector", x=70.0, **hit))
+        with pytest.raises(IntegrityError), store.begin() as conn:  # the detector still has one per tile
+            conn.execute(insert(schema.hits).values(source="detector", x=90.0, **hit))
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 def test_a_new_store_and_its_wal_files_are_private(tmp_path: Path) -> None:
     path = tmp_path / "private.sqlite"
@@ -210,3 +245,21 @@ def test_a_new_store_and_its_wal_files_are_private(tmp_path: Path) -> None:
     assert modes["private.sqlite"] == 0o600
     assert modes.get("private.sqlite-wal", 0o600) == 0o600 and modes.get("private.sqlite-shm", 0o600) == 0o600
     assert "private.sqlite-wal" in modes
+
+
+def test_a_schema_6_postgresql_store_lets_the_coordinator_mark_a_group(pg_url: str) -> None:
+    with open_store(pg_url) as store, store.begin() as conn:  # taken back to what schema 6 made
+        conn.execute(text("DROP INDEX uq_hits_tile_source"))
+        conn.execute(text("ALTER TABLE hits ADD CONSTRAINT uq_hits_tile_source UNIQUE (tile_id, source)"))
+        conn.execute(text("UPDATE store_info SET value = '6' WHERE key = 'schema_version'"))
+        frame = add_frame(conn, add_flight(conn, store), "/card/a.jpg")
+        tile = add_tile(conn, frame, 0, 0)
+    hit = dict(tile_id=tile, status="confirmed", y=10.0, confidence=1.0, created_at=utcnow())
+    with open_store(pg_url) as store:
+        with store.begin() as conn:
+            assert upgrade.stored_version(conn) == schema.SCHEMA_VERSION
+            for x in (10.0, 40.0):  # two people of one group in one tile
+                conn.execute(insert(schema.hits).values(source="coordinator", x=x, **hit))
+            conn.execute(insert(schema.hits).values(source="detector", x=70.0, **hit))
+        with pytest.raises(IntegrityError), store.begin() as conn:
+            conn.execute(insert(schema.hits).values(source="detector", x=90.0, **hit))
