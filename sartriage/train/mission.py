@@ -75,6 +75,7 @@ class Learned:
     before: dict[str, float]  # empty when no person was held out
     after: dict[str, float]
     rescored: Rescored
+    no_clearing: str  # why its card lets it clear no tile; empty when it may
 
     def describe(self) -> list[str]:
         d = self.data
@@ -104,11 +105,8 @@ class Learned:
                 "  no person on the held-out frames, so no figures before and after: review more tiles"
             )
         r = self.rescored
-        if not self.card.imagery:
-            lines.append(
-                f"  fewer than {MIN_PEOPLE_TO_CLEAR} held-out people: the model may flag and order tiles "
-                "but clears none"
-            )
+        if self.no_clearing:
+            lines.append(f"  the model may flag and order tiles but clears none: {self.no_clearing}")
         unread = f" ({r.unread} could not be read)" if r.unread else ""
         lines.append(
             f"{self.imagery} tiles waiting for volunteers: {r.tiles}; the mission model would clear "
@@ -214,15 +212,6 @@ def learn(
     people = int(sum(len(s.persons) for s in val))
     if people:
         card = _best_epoch(options, card, val)
-    if people < MIN_PEOPLE_TO_CLEAR:
-        card = replace(
-            card,
-            imagery=(),
-            weaknesses=f"Checked on {people} held-out people only, so it clears no tile (every tile it scans "
-            f"goes to review) until `sartriage learn` holds out at least {MIN_PEOPLE_TO_CLEAR}. "
-            + card.weaknesses,
-        )
-        card.write()
     shipped = find_card(DEFAULT_MODELS.get(imagery))
     before, after = {}, {}
     if people:
@@ -230,12 +219,41 @@ def learn(
         before = _figures(before_scores, shipped.thresholds.review)
         after_scores = tally(Detector.open(card, device="auto", threads=threads), val)
         after = _figures(after_scores, card.thresholds.review)
+    why_not = why_it_may_not_clear(people, before, after)
+    if why_not:
+        card = replace(
+            card,
+            imagery=(),
+            weaknesses=f"It clears no tile (every tile it scans goes to review): {why_not}. "
+            + card.weaknesses,
+        )
+        card.write()
     done = {t.tile_id for t in reviewed_tiles(store)}
     rescored = rescore(store, Detector.open(card, device="auto", threads=threads), imagery, done)
     trained_frames = len({t.frame_id for t in tiles} - held)
     return Learned(
-        result.model, card, data, imagery, trained_frames, len(held), shipped, before, after, rescored
+        result.model,
+        card,
+        data,
+        imagery,
+        trained_frames,
+        len(held),
+        shipped,
+        before,
+        after,
+        rescored,
+        why_not,
     )
+
+
+def why_it_may_not_clear(people: int, before: dict[str, float], after: dict[str, float]) -> str:
+    """Why the mission model's card may not let it clear tiles ('' when it may): too few held-out people
+    to trust a threshold, or it ranks or finds them worse than the shipped model there."""
+    if people < MIN_PEOPLE_TO_CLEAR:
+        return f"checked on {people} held-out people, fewer than the {MIN_PEOPLE_TO_CLEAR} a threshold needs"
+    if after["ap"] < before["ap"] or after["recall"] < before["recall"]:
+        return "on the held-out people it ranks or finds them worse than the shipped model"
+    return ""
 
 
 def _best_epoch(options: TrainOptions, trained: ModelCard, val: Sequence[Sample]) -> ModelCard:

@@ -22,7 +22,7 @@ from sartriage.store import open_store
 from sartriage.train.cells import Cells
 from sartriage.train.graph import CELL_CHANNELS, PERSON_LOGIT
 from sartriage.train.head import Head
-from sartriage.train.mission import held_out_frames, learn
+from sartriage.train.mission import held_out_frames, learn, why_it_may_not_clear
 
 pytestmark = pytest.mark.filterwarnings("ignore::sartriage.errors.SartriageWarning")
 HERIDAL = "labelled/heridal_crops_340"
@@ -137,3 +137,11 @@ def test_a_head_started_from_the_base_scores_as_the_base_model_does() -> None:
     base = 1 / (1 + np.exp(-features[:, PERSON_LOGIT].astype(np.float32)))
     np.testing.assert_allclose(scores, base, atol=2e-3)
     assert not np.allclose(Head.initial(cells, seed=1).score_features(features.astype(np.float32).T), base)
+
+
+def test_a_mission_model_may_clear_only_when_enough_people_vouch_that_it_misses_no_more() -> None:
+    shipped = {"ap": 0.70, "recall": 0.90}
+    assert "fewer than the 30" in why_it_may_not_clear(12, shipped, {"ap": 0.95, "recall": 1.0})
+    assert "worse than the shipped" in why_it_may_not_clear(40, shipped, {"ap": 0.65, "recall": 0.95})
+    assert "worse than the shipped" in why_it_may_not_clear(40, shipped, {"ap": 0.80, "recall": 0.85})
+    assert why_it_may_not_clear(40, shipped, {"ap": 0.80, "recall": 0.90}) == ""
