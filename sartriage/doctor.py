@@ -88,6 +88,11 @@ class Check:
         return out
 
 
+@dataclass(frozen=True)
+class GpuCheck(Check):
+    has_gpu: bool = False  # the driver listed at least one NVIDIA GPU
+
+
 def report(checks: list[Check]) -> str:
     return "\n".join(line for check in checks for line in check.lines())
 
@@ -109,22 +114,23 @@ def providers() -> list[Check]:
     return [Check("ONNX Runtime", f"{ort.__version__}; installed providers: {', '.join(available)}")]
 
 
-def gpu() -> Check:
+def gpu() -> GpuCheck:
     """The NVIDIA GPU, from nvidia-smi (installed with the driver)."""
     smi = shutil.which("nvidia-smi")
     if smi is None:
-        return Check("GPU", "no NVIDIA driver found (nvidia-smi): inference runs on the CPU")
+        return GpuCheck("GPU", "no NVIDIA driver found (nvidia-smi): inference runs on the CPU")
     try:
         done = subprocess.run(
             [smi, "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"],
             capture_output=True, text=True, timeout=15,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return Check("GPU", f"nvidia-smi did not answer ({exc})", "reinstall the NVIDIA driver")
+        return GpuCheck("GPU", f"nvidia-smi did not answer ({exc})", "reinstall the NVIDIA driver")
     if done.returncode != 0 or not done.stdout.strip():
-        return Check("GPU", f"nvidia-smi failed: {done.stderr.strip()[:200]}", "reinstall the NVIDIA driver")
+        failed = f"nvidia-smi failed: {done.stderr.strip()[:200]}"
+        return GpuCheck("GPU", failed, "reinstall the NVIDIA driver")
     gpus = [", ".join(part.strip() for part in line.split(",")) for line in done.stdout.strip().splitlines()]
-    return Check("GPU", "; ".join(f"{g} (name, memory, driver)" for g in gpus))
+    return GpuCheck("GPU", "; ".join(f"{g} (name, memory, driver)" for g in gpus), has_gpu=True)
 
 
 def cuda_libraries(has_gpu: bool, loader: Callable[[str], object] = ctypes.CDLL) -> Check:
@@ -264,7 +270,6 @@ def diagnose(
 ) -> list[Check]:
     """Every check, in the order the report prints them."""
     card = gpu()
-    has_gpu = card.ok and not card.found.startswith("no NVIDIA")
-    checks = [system(), *providers(), card, cuda_libraries(has_gpu), qt(), disk(db), *models()]
+    checks = [system(), *providers(), card, cuda_libraries(card.has_gpu), qt(), disk(db), *models()]
     checks.append(timed_run(seconds, image, device))
     return checks

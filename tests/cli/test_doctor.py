@@ -43,6 +43,9 @@ def test_a_gpu_is_named_from_the_driver(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     check = doctor.gpu()
     assert check.ok and check.found.startswith("NVIDIA RTX A2000 Laptop GPU, 4096 MiB, 550.54.14")
+    assert check.has_gpu  # what the CUDA library check is told, not read back from the text
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert not doctor.gpu().has_gpu
 
 
 def test_missing_cuda_libraries_are_a_problem_only_with_a_gpu() -> None:
