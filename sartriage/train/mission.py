@@ -167,7 +167,8 @@ def learn(
     progress: Progress | None = None,
 ) -> Learned:
     """Train the mission model into ``out`` (card beside it) and score the waiting tiles (module doc)."""
-    tiles = [t for t in reviewed_tiles(store) if not t.needs_boxes]
+    reviewed = reviewed_tiles(store)
+    tiles = [t for t in reviewed if not t.needs_boxes]
     if not any(t.label == "person" for t in tiles):
         raise SartriageError(
             "no reviewed tile with a person box in this mission yet; confirm the people the detector found "
@@ -201,14 +202,13 @@ def learn(
         name=f"{base.name or base.file} + mission head ({out.stem})",
         command=f"sartriage learn --db {store.location} --out {out}",
     )
+    samples = load_samples(options)
     manifest = run_dir / "train" / "manifest.json"
-    if manifest.exists() and json.loads(manifest.read_text(encoding="utf-8")) != options.manifest(
-        load_samples(options)
-    ):
+    if manifest.exists() and json.loads(manifest.read_text(encoding="utf-8")) != options.manifest(samples):
         shutil.rmtree(run_dir / "train")  # new decisions since the last run: train afresh
     result = train(options, progress or (lambda stage, done, total, note: None))
     card = result.card
-    val = [s for s in load_samples(options) if s.split == VAL]
+    val = [s for s in samples if s.split == VAL]
     people = int(sum(len(s.persons) for s in val))
     if people:
         card = _best_epoch(options, card, val)
@@ -228,7 +228,7 @@ def learn(
             + card.weaknesses,
         )
         card.write()
-    done = {t.tile_id for t in reviewed_tiles(store)}
+    done = {t.tile_id for t in reviewed}
     rescored = rescore(store, Detector.open(card, device="auto", threads=threads), imagery, done)
     trained_frames = len({t.frame_id for t in tiles} - held)
     return Learned(
@@ -263,19 +263,20 @@ def _best_epoch(options: TrainOptions, trained: ModelCard, val: Sequence[Sample]
     frames by heart and drifts from what the base model knew. Each epoch's checkpoint is scored on the
     held-out frames, which training never saw, and the best one becomes the model."""
     base = find_card(options.base)
-    best: tuple[float, Path, Any] | None = None
+    best: tuple[float, Path, Any, onnx.ModelProto] | None = None
     trial = options.out.with_name(options.out.stem + ".trial.onnx")
     for checkpoint in sorted(options.run_dir.glob("head*/epoch_*.npz")):
-        onnx.save(detector_model(base.model_path, *Head.load(checkpoint).folded()), str(trial))
+        model = detector_model(base.model_path, *Head.load(checkpoint).folded())
+        onnx.save(model, str(trial))
         candidate = replace(trained, path=card_path_for(trial), file=trial.name, sha256=sha256_of(trial))
         scores = tally(Detector.open(candidate, device="auto", threads=options.threads), val)
         if best is None or scores.average_precision() > best[0]:
-            best = (scores.average_precision(), checkpoint, scores)
+            best = (scores.average_precision(), checkpoint, scores, model)
     trial.unlink(missing_ok=True)
     if best is None:
         return trained
-    ap, checkpoint, scores = best
-    onnx.save(detector_model(base.model_path, *Head.load(checkpoint).folded()), str(options.out))
+    ap, checkpoint, scores, model = best
+    onnx.save(model, str(options.out))
     thresholds = choose_thresholds(scores)
     at_review = scores.at(thresholds.review)
     validation = {
@@ -313,7 +314,6 @@ def rescore(store: Store, detector: Detector, imagery: str, decided: set[int]) -
         if row.id not in decided:
             by_frame[row.frame_id].append(row)
     scores: list[tuple[int, str, float]] = []
-    cleared = 0
     unread = 0
     for waiting in by_frame.values():
         first = waiting[0]
@@ -323,21 +323,18 @@ def rescore(store: Store, detector: Detector, imagery: str, decided: set[int]) -
                 warnings.simplefilter("ignore", SartriageWarning)
                 with open_frame(photo_to_read(store, first.path, first.content_hash)) as frame:
                     found = detector.merge(detector.infer(detector.cut(frame, windows)), windows)
-                    may_clear = detector.card.fit_for(frame.imagery.kind)
         except FrameError as exc:
             log.warning("%s; its %d waiting tiles are not scored again", exc, len(waiting))
             unread += len(waiting)
             continue
         name = PurePath(first.path).name
-        new = [(int(r.id), name, float(s)) for r, s in zip(waiting, found.tile_scores, strict=True)]
-        if may_clear:
-            cleared += sum(s < detector.card.thresholds.review for _, _, s in new)
-        scores.extend(new)
-    flag = detector.card.thresholds.flag
+        scores.extend((int(r.id), name, float(s)) for r, s in zip(waiting, found.tile_scores, strict=True))
+    review, flag = detector.card.thresholds.review, detector.card.thresholds.flag
+    may_clear = detector.card.fit_for(imagery)  # every tile scored is of this imagery (the query's rule)
     scores.sort(key=lambda item: -item[2])
     return Rescored(
         tiles=len(scores) + unread,
-        would_clear=cleared,
+        would_clear=sum(s < review for _, _, s in scores) if may_clear else 0,
         would_flag=sum(s >= flag for _, _, s in scores),
         unread=unread,
         best=tuple(scores[:BEST]),
